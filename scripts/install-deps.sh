@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package dkimarc needs to build, test and benchmark.
+# Idempotent: when everything is present it returns without touching apt.
+set -euo pipefail
+
+PKGS=(
+  build-essential cmake pkg-config clang llvm
+  libssl-dev libc-ares-dev libgmime-3.0-dev libpsl-dev publicsuffix
+  libjansson-dev libcmocka-dev
+  python3 python3-dkim python3-nacl python3-dnslib
+  libmail-dkim-perl libcryptx-perl
+  libopendkim-dev opendkim-tools
+  valgrind
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
