@@ -71,7 +71,7 @@ DA_HIDDEN dkimarc_reason da_keyrec_parse(const char *txt, size_t len, da_keyrec 
                                          size_t errlen);
 DA_HIDDEN void da_keyrec_clear(da_keyrec *k);
 
-/* ---- crypto.c: OpenSSL EVP ---------------------------------------------- */
+/* ---- base64.c: strict base64 through OpenSSL ----------------------------- */
 
 /* Strict base64: whitespace already removed; padding checked. malloc'd out. */
 DA_HIDDEN int da_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen);
@@ -140,7 +140,7 @@ struct dkimarc_answer {
 
 DA_HIDDEN int da_answer_new(dkimarc_answer **out);
 
-/* ---- report.c: report objects ------------------------------------------- */
+/* ---- report.c: report objects (da_sig_clear); keysrc.c: string helpers -- */
 
 struct dkimarc_sig {
 	dkimarc_result result;

@@ -1,0 +1,131 @@
+/* Public-key decoding and signature checks (OpenSSL 3 EVP). */
+#include "crypto.h"
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <stdio.h>
+
+const EVP_MD *da_hash_md(int hash)
+{
+	return hash == DA_HASH_SHA1 ? EVP_sha1() : EVP_sha256();
+}
+
+/* An RSA key whose arithmetic is degenerate would let anyone "sign". */
+static int rsa_sane(EVP_PKEY *pk, char *err, size_t errlen)
+{
+	BIGNUM *n = NULL, *e = NULL;
+	int ok = 0;
+	if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
+	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e)) {
+		snprintf(err, errlen, "RSA key parameters unreadable");
+		goto out;
+	}
+	if (!BN_is_odd(n)) {
+		snprintf(err, errlen, "RSA modulus is even");
+		goto out;
+	}
+	if (BN_is_one(e) || !BN_is_odd(e)) {
+		snprintf(err, errlen, "RSA public exponent is 1 or even");
+		goto out;
+	}
+	ok = 1;
+out:
+	BN_free(n);
+	BN_free(e);
+	return ok;
+}
+
+static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason, char *err,
+                            size_t errlen)
+{
+	const unsigned char *p = k->pk;
+	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)k->pk_len);
+	if (pk && p != k->pk + k->pk_len) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	if (pk && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+		EVP_PKEY_free(pk);
+		*reason = DKIMARC_REASON_KEY_TYPE_MISMATCH;
+		snprintf(err, errlen, "key record says k=rsa but p= holds another key type");
+		return NULL;
+	}
+	if (!pk) {
+		/* Bare PKCS#1 RSAPublicKey, as some DNS records carry. */
+		p = k->pk;
+		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)k->pk_len);
+		if (pk && p != k->pk + k->pk_len) {
+			EVP_PKEY_free(pk);
+			pk = NULL;
+		}
+	}
+	if (!pk) {
+		*reason = DKIMARC_REASON_KEY_SYNTAX;
+		snprintf(err, errlen, "p= is not an RSA public key (neither SPKI nor PKCS#1)");
+		return NULL;
+	}
+	*bits = (unsigned)EVP_PKEY_get_bits(pk);
+	if (*bits > DA_RSA_MAX_BITS) {
+		EVP_PKEY_free(pk);
+		*reason = DKIMARC_REASON_KEY_TOO_LARGE;
+		snprintf(err, errlen, "RSA key of %u bits exceeds the %u-bit maximum", *bits,
+		         DA_RSA_MAX_BITS);
+		return NULL;
+	}
+	if (!rsa_sane(pk, err, errlen)) {
+		EVP_PKEY_free(pk);
+		*reason = DKIMARC_REASON_KEY_SYNTAX;
+		return NULL;
+	}
+	return pk;
+}
+
+EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason, char *err,
+                         size_t errlen)
+{
+	*bits = 0;
+	if (k->key_type == DA_KEY_ED25519) {
+		if (k->pk_len != 32) {
+			*reason = DKIMARC_REASON_KEY_SYNTAX;
+			snprintf(err, errlen, "Ed25519 key is %zu bytes, not 32", k->pk_len);
+			return NULL;
+		}
+		EVP_PKEY *pk =
+		    EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k->pk, k->pk_len);
+		if (!pk) {
+			*reason = DKIMARC_REASON_KEY_SYNTAX;
+			snprintf(err, errlen, "Ed25519 key rejected by OpenSSL");
+			return NULL;
+		}
+		*bits = 256;
+		return pk;
+	}
+	return rsa_decode(k, bits, reason, err, errlen);
+}
+
+int da_verify_digest(EVP_PKEY *pk, int key_type, int hash, const unsigned char *digest,
+                     size_t dlen, const unsigned char *sig, size_t slen)
+{
+	int rc = -1;
+	if (key_type == DA_KEY_ED25519) {
+		/* RFC 8463: PureEd25519 over the SHA-256 digest of the headers. */
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+		if (!md)
+			return -1;
+		if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1)
+			rc = EVP_DigestVerify(md, sig, slen, digest, dlen) == 1 ? 1 : 0;
+		EVP_MD_CTX_free(md);
+		return rc;
+	}
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(pk, NULL);
+	if (!pc)
+		return -1;
+	if (EVP_PKEY_verify_init(pc) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, da_hash_md(hash)) == 1)
+		rc = EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1 ? 1 : 0;
+	EVP_PKEY_CTX_free(pc);
+	return rc;
+}

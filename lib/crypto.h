@@ -1,0 +1,25 @@
+/* Public-key decoding and signature checks (OpenSSL 3 EVP). */
+#ifndef DKIMARC_CRYPTO_H
+#define DKIMARC_CRYPTO_H
+
+#include "internal.h"
+
+#define DA_RSA_MIN_BITS 1024 /* RFC 8301 §3.2: smaller keys never pass */
+#define DA_RSA_MAX_BITS 8192
+
+/*
+ * Decodes a parsed key record into an EVP_PKEY. RSA keys are taken as
+ * SubjectPublicKeyInfo or as bare PKCS#1 RSAPublicKey. Returns NULL with
+ * *reason (key_syntax, key_type_mismatch, key_too_large) and err set.
+ * *bits is the key size whenever it could be read.
+ */
+DA_HIDDEN EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                                   char *err, size_t errlen);
+
+/* Verifies sig over the header digest. Returns 1 valid, 0 not, -1 on an OpenSSL failure. */
+DA_HIDDEN int da_verify_digest(EVP_PKEY *pk, int key_type, int hash, const unsigned char *digest,
+                               size_t dlen, const unsigned char *sig, size_t slen);
+
+DA_HIDDEN const EVP_MD *da_hash_md(int hash);
+
+#endif

@@ -1,0 +1,18 @@
+/* Context layout, shared by the verifier files. */
+#ifndef DKIMARC_CTX_H
+#define DKIMARC_CTX_H
+
+#include "internal.h"
+
+#include <libpsl.h>
+
+struct dkimarc_ctx {
+	bool strict;
+	int64_t at; /* -1 = now */
+	uint64_t limits[DKIMARC_LIMIT_COUNT_];
+	dkimarc_keysrc *keysrc;
+	psl_ctx_t *psl;
+	bool psl_owned;
+};
+
+#endif

@@ -1,0 +1,349 @@
+/* Key sources: the generic plumbing, the chain, and the answer object. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- string helpers ----------------------------------------------------- */
+
+char *da_strndup(const char *s, size_t n)
+{
+	char *p;
+
+	if (s == NULL || n == SIZE_MAX)
+		return NULL;
+	p = malloc(n + 1);
+	if (p == NULL)
+		return NULL;
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *da_strdup(const char *s)
+{
+	return s ? da_strndup(s, strlen(s)) : NULL;
+}
+
+void da_keyrec_free_strings(dkimarc_keyrec *k)
+{
+	if (k == NULL)
+		return;
+	/* The public struct has const strings; copies made here are owned. */
+	free((char *)k->txt);
+	free((char *)k->origin);
+	free((char *)k->file);
+	free((char *)k->source);
+	k->txt = k->origin = k->file = k->source = NULL;
+	k->txt_len = 0;
+}
+
+/* Copies an optional string; fails only when src was set and malloc failed. */
+static int dup_opt(const char **dst, const char *src)
+{
+	*dst = NULL;
+	if (src == NULL)
+		return 0;
+	*dst = da_strdup(src);
+	return *dst ? 0 : -1;
+}
+
+int da_keyrec_copy(dkimarc_keyrec *dst, const dkimarc_keyrec *src)
+{
+	dkimarc_keyrec k;
+
+	if (dst == NULL || src == NULL || (src->txt == NULL && src->txt_len > 0))
+		return da_fail(DKIMARC_EINVAL, "key record copy: invalid argument");
+	k = *src;
+	k.origin = k.file = k.source = NULL;
+	/* txt always gets a terminator so callers may treat it as a string. */
+	k.txt = da_strndup(src->txt ? src->txt : "", src->txt_len);
+	if (k.txt == NULL || dup_opt(&k.origin, src->origin) || dup_opt(&k.file, src->file) ||
+	    dup_opt(&k.source, src->source)) {
+		da_keyrec_free_strings(&k);
+		return da_fail(DKIMARC_ENOMEM, "out of memory copying a key record");
+	}
+	*dst = k;
+	return DKIMARC_OK;
+}
+
+/* ---- answers ------------------------------------------------------------ */
+
+int da_answer_new(dkimarc_answer **out)
+{
+	dkimarc_answer *a;
+
+	if (out == NULL)
+		return da_fail(DKIMARC_EINVAL, "answer: out is NULL");
+	*out = NULL;
+	a = calloc(1, sizeof *a);
+	if (a == NULL)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	/* A source that says nothing has found nothing. */
+	a->status = DKIMARC_LOOKUP_NOT_FOUND;
+	*out = a;
+	return DKIMARC_OK;
+}
+
+static void answer_clear_records(dkimarc_answer *ans)
+{
+	for (size_t i = 0; i < ans->n; i++)
+		da_keyrec_free_strings(&ans->recs[i]);
+	free(ans->recs);
+	ans->recs = NULL;
+	ans->n = ans->cap = 0;
+}
+
+int dkimarc_answer_add(dkimarc_answer *ans, const dkimarc_keyrec *rec)
+{
+	int rc;
+
+	if (ans == NULL || rec == NULL)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_answer_add: NULL argument");
+	if (ans->n == ans->cap) {
+		size_t cap = ans->cap ? ans->cap * 2 : 4;
+		dkimarc_keyrec *r;
+
+		if (cap > SIZE_MAX / sizeof *r)
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		r = realloc(ans->recs, cap * sizeof *r);
+		if (r == NULL)
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		ans->recs = r;
+		ans->cap = cap;
+	}
+	rc = da_keyrec_copy(&ans->recs[ans->n], rec);
+	if (rc != DKIMARC_OK)
+		return rc;
+	ans->n++;
+	ans->status = DKIMARC_LOOKUP_FOUND;
+	return DKIMARC_OK;
+}
+
+int dkimarc_answer_fail(dkimarc_answer *ans, dkimarc_lookup_status st, const char *why)
+{
+	char *w = NULL;
+
+	if (ans == NULL || (st != DKIMARC_LOOKUP_NOT_FOUND && st != DKIMARC_LOOKUP_TEMPFAIL))
+		return da_fail(DKIMARC_EINVAL, "dkimarc_answer_fail: invalid argument");
+	if (why != NULL && (w = da_strdup(why)) == NULL)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	/* A failed answer carries no records, so count and status agree. */
+	answer_clear_records(ans);
+	free(ans->why);
+	ans->why = w;
+	ans->status = st;
+	return DKIMARC_OK;
+}
+
+dkimarc_lookup_status dkimarc_answer_status(const dkimarc_answer *ans)
+{
+	return ans ? ans->status : DKIMARC_LOOKUP_NOT_FOUND;
+}
+
+size_t dkimarc_answer_count(const dkimarc_answer *ans)
+{
+	return ans ? ans->n : 0;
+}
+
+const dkimarc_keyrec *dkimarc_answer_record(const dkimarc_answer *ans, size_t i)
+{
+	return (ans && i < ans->n) ? &ans->recs[i] : NULL;
+}
+
+const char *dkimarc_answer_why(const dkimarc_answer *ans)
+{
+	return (ans && ans->why) ? ans->why : "";
+}
+
+void dkimarc_answer_free(dkimarc_answer *ans)
+{
+	if (ans == NULL)
+		return;
+	answer_clear_records(ans);
+	free(ans->why);
+	free(ans);
+}
+
+/* ---- sources ------------------------------------------------------------ */
+
+int dkimarc_keysrc_new_custom(dkimarc_keysrc **out, const dkimarc_keysrc_ops *ops, void *impl)
+{
+	dkimarc_keysrc *s;
+
+	if (out == NULL)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_new_custom: out is NULL");
+	*out = NULL;
+	if (ops == NULL || ops->lookup == NULL)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_new_custom: ops without lookup");
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	s->ops = ops;
+	s->impl = impl;
+	*out = s;
+	return DKIMARC_OK;
+}
+
+void dkimarc_keysrc_free(dkimarc_keysrc *src)
+{
+	if (src == NULL)
+		return;
+	if (src->ops && src->ops->free)
+		src->ops->free(src->impl);
+	free(src);
+}
+
+int dkimarc_keysrc_lookup(dkimarc_keysrc *src, const char *name, dkimarc_answer **out)
+{
+	dkimarc_answer *ans;
+	char *lower;
+	int rc;
+
+	if (out == NULL)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_lookup: out is NULL");
+	*out = NULL;
+	if (src == NULL || name == NULL)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_lookup: NULL argument");
+	lower = da_strdup(name);
+	if (lower == NULL)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	/* ASCII only: DNS names compare case-insensitively, and only A-Z fold. */
+	for (char *p = lower; *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	rc = da_answer_new(&ans);
+	if (rc == DKIMARC_OK) {
+		rc = src->ops->lookup(src->impl, lower, ans);
+		if (rc != DKIMARC_OK)
+			dkimarc_answer_free(ans);
+		else
+			*out = ans;
+	}
+	free(lower);
+	return rc;
+}
+
+/* ---- chain -------------------------------------------------------------- */
+
+typedef struct {
+	dkimarc_keysrc **srcs;
+	size_t n;
+} chain;
+
+static void chain_free(void *impl)
+{
+	chain *c = impl;
+
+	for (size_t i = 0; i < c->n; i++)
+		dkimarc_keysrc_free(c->srcs[i]);
+	free(c->srcs);
+	free(c);
+}
+
+/* Appends "kind: why" to a growing "; "-separated buffer. */
+static int why_append(char **buf, size_t *len, const char *kind, const char *why)
+{
+	size_t add = strlen(kind) + strlen(why) + 5;
+	char *b = realloc(*buf, *len + add);
+
+	if (b == NULL)
+		return -1;
+	*len += (size_t)snprintf(b + *len, add, "%s%s: %s", *len ? "; " : "", kind, why);
+	*buf = b;
+	return 0;
+}
+
+static const char *status_word(dkimarc_lookup_status st)
+{
+	return st == DKIMARC_LOOKUP_TEMPFAIL ? "temporary failure" : "not found";
+}
+
+static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
+{
+	chain *c = impl;
+	bool tempfail = false;
+	char *why = NULL;
+	size_t why_len = 0;
+	int rc = DKIMARC_OK;
+
+	for (size_t i = 0; i < c->n && rc == DKIMARC_OK; i++) {
+		dkimarc_keysrc *s = c->srcs[i];
+		dkimarc_answer *sub;
+		const char *kind = s->ops->kind ? s->ops->kind : "source";
+
+		rc = da_answer_new(&sub);
+		if (rc != DKIMARC_OK)
+			break;
+		rc = s->ops->lookup(s->impl, name, sub);
+		if (rc == DKIMARC_OK && sub->status == DKIMARC_LOOKUP_FOUND) {
+			for (size_t j = 0; j < sub->n && rc == DKIMARC_OK; j++)
+				rc = dkimarc_answer_add(ans, &sub->recs[j]);
+			dkimarc_answer_free(sub);
+			free(why);
+			return rc;
+		}
+		if (rc == DKIMARC_OK) {
+			if (sub->status == DKIMARC_LOOKUP_TEMPFAIL)
+				tempfail = true;
+			if (why_append(&why, &why_len, kind,
+			               sub->why ? sub->why : status_word(sub->status)))
+				rc = da_fail(DKIMARC_ENOMEM, "out of memory");
+		}
+		dkimarc_answer_free(sub);
+	}
+	if (rc == DKIMARC_OK)
+		rc = dkimarc_answer_fail(ans,
+		                         tempfail ? DKIMARC_LOOKUP_TEMPFAIL : DKIMARC_LOOKUP_NOT_FOUND,
+		                         why ? why : "no key sources in the chain");
+	free(why);
+	return rc;
+}
+
+static const dkimarc_keysrc_ops chain_ops = {
+	.lookup = chain_lookup,
+	.free = chain_free,
+	.kind = "chain",
+};
+
+int dkimarc_keysrc_chain_new(dkimarc_keysrc **out, dkimarc_keysrc **srcs, size_t n)
+{
+	chain *c = NULL;
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out == NULL || (srcs == NULL && n > 0)) {
+		rc = da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_chain_new: invalid argument");
+		goto fail;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (srcs[i] == NULL) {
+			rc = da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_chain_new: source %zu is NULL",
+			             i);
+			goto fail;
+		}
+	}
+	c = calloc(1, sizeof *c);
+	if (c == NULL || (n > 0 && (c->srcs = calloc(n, sizeof *c->srcs)) == NULL)) {
+		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
+		goto fail;
+	}
+	rc = dkimarc_keysrc_new_custom(out, &chain_ops, c);
+	if (rc != DKIMARC_OK)
+		goto fail;
+	/* Ownership moves only once nothing can fail any more. */
+	if (n > 0)
+		memcpy(c->srcs, srcs, n * sizeof *srcs);
+	c->n = n;
+	return DKIMARC_OK;
+fail:
+	if (c != NULL) {
+		free(c->srcs);
+		free(c);
+	}
+	for (size_t i = 0; srcs != NULL && i < n; i++)
+		dkimarc_keysrc_free(srcs[i]);
+	return rc;
+}

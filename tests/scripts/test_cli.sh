@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# Drives the dkimarc command: options, exit statuses, messages, text and JSON output.
+# Environment: DKIMARC = the built CLI, SRCDIR = the repository root.
+set -u
+
+: "${DKIMARC:?set DKIMARC to the dkimarc binary}"
+: "${SRCDIR:?set SRCDIR to the repository root}"
+
+pass=0
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+ok() {
+	pass=$((pass + 1))
+	echo "ok   - $1"
+}
+
+not_ok() {
+	fail=$((fail + 1))
+	echo "FAIL - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/       /'
+	return 0
+}
+
+# run ARGS...: runs the CLI, leaving $out, $err and $rc.
+run() {
+	"$DKIMARC" "$@" >"$tmp/out" 2>"$tmp/err" <"${STDIN:-/dev/null}"
+	rc=$?
+	out=$(cat "$tmp/out")
+	err=$(cat "$tmp/err")
+}
+
+# expect_rc NAME WANT
+expect_rc() {
+	if [ "$rc" -eq "$2" ]; then ok "$1: exit $2"; else not_ok "$1: exit $rc, want $2" "$err"; fi
+}
+
+# expect_eq NAME GOT WANT
+expect_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
+}
+
+# expect_in NAME TEXT NEEDLE
+expect_in() {
+	case "$2" in
+	*"$3"*) ok "$1" ;;
+	*) not_ok "$1: no '$3' in output" "$2" ;;
+	esac
+}
+
+# json_check NAME LINE PYTHON-EXPR: EXPR (over j, the parsed line) must be true
+json_check() {
+	if python3 -c 'import json, sys
+j = json.loads(sys.argv[1])
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$2" "$3" 2>"$tmp/py"; then
+		ok "$1"
+	else
+		not_ok "$1: $3" "$2
+$(cat "$tmp/py")"
+	fi
+}
+
+# ---- basics ----------------------------------------------------------------
+
+run --version
+expect_rc "--version" 0
+expect_eq "--version prints the version" "$out" "dkimarc 0.1.0"
+
+run --help
+expect_rc "--help" 0
+expect_in "--help shows verify usage" "$out" "dkimarc verify [--keys FILE]"
+
+run help verify
+expect_rc "help verify" 0
+expect_in "help verify lists --at" "$out" "--at TIME"
+
+run verify --help
+expect_rc "verify --help" 0
+
+run
+expect_rc "no command" 2
+
+run frobnicate
+expect_rc "unknown command" 2
+expect_in "unknown command is named" "$err" "unknown command 'frobnicate'"
+
+run verify --frobnicate
+expect_rc "unknown option" 2
+expect_in "unknown option is named" "$err" "dkimarc: unknown option '--frobnicate'"
+expect_in "unknown option points to --help" "$err" "see dkimarc --help"
+
+run verify --keys
+expect_rc "--keys without FILE" 2
+expect_in "--keys without FILE says so" "$err" "needs a FILE argument"
+
+run verify --json=yes "$tmp/none"
+expect_rc "--json=value" 2
+
+run verify --at yesterday-ish "$tmp/none"
+expect_rc "bad --at" 2
+expect_in "bad --at names the time" "$err" "invalid time 'yesterday-ish'"
+
+run verify --keys "$tmp/no-such-keys" "$tmp/none"
+expect_rc "missing keys file" 2
+expect_in "missing keys file message" "$err" "dkimarc: "
+
+run verify "$tmp/no-such-message.eml"
+expect_rc "missing file" 2
+expect_in "missing file message" "$err" \
+	"dkimarc: cannot read $tmp/no-such-message.eml: No such file or directory"
+expect_in "missing file hint" "$err" "check the path and permissions"
+
+# ---- an unsigned message ---------------------------------------------------
+
+printf 'From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: hi\r\n\r\nHello.\r\n' \
+	>"$tmp/unsigned.eml"
+
+run verify "$tmp/unsigned.eml"
+expect_rc "unsigned message" 1
+expect_in "unsigned verdict in text" "$out" "$tmp/unsigned.eml: UNSIGNED"
+warning="dkimarc: no --keys given and live DNS is not available in this build;"
+warning+=" every signature will be unverifiable"
+expect_in "warning without --keys" "$err" "$warning"
+expect_eq "warning printed once" "$(grep -c 'no --keys given' "$tmp/err")" 1
+
+run verify --json "$tmp/unsigned.eml"
+expect_rc "unsigned message, --json" 1
+expect_eq "--json prints one line" "$(printf '%s\n' "$out" | wc -l)" 1
+json_check "unsigned JSON verdict" "$out" 'j["verdict"] == "unsigned"'
+json_check "unsigned JSON signatures" "$out" 'j["signatures"] == []'
+json_check "unsigned JSON file" "$out" "j['file'] == '$tmp/unsigned.eml'"
+json_check "unsigned JSON key order" "$out" \
+	'list(j) == ["file", "verdict", "verdict_reason", "flags", "from_domain", "time", "signatures"]'
+
+STDIN="$tmp/unsigned.eml" run verify --json
+expect_rc "stdin without file" 1
+json_check "stdin file is '-'" "$out" 'j["file"] == "-" and j["verdict"] == "unsigned"'
+
+# Options after files, '-' for stdin, and '--' ending options.
+cp "$tmp/unsigned.eml" "$tmp/--json"
+STDIN="$tmp/unsigned.eml" run verify "$tmp/unsigned.eml" - --json
+expect_rc "options after files" 1
+expect_eq "one JSON line per input" "$(printf '%s\n' "$out" | wc -l)" 2
+(cd "$tmp" && "$DKIMARC" verify -- --json >"$tmp/out" 2>/dev/null)
+expect_in "'--' ends options" "$(cat "$tmp/out")" "--json: UNSIGNED"
+
+# A bad file among good ones: the others are still verified, exit 2.
+run verify --json "$tmp/missing.eml" "$tmp/unsigned.eml"
+expect_rc "one missing among several" 2
+json_check "the readable file is still verified" "$out" 'j["verdict"] == "unsigned"'
+
+run verify --at 2017-05-05T12:00:00Z --json "$tmp/unsigned.eml"
+expect_rc "--at with RFC 3339 time" 1
+json_check "--at sets the report time" "$out" 'j["time"] == 1493985600'
+
+# ---- RFC 6376 Appendix A, verified with its archived key -------------------
+
+rfc="$SRCDIR/../shared/vectors-external/cases/rfc/rfc6376-appendix-a"
+if [ -f "$rfc/message.eml" ] && [ -f "$rfc/dns.txt" ]; then
+	run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
+	expect_rc "RFC 6376 A" 0
+	expect_in "RFC 6376 A confirmed in text" "$out" "$rfc/message.eml: CONFIRMED "
+	expect_in "RFC 6376 A signature passes" "$out" \
+		"[1] pass  d=example.com s=brisbane a=rsa-sha256 c=simple/simple"
+
+	run verify --json --keys="$rfc/dns.txt" "$rfc/message.eml"
+	expect_rc "RFC 6376 A, --json" 0
+	json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
+	json_check "RFC 6376 A signature in JSON" "$out" \
+		'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
+		 == [("pass", "example.com", "brisbane")]'
+else
+	echo "skip - RFC 6376 Appendix A vector not found under $rfc"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
