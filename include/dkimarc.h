@@ -12,6 +12,8 @@
  * threads may verify with one context at once. Key sources attached to a
  * context must be safe for concurrent lookups (the built-in ones are).
  * Reports and verifiers belong to one thread at a time.
+ *
+ * Every *_free function accepts NULL.
  */
 #ifndef DKIMARC_H
 #define DKIMARC_H
@@ -29,21 +31,21 @@ extern "C" {
 #define DKIMARC_API
 #endif
 
-#define DKIMARC_VERSION_MAJOR 0
-#define DKIMARC_VERSION_MINOR 1
-#define DKIMARC_VERSION_PATCH 0
+#define DKIMARC_VERSION_MAJOR  0
+#define DKIMARC_VERSION_MINOR  1
+#define DKIMARC_VERSION_PATCH  0
 #define DKIMARC_VERSION_STRING "0.1.0"
 
 /** Status codes returned by API calls. */
 typedef enum {
 	DKIMARC_OK = 0,
-	DKIMARC_ENOMEM = -1,    /**< out of memory */
-	DKIMARC_EINVAL = -2,    /**< invalid argument */
-	DKIMARC_EIO = -3,       /**< file could not be read */
-	DKIMARC_EFORMAT = -4,   /**< malformed input file (archive line) */
-	DKIMARC_ELIMIT = -5,    /**< a configured limit was exceeded */
-	DKIMARC_ESTATE = -6,    /**< call not valid in the object's state */
-	DKIMARC_ECRYPTO = -7,   /**< the crypto library failed unexpectedly */
+	DKIMARC_ENOMEM = -1,  /**< out of memory */
+	DKIMARC_EINVAL = -2,  /**< invalid argument */
+	DKIMARC_EIO = -3,     /**< file could not be read */
+	DKIMARC_EFORMAT = -4, /**< malformed input file (archive line) */
+	DKIMARC_ELIMIT = -5,  /**< a configured limit was exceeded */
+	DKIMARC_ESTATE = -6,  /**< call not valid in the object's state */
+	DKIMARC_ECRYPTO = -7, /**< the crypto library failed unexpectedly */
 } dkimarc_status;
 
 /** Library version string, e.g. "0.1.0". */
@@ -62,16 +64,16 @@ DKIMARC_API const char *dkimarc_last_error(void);
 
 /** One key record as a key source found it, with its provenance. */
 typedef struct dkimarc_keyrec {
-	const char *txt;     /**< record text, TXT strings concatenated */
-	size_t txt_len;      /**< bytes in txt (may hold NULs) */
-	const char *origin;  /**< human provenance: "keys.zone:12", "dns 127.0.0.1:53" */
-	const char *file;    /**< archive file, or NULL */
-	unsigned long line;  /**< line in that file, or 0 */
-	const char *source;  /**< where the archive says it came from, or NULL */
-	int64_t first_seen;  /**< unix time, or -1 if unknown */
-	int64_t last_seen;   /**< unix time, or -1 if unknown */
-	int64_t fetched_at;  /**< unix time the record was fetched, or -1 */
-	int dnssec;          /**< 1 validated by resolver, 0 not, -1 unknown */
+	const char *txt;    /**< record text, TXT strings concatenated */
+	size_t txt_len;     /**< bytes in txt (may hold NULs) */
+	const char *origin; /**< human provenance: "keys.zone:12", "dns 127.0.0.1:53" */
+	const char *file;   /**< archive file, or NULL */
+	unsigned long line; /**< line in that file, or 0 */
+	const char *source; /**< where the archive says it came from, or NULL */
+	int64_t first_seen; /**< unix time, or -1 if unknown */
+	int64_t last_seen;  /**< unix time, or -1 if unknown */
+	int64_t fetched_at; /**< unix time the record was fetched, or -1 */
+	int dnssec;         /**< 1 validated by resolver, 0 not, -1 unknown */
 } dkimarc_keyrec;
 
 /** What a lookup found for one name. */
@@ -87,8 +89,7 @@ typedef struct dkimarc_answer dkimarc_answer;
 /** Adds a record (copied) to an answer; sets the status to FOUND. */
 DKIMARC_API int dkimarc_answer_add(dkimarc_answer *ans, const dkimarc_keyrec *rec);
 /** Sets NOT_FOUND or TEMPFAIL, with a short human reason (copied). */
-DKIMARC_API int dkimarc_answer_fail(dkimarc_answer *ans, dkimarc_lookup_status st,
-                                    const char *why);
+DKIMARC_API int dkimarc_answer_fail(dkimarc_answer *ans, dkimarc_lookup_status st, const char *why);
 
 /**
  * A key source implementation. lookup() is given the lower-case query name
@@ -129,8 +130,7 @@ DKIMARC_API size_t dkimarc_keysrc_archive_count(const dkimarc_keysrc *src);
  */
 DKIMARC_API int dkimarc_keysrc_chain_new(dkimarc_keysrc **out, dkimarc_keysrc **srcs, size_t n);
 /** Looks a name up directly (for tools and tests). */
-DKIMARC_API int dkimarc_keysrc_lookup(dkimarc_keysrc *src, const char *name,
-                                      dkimarc_answer **out);
+DKIMARC_API int dkimarc_keysrc_lookup(dkimarc_keysrc *src, const char *name, dkimarc_answer **out);
 DKIMARC_API void dkimarc_keysrc_free(dkimarc_keysrc *src);
 
 DKIMARC_API dkimarc_lookup_status dkimarc_answer_status(const dkimarc_answer *ans);
@@ -147,11 +147,11 @@ typedef struct dkimarc_ctx dkimarc_ctx;
 
 /** Explicit resource limits; see docs/limits.md. */
 typedef enum {
-	DKIMARC_LIMIT_SIGNATURES = 0,  /**< DKIM signatures evaluated per message (default 16) */
-	DKIMARC_LIMIT_HEADER_FIELDS,   /**< header fields per message (default 2000) */
-	DKIMARC_LIMIT_FIELD_BYTES,     /**< bytes in one header field (default 65536) */
-	DKIMARC_LIMIT_HEADER_BYTES,    /**< bytes in the whole header (default 1 MiB) */
-	DKIMARC_LIMIT_MESSAGE_BYTES,   /**< message size for dkimarc_verify (default 256 MiB) */
+	DKIMARC_LIMIT_SIGNATURES = 0, /**< DKIM signatures evaluated per message (default 16) */
+	DKIMARC_LIMIT_HEADER_FIELDS,  /**< header fields per message (default 2000) */
+	DKIMARC_LIMIT_FIELD_BYTES,    /**< bytes in one header field (default 65536) */
+	DKIMARC_LIMIT_HEADER_BYTES,   /**< bytes in the whole header (default 1 MiB) */
+	DKIMARC_LIMIT_MESSAGE_BYTES,  /**< message size for dkimarc_verify (default 256 MiB) */
 	DKIMARC_LIMIT_COUNT_
 } dkimarc_limit;
 
@@ -162,7 +162,10 @@ DKIMARC_API int dkimarc_ctx_set_strict(dkimarc_ctx *ctx, int strict);
 DKIMARC_API int dkimarc_ctx_set_time(dkimarc_ctx *ctx, int64_t at);
 DKIMARC_API int dkimarc_ctx_set_limit(dkimarc_ctx *ctx, dkimarc_limit which, uint64_t value);
 DKIMARC_API uint64_t dkimarc_ctx_limit(const dkimarc_ctx *ctx, dkimarc_limit which);
-/** Sets the key source; the context takes ownership (frees any previous). */
+/**
+ * Sets the key source. On success the context owns src and frees any previous
+ * source; on failure the caller still owns src.
+ */
 DKIMARC_API int dkimarc_ctx_set_keysrc(dkimarc_ctx *ctx, dkimarc_keysrc *src);
 DKIMARC_API void dkimarc_ctx_free(dkimarc_ctx *ctx);
 
@@ -221,27 +224,27 @@ typedef enum {
 } dkimarc_verdict;
 
 /** Red flags (bit mask), on a signature and on the report. */
-#define DKIMARC_FLAG_FROM_UNSIGNED (1u << 0)
-#define DKIMARC_FLAG_FROM_NOT_OVERSIGNED (1u << 1)
-#define DKIMARC_FLAG_SUBJECT_UNSIGNED (1u << 2)
-#define DKIMARC_FLAG_SUBJECT_NOT_OVERSIGNED (1u << 3)
-#define DKIMARC_FLAG_DATE_UNSIGNED (1u << 4)
-#define DKIMARC_FLAG_DATE_NOT_OVERSIGNED (1u << 5)
-#define DKIMARC_FLAG_TO_UNSIGNED (1u << 6)
-#define DKIMARC_FLAG_TO_NOT_OVERSIGNED (1u << 7)
-#define DKIMARC_FLAG_CC_UNSIGNED (1u << 8)
-#define DKIMARC_FLAG_CC_NOT_OVERSIGNED (1u << 9)
-#define DKIMARC_FLAG_BODY_BEYOND_LENGTH (1u << 10) /**< content after l= */
-#define DKIMARC_FLAG_MULTIPLE_FROM (1u << 11)
-#define DKIMARC_FLAG_EXPIRED (1u << 12)            /**< x= before verification time */
-#define DKIMARC_FLAG_KEY_TESTING (1u << 13)        /**< key t=y */
-#define DKIMARC_FLAG_RSA_SHA1 (1u << 14)
-#define DKIMARC_FLAG_TIMESTAMP_FUTURE (1u << 15)   /**< t= after verification time */
+#define DKIMARC_FLAG_FROM_UNSIGNED           (1u << 0)
+#define DKIMARC_FLAG_FROM_NOT_OVERSIGNED     (1u << 1)
+#define DKIMARC_FLAG_SUBJECT_UNSIGNED        (1u << 2)
+#define DKIMARC_FLAG_SUBJECT_NOT_OVERSIGNED  (1u << 3)
+#define DKIMARC_FLAG_DATE_UNSIGNED           (1u << 4)
+#define DKIMARC_FLAG_DATE_NOT_OVERSIGNED     (1u << 5)
+#define DKIMARC_FLAG_TO_UNSIGNED             (1u << 6)
+#define DKIMARC_FLAG_TO_NOT_OVERSIGNED       (1u << 7)
+#define DKIMARC_FLAG_CC_UNSIGNED             (1u << 8)
+#define DKIMARC_FLAG_CC_NOT_OVERSIGNED       (1u << 9)
+#define DKIMARC_FLAG_BODY_BEYOND_LENGTH      (1u << 10) /**< content after l= */
+#define DKIMARC_FLAG_MULTIPLE_FROM           (1u << 11)
+#define DKIMARC_FLAG_EXPIRED                 (1u << 12) /**< x= before verification time */
+#define DKIMARC_FLAG_KEY_TESTING             (1u << 13) /**< key t=y */
+#define DKIMARC_FLAG_RSA_SHA1                (1u << 14)
+#define DKIMARC_FLAG_TIMESTAMP_FUTURE        (1u << 15) /**< t= after verification time */
 #define DKIMARC_FLAG_TIMESTAMP_FAR_FROM_DATE (1u << 16)
-#define DKIMARC_FLAG_LF_LINE_ENDINGS (1u << 17)    /**< stored with bare LF */
-#define DKIMARC_FLAG_KEY_OUTSIDE_WINDOW (1u << 18) /**< archive record not seen at t= */
-#define DKIMARC_FLAG_FROM_MISSING (1u << 19)
-#define DKIMARC_FLAG_COUNT_ 20
+#define DKIMARC_FLAG_LF_LINE_ENDINGS         (1u << 17) /**< stored with bare LF */
+#define DKIMARC_FLAG_KEY_OUTSIDE_WINDOW      (1u << 18) /**< archive record not seen at t= */
+#define DKIMARC_FLAG_FROM_MISSING            (1u << 19)
+#define DKIMARC_FLAG_COUNT_                  20
 
 DKIMARC_API const char *dkimarc_result_str(dkimarc_result r);
 DKIMARC_API const char *dkimarc_reason_str(dkimarc_reason r);

@@ -2,9 +2,9 @@
  * RFC 6376 §3.4 canonicalization and body hashing, shared by DKIM and ARC.
  *
  * Hot path: bytes are scanned in tight loops and handed to the sink in runs
- * as long as the input allows. The body canonicalizer never buffers data:
- * what it cannot decide yet (empty lines, whitespace, a CR that may pair
- * with the next chunk's LF) is held as counters and flags.
+ * as long as the input allows. The body canonicalizer keeps no data between
+ * calls: what it cannot decide yet (empty lines, whitespace, a CR that may
+ * pair with the next chunk's LF) is held as counters and flags.
  */
 #include "internal.h"
 
@@ -261,8 +261,8 @@ static void relaxed_update(outbuf *o, const char *p, const char *end)
 				i++; /* bare CR: ordinary byte */
 				continue;
 			}
-			/* Line end after content; keep it in the run if the next line
-			 * starts with content, so whole lines leave in one piece. */
+			/* After content, and the next line starts with content:
+			 * keep the CRLF in the run so lines leave in one piece. */
 			if (i > run && i + 2 < end && !stop[(unsigned char)i[2]]) {
 				i += 2;
 				continue;

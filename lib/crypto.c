@@ -105,8 +105,8 @@ EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *rea
 	return rsa_decode(k, bits, reason, err, errlen);
 }
 
-int da_verify_digest(EVP_PKEY *pk, int key_type, int hash, const unsigned char *digest,
-                     size_t dlen, const unsigned char *sig, size_t slen)
+int da_verify_digest(EVP_PKEY *pk, int key_type, int hash, const unsigned char *digest, size_t dlen,
+                     const unsigned char *sig, size_t slen)
 {
 	int rc = -1;
 	if (key_type == DA_KEY_ED25519) {

@@ -20,12 +20,12 @@
 enum { P_HEADER, P_BODY, P_DONE };
 
 typedef struct {
-	size_t field;         /* index in the header */
+	size_t field; /* index in the header */
 	da_sigparams sp;
 	dkimarc_reason reason; /* from parsing; OK when usable */
 	dkimarc_result result; /* result set before evaluation (parse errors) */
 	char err[256];
-	int bh;               /* index of its body hash, -1 */
+	int bh; /* index of its body hash, -1 */
 	unsigned char hdigest[EVP_MAX_MD_SIZE];
 	unsigned int hdigest_len;
 } vsig;
@@ -40,7 +40,7 @@ struct dkimarc_verifier {
 	size_t srclen;
 	size_t hstart; /* after an mbox "From " line */
 	bool start_checked;
-	int lf_mode; /* -1 unknown, 0 CRLF, 1 bare LF */
+	int lf_mode;  /* -1 unknown, 0 CRLF, 1 bare LF */
 	size_t scan;  /* header-end search resumes here */
 	char *hconv;  /* header converted to CRLF (LF mode) */
 	bool prev_cr; /* LF mode: last body byte was CR */
@@ -161,11 +161,11 @@ static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 			nsig++;
 		else if (name_eq(f, "From")) {
 			if (v->nfrom++ == 0)
-				v->nfrom_dom = da_from_domains(f->raw + f->value_off,
-				                               f->len - f->value_off, v->from_dom, 8);
+				v->nfrom_dom = da_from_domains(
+				    f->raw + f->value_off, f->len - f->value_off, v->from_dom, 8);
 		} else if (name_eq(f, "Date") && v->date < 0) {
-			v->date = da_parse_rfc5322_date(f->raw + f->value_off,
-			                                f->len - f->value_off);
+			v->date =
+			    da_parse_rfc5322_date(f->raw + f->value_off, f->len - f->value_off);
 		}
 	}
 	if (!nsig)
@@ -185,8 +185,8 @@ static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 		vsig *s = &v->sigs[v->nsigs++];
 		s->field = i;
 		s->bh = -1;
-		s->reason = da_sig_parse(f->raw, f->len, f->value_off, &s->sp, s->err,
-		                         sizeof s->err);
+		s->reason =
+		    da_sig_parse(f->raw, f->len, f->value_off, &s->sp, s->err, sizeof s->err);
 		if (s->reason != DKIMARC_REASON_OK) {
 			s->result = DKIMARC_RES_PERMERROR;
 			continue;
@@ -329,6 +329,8 @@ int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out)
 
 static int append(dkimarc_verifier *v, const char *p, size_t n)
 {
+	if (n == 0)
+		return DKIMARC_OK;
 	if (v->hlen + n > v->hcap) {
 		size_t nc = v->hcap ? v->hcap : 8192;
 		while (nc < v->hlen + n)
@@ -454,14 +456,16 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 			char e[64];
 			if (da_keyrec_parse(ans->recs[i].txt, ans->recs[i].txt_len, &k, e,
 			                    sizeof e) == DKIMARC_REASON_OK) {
-				if (found >= 0 && !(ans->recs[found].txt_len == ans->recs[i].txt_len &&
-				                    memcmp(ans->recs[found].txt, ans->recs[i].txt,
-				                           ans->recs[i].txt_len) == 0)) {
+				if (found >= 0 &&
+				    !(ans->recs[found].txt_len == ans->recs[i].txt_len &&
+				      memcmp(ans->recs[found].txt, ans->recs[i].txt,
+				             ans->recs[i].txt_len) == 0)) {
 					da_keyrec_clear(&k);
 					*reason = DKIMARC_REASON_KEY_AMBIGUOUS;
-					snprintf(err, errlen,
-					         "%zu records at the name parse as different DKIM keys",
-					         n);
+					snprintf(
+					    err, errlen,
+					    "%zu records at the name parse as different DKIM keys",
+					    n);
 					return -1;
 				}
 				if (found < 0)
@@ -471,8 +475,8 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 		}
 		if (found < 0)
 			found = 0;
-		snprintf(buf, sizeof buf, "%zu records at the name; the one that is a DKIM key used",
-		         n);
+		snprintf(buf, sizeof buf,
+		         "%zu records at the name; the one that is a DKIM key used", n);
 		*choice = da_strdup(buf);
 		return found;
 	}
@@ -495,7 +499,7 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 		const dkimarc_keyrec *r = &ans->recs[i];
 		bool in = (r->first_seen < 0 || r->first_seen <= when) &&
 		          (r->last_seen < 0 || when <= r->last_seen);
-		int64_t d = in ? 0
+		int64_t d = in                                             ? 0
 		            : (r->first_seen >= 0 && when < r->first_seen) ? r->first_seen - when
 		                                                           : when - r->last_seen;
 		/* Among containing windows, the latest first_seen is the tightest. */
@@ -516,7 +520,8 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 		snprintf(buf, sizeof buf,
 		         "%zu records; none seen at the %s %s; nearest, %s seen %s..%s, used", n,
 		         when_what, fmt_time(when, t3, sizeof t3), r->origin ? r->origin : "?",
-		         fmt_time(r->first_seen, t1, sizeof t1), fmt_time(r->last_seen, t2, sizeof t2));
+		         fmt_time(r->first_seen, t1, sizeof t1),
+		         fmt_time(r->last_seen, t2, sizeof t2));
 	}
 	*choice = da_strdup(buf);
 	return best;
@@ -562,8 +567,7 @@ static uint32_t coverage_flags(const dkimarc_verifier *v, const da_sigparams *sp
 	return flags;
 }
 
-static void set_result(dkimarc_sig *o, dkimarc_result res, dkimarc_reason reason,
-                       const char *text)
+static void set_result(dkimarc_sig *o, dkimarc_result res, dkimarc_reason reason, const char *text)
 {
 	o->result = res;
 	o->reason = reason;
@@ -655,7 +659,8 @@ static void evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
 	}
 	if (ans->status != DKIMARC_LOOKUP_FOUND || ans->n == 0) {
 		bool temp = ans->status == DKIMARC_LOOKUP_TEMPFAIL;
-		snprintf(err, sizeof err, "%s: %s", temp ? "key lookup failed temporarily" : "no key",
+		snprintf(err, sizeof err, "%s: %s",
+		         temp ? "key lookup failed temporarily" : "no key",
 		         ans->why ? ans->why : name);
 		set_result(o, temp ? DKIMARC_RES_TEMPERROR : DKIMARC_RES_PERMERROR,
 		           temp ? DKIMARC_REASON_DNS_TEMPFAIL : DKIMARC_REASON_KEY_NOT_FOUND, err);
@@ -712,10 +717,11 @@ static void evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
 			                          s->hdigest_len, sp->b, sp->b_len);
 			EVP_PKEY_free(pk);
 			if (!body_ok) {
-				snprintf(err, sizeof err,
-				         "the body was changed after signing: its hash does not match "
-				         "bh= (%llu canonical bytes%s)",
-				         (unsigned long long)bh->total, sp->l >= 0 ? ", l= set" : "");
+				snprintf(
+				    err, sizeof err,
+				    "the body was changed after signing: its hash does not match "
+				    "bh= (%llu canonical bytes%s)",
+				    (unsigned long long)bh->total, sp->l >= 0 ? ", l= set" : "");
 				set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_BODY_HASH_MISMATCH,
 				           err);
 			} else if (ok != 1) {
@@ -723,21 +729,23 @@ static void evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
 				           "the body is intact, but the signature does not verify: "
 				           "signed header fields changed, or another key signed");
 			} else if (sp->key_type == DA_KEY_RSA && bits < DA_RSA_MIN_BITS) {
-				snprintf(err, sizeof err,
-				         "the signature verifies, but only with a %u-bit RSA key; "
-				         "RFC 8301 requires at least 1024 bits and such keys can be "
-				         "factored",
-				         bits);
+				snprintf(
+				    err, sizeof err,
+				    "the signature verifies, but only with a %u-bit RSA key; "
+				    "RFC 8301 requires at least 1024 bits and such keys can be "
+				    "factored",
+				    bits);
 				set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_KEY_TOO_WEAK, err);
 			} else if (sp->hash == DA_HASH_SHA1 && ctx->strict) {
 				set_result(o, DKIMARC_RES_POLICY, DKIMARC_REASON_POLICY_RSA_SHA1,
 				           "the signature verifies, but rsa-sha1 is not acceptable "
 				           "(RFC 8301) under --strict");
 			} else if ((o->flags & DKIMARC_FLAG_EXPIRED) && ctx->strict) {
-				snprintf(err, sizeof err,
-				         "the signature verifies, but it expired (x=%lld) before the "
-				         "verification time",
-				         (long long)sp->x);
+				snprintf(
+				    err, sizeof err,
+				    "the signature verifies, but it expired (x=%lld) before the "
+				    "verification time",
+				    (long long)sp->x);
 				set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIG_EXPIRED, err);
 			} else {
 				set_result(o, DKIMARC_RES_PASS, DKIMARC_REASON_OK,
@@ -819,10 +827,11 @@ int dkimarc_verify(const dkimarc_ctx *ctx, const char *buf, size_t len, dkimarc_
 	if (!ctx || !out || (!buf && len))
 		return da_fail(DKIMARC_EINVAL, "dkimarc_verify: NULL argument");
 	if (len > ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES])
-		return da_fail(DKIMARC_ELIMIT,
-		               "message of %zu bytes exceeds the %llu-byte limit of the one-shot API; "
-		               "use the streaming verifier",
-		               len, (unsigned long long)ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES]);
+		return da_fail(
+		    DKIMARC_ELIMIT,
+		    "message of %zu bytes exceeds the %llu-byte limit of the one-shot API; "
+		    "use the streaming verifier",
+		    len, (unsigned long long)ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES]);
 	dkimarc_verifier *v;
 	int rc = dkimarc_verifier_new(ctx, &v);
 	if (rc)

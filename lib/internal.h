@@ -52,13 +52,13 @@ enum { DA_KEY_RSA = 1, DA_KEY_ED25519 = 2 };
 enum { DA_HASH_SHA1 = 1, DA_HASH_SHA256 = 2 };
 
 typedef struct {
-	int key_type;           /* DA_KEY_* (k=, default rsa) */
-	unsigned hashes;        /* DA_HASH_* bits allowed by h= (all if absent) */
-	bool revoked;           /* p= empty */
-	bool testing;           /* t=y */
-	bool strict;            /* t=s */
-	bool service_email;     /* s= absent, "*", or lists "email" */
-	unsigned char *pk;      /* decoded p= (malloc'd), NULL if revoked */
+	int key_type;       /* DA_KEY_* (k=, default rsa) */
+	unsigned hashes;    /* DA_HASH_* bits allowed by h= (all if absent) */
+	bool revoked;       /* p= empty */
+	bool testing;       /* t=y */
+	bool strict;        /* t=s */
+	bool service_email; /* s= absent, "*", or lists "email" */
+	unsigned char *pk;  /* decoded p= (malloc'd), NULL if revoked */
 	size_t pk_len;
 } da_keyrec;
 
@@ -112,8 +112,8 @@ DA_HIDDEN void da_body_canon_final(da_body_canon *bc);
 typedef struct {
 	da_body_canon bc;
 	EVP_MD_CTX *md;
-	int64_t limit;          /* l=, or -1 for the whole body */
-	uint64_t total;         /* canonical body length, whole body */
+	int64_t limit;  /* l=, or -1 for the whole body */
+	uint64_t total; /* canonical body length, whole body */
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int digest_len;
 } da_bodyhash;

@@ -294,17 +294,17 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 		dkimarc_answer_free(sub);
 	}
 	if (rc == DKIMARC_OK)
-		rc = dkimarc_answer_fail(ans,
-		                         tempfail ? DKIMARC_LOOKUP_TEMPFAIL : DKIMARC_LOOKUP_NOT_FOUND,
-		                         why ? why : "no key sources in the chain");
+		rc = dkimarc_answer_fail(
+		    ans, tempfail ? DKIMARC_LOOKUP_TEMPFAIL : DKIMARC_LOOKUP_NOT_FOUND,
+		    why ? why : "no key sources in the chain");
 	free(why);
 	return rc;
 }
 
 static const dkimarc_keysrc_ops chain_ops = {
-	.lookup = chain_lookup,
-	.free = chain_free,
-	.kind = "chain",
+    .lookup = chain_lookup,
+    .free = chain_free,
+    .kind = "chain",
 };
 
 int dkimarc_keysrc_chain_new(dkimarc_keysrc **out, dkimarc_keysrc **srcs, size_t n)

@@ -18,10 +18,10 @@
 #include <unistd.h>
 
 /* Guards against hostile archives. */
-#define MAX_LINE (1024 * 1024) /* a physical line, or a zone record across lines */
-#define MAX_TXT (64 * 1024)    /* one record's TXT data */
-#define MAX_NAME 253           /* DNS name, without the final dot */
-#define MAX_CHARSTR 255        /* one character-string in a zone file */
+#define MAX_LINE    (1024 * 1024) /* a physical line, or a zone record across lines */
+#define MAX_TXT     (64 * 1024)   /* one record's TXT data */
+#define MAX_NAME    253           /* DNS name, without the final dot */
+#define MAX_CHARSTR 255           /* one character-string in a zone file */
 
 enum mark { MARK_NONE = 0, MARK_NXDOMAIN, MARK_SERVFAIL, MARK_TIMEOUT };
 
@@ -94,7 +94,7 @@ static int dbuf_putc(dbuf *b, char c)
 }
 
 static int fail_at(const loader *ld, unsigned long line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static int fail_at(const loader *ld, unsigned long line, const char *fmt, ...)
 {
@@ -373,8 +373,8 @@ static int store_mark(loader *ld, const char *name, enum mark m, unsigned long l
 	if ((rc = log_reserve(ld)) != DKIMARC_OK || (rc = get_entry(ld->a, name, &e)) != DKIMARC_OK)
 		return rc;
 	if (e->n > 0)
-		return fail_at(ld, line, "%s is %s here but has TXT data at %s", name, mark_names[m],
-		               e->recs[0].origin);
+		return fail_at(ld, line, "%s is %s here but has TXT data at %s", name,
+		               mark_names[m], e->recs[0].origin);
 	if (e->mark != MARK_NONE && e->mark != m)
 		return fail_at(ld, line, "%s is %s here but %s at %s:%lu", name, mark_names[m],
 		               mark_names[e->mark], e->mark_file, e->mark_line);
@@ -494,7 +494,8 @@ static int parse_keyfile(loader *ld)
 		while (name_end < n && !is_ws(s[name_end]))
 			name_end++;
 		if ((why = name_norm(s + i, name_end - i, name)) != NULL) {
-			rc = fail_at(ld, ld->lineno, "%s: '%.*s'", why, show_len(name_end - i), s + i);
+			rc = fail_at(ld, ld->lineno, "%s: '%.*s'", why, show_len(name_end - i),
+			             s + i);
 			break;
 		}
 		i = name_end;
@@ -553,8 +554,8 @@ static int parse_vector(loader *ld)
 		if (t1 == NULL)
 			return fail_at(ld, ld->lineno, "expected NAME<TAB>TYPE[<TAB>DATA]");
 		if ((why = name_norm(s, (size_t)(t1 - s), name)) != NULL)
-			return fail_at(ld, ld->lineno, "%s: '%.*s'", why, show_len((size_t)(t1 - s)),
-			               s);
+			return fail_at(ld, ld->lineno, "%s: '%.*s'", why,
+			               show_len((size_t)(t1 - s)), s);
 		type = t1 + 1;
 		t2 = memchr(type, '\t', (size_t)(s + n - type));
 		tlen = (size_t)((t2 ? t2 : s + n) - type);
@@ -646,7 +647,8 @@ static int json_record(loader *ld, json_t *obj)
 		pv.dnssec = -1;
 	else if (json_is_boolean(jsec))
 		pv.dnssec = json_is_true(jsec);
-	else if (json_is_string(jsec) && strcmp(json_string_value(jsec), "validated-by-resolver") == 0)
+	else if (json_is_string(jsec) &&
+	         strcmp(json_string_value(jsec), "validated-by-resolver") == 0)
 		pv.dnssec = 1;
 	else if (json_is_string(jsec) && strcmp(json_string_value(jsec), "unvalidated") == 0)
 		pv.dnssec = 0;
@@ -705,15 +707,15 @@ typedef struct {
 } zone;
 
 static const char *const rr_types[] = {
-	"A",      "NS",      "MD",        "MF",    "CNAME",  "SOA",        "MB",     "MG",
-	"MR",     "NULL",    "WKS",       "PTR",   "HINFO",  "MINFO",      "MX",     "TXT",
-	"RP",     "AFSDB",   "X25",       "ISDN",  "RT",     "NSAP",       "SIG",    "KEY",
-	"PX",     "GPOS",    "AAAA",      "LOC",   "NXT",    "SRV",        "NAPTR",  "KX",
-	"CERT",   "A6",      "DNAME",     "APL",   "DS",     "SSHFP",      "IPSECKEY", "RRSIG",
-	"NSEC",   "DNSKEY",  "DHCID",     "NSEC3", "NSEC3PARAM", "TLSA",   "SMIMEA", "HIP",
-	"CDS",    "CDNSKEY", "OPENPGPKEY", "CSYNC", "ZONEMD", "SVCB",      "HTTPS",  "SPF",
-	"NID",    "L32",     "L64",       "LP",    "EUI48",  "EUI64",      "URI",    "CAA",
-	"DLV",
+    "A",    "NS",      "MD",         "MF",    "CNAME",      "SOA",   "MB",       "MG",
+    "MR",   "NULL",    "WKS",        "PTR",   "HINFO",      "MINFO", "MX",       "TXT",
+    "RP",   "AFSDB",   "X25",        "ISDN",  "RT",         "NSAP",  "SIG",      "KEY",
+    "PX",   "GPOS",    "AAAA",       "LOC",   "NXT",        "SRV",   "NAPTR",    "KX",
+    "CERT", "A6",      "DNAME",      "APL",   "DS",         "SSHFP", "IPSECKEY", "RRSIG",
+    "NSEC", "DNSKEY",  "DHCID",      "NSEC3", "NSEC3PARAM", "TLSA",  "SMIMEA",   "HIP",
+    "CDS",  "CDNSKEY", "OPENPGPKEY", "CSYNC", "ZONEMD",     "SVCB",  "HTTPS",    "SPF",
+    "NID",  "L32",     "L64",        "LP",    "EUI48",      "EUI64", "URI",      "CAA",
+    "DLV",
 };
 
 static bool is_rr_type(const char *s, size_t n)
@@ -856,8 +858,8 @@ static int zone_record(loader *ld, zone *z)
 			ttl = true;
 		} else if (!has_class && is_class(s, n)) {
 			if (!word_eq(s, n, "IN"))
-				return fail_at(ld, z->rec_line, "class %.*s not supported (only IN)",
-				               (int)n, s);
+				return fail_at(ld, z->rec_line,
+				               "class %.*s not supported (only IN)", (int)n, s);
 			has_class = true;
 		} else {
 			break;
@@ -869,6 +871,8 @@ static int zone_record(loader *ld, zone *z)
 	if (t->quoted || !is_rr_type(z->text.p + t->off, t->len))
 		return fail_at(ld, z->rec_line, "unknown record type '%.*s'", show_len(t->len),
 		               z->text.p + t->off);
+	if (word_eq(z->text.p + t->off, t->len, "TYPE16"))
+		return fail_at(ld, z->rec_line, "TYPE16 (generic TXT) is not supported; write TXT");
 	if (!word_eq(z->text.p + t->off, t->len, "TXT"))
 		return DKIMARC_OK; /* other types are only skipped */
 	if (i >= z->ntok)
@@ -924,7 +928,8 @@ static int zone_tokenize(loader *ld, zone *z, const char *s, size_t n)
 			i++;
 		} else if (c == ')') {
 			if (z->depth == 0)
-				return fail_at(ld, ld->lineno, "unbalanced parenthesis: ')' without '('");
+				return fail_at(ld, ld->lineno,
+				               "unbalanced parenthesis: ')' without '('");
 			z->depth = 0;
 			i++;
 		} else if (c == '"') {
@@ -1131,9 +1136,9 @@ static int archive_lookup(void *impl, const char *name, dkimarc_answer *ans)
 }
 
 static const dkimarc_keysrc_ops archive_ops = {
-	.lookup = archive_lookup,
-	.free = archive_free,
-	.kind = "archive",
+    .lookup = archive_lookup,
+    .free = archive_free,
+    .kind = "archive",
 };
 
 static archive *as_archive(const dkimarc_keysrc *src)

@@ -5,10 +5,10 @@
 #include "internal.h"
 
 typedef struct {
-	const char *raw;   /* from the name to the end of the last line, no final CRLF */
+	const char *raw; /* from the name to the end of the last line, no final CRLF */
 	size_t len;
-	size_t name_len;   /* name without WSP before the colon; 0 when no colon */
-	size_t value_off;  /* offset of the value (just after the colon) in raw */
+	size_t name_len;  /* name without WSP before the colon; 0 when no colon */
+	size_t value_off; /* offset of the value (just after the colon) in raw */
 	bool has_colon;
 } da_field;
 

@@ -191,8 +191,8 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 		goto out;
 	}
 	if (!val_is(v, "1")) {
-		snprintf(err, errlen, "v=%.*s is not version 1", (int)(v->val_len > 20 ? 20 : v->val_len),
-		         v->val);
+		snprintf(err, errlen, "v=%.*s is not version 1",
+		         (int)(v->val_len > 20 ? 20 : v->val_len), v->val);
 		r = DKIMARC_REASON_SIG_VERSION;
 		goto out;
 	}

@@ -9,12 +9,12 @@ typedef struct {
 	int hash;     /* DA_HASH_* from a= */
 	da_canon hcanon, bcanon;
 	char *domain, *selector, *auid, *alg, *canon; /* owned; NULL when absent */
-	char *auid_domain;                           /* domain part of i= (decoded) */
-	char **headers;                              /* h= names, owned */
+	char *auid_domain;                            /* domain part of i= (decoded) */
+	char **headers;                               /* h= names, owned */
 	size_t nheaders;
 	unsigned char *b, *bh; /* decoded */
 	size_t b_len, bh_len;
-	int64_t l, t, x; /* -1 when absent; l saturates at INT64_MAX */
+	int64_t l, t, x;     /* -1 when absent; l saturates at INT64_MAX */
 	size_t b_off, b_end; /* region of b='s value within the field's raw bytes */
 } da_sigparams;
 

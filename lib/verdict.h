@@ -5,9 +5,9 @@
 #include "internal.h"
 
 typedef struct {
-	bool lf;          /* stored with bare LF line ends */
-	size_t nfrom;     /* From fields in the header */
-	bool limit_hit;   /* a header limit stopped parsing */
+	bool lf;        /* stored with bare LF line ends */
+	size_t nfrom;   /* From fields in the header */
+	bool limit_hit; /* a header limit stopped parsing */
 	const char *limit_why;
 } da_msgfacts;
 

@@ -26,6 +26,7 @@ import base64
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -34,7 +35,7 @@ sys.path.insert(0, "/usr/lib/python3/dist-packages")
 import dkim  # noqa: E402  (python3-dkim, dkimpy)
 import nacl.signing  # noqa: E402  (python3-nacl)
 
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 SIGN_TIME = 1700000000  # t= of every signature (2023-11-14)
 
 # Domains. FROM_DOMAINS[i] is usually signed by d=SIGN_DOMAINS[i].
@@ -69,6 +70,7 @@ CASE_COUNTS = [
     ("ws_body", 10),                 # whitespace changed in a body line
     ("unsigned_header", 6),          # unsigned header fields added
     ("refold_sig_b", 5),             # (s) a fold inserted inside the b= value
+    ("refold_sig", 6),               # (s) DKIM-Signature re-folded outside b=
     ("b_alter", 8),                  # (s) one character of b= changed
     ("bh_alter", 6),                 # (s) one character of bh= changed
     ("weak_key", 6),                 # (k) signed with a 512-bit RSA key
@@ -342,7 +344,6 @@ def sig_field_indexes(fields):
 
 def alter_tag_char(rng, sigfield, tag):
     """Changes one base64 character in the middle of tag= of a DKIM-Signature."""
-    import re
     m = re.search(rb"[;\s]" + tag + rb"=([^;]*)", sigfield)
     start, end = m.span(1)
     pos = [i for i in range(start, end) if chr(sigfield[i]).isalnum()]
@@ -355,7 +356,6 @@ def alter_tag_char(rng, sigfield, tag):
 
 
 def fold_inside_b(rng, sigfield):
-    import re
     m = re.search(rb"[;\s]b=([^;]*)", sigfield)
     start, end = m.span(1)
     pos = [i for i in range(start + 4, end - 4)
@@ -363,6 +363,15 @@ def fold_inside_b(rng, sigfield):
     i = rng.choice(pos)
     ins = rng.choice([b"\r\n ", b"\r\n\t", b" \r\n  "])
     return sigfield[:i] + ins + sigfield[i:], "fold %r inserted at b= offset %d" % (ins, i - start)
+
+
+def refold_sig(rng, sigfield):
+    """Re-folds a DKIM-Signature at one "; " outside b=, or widens that space."""
+    bpos = re.search(rb"[;\s]b=", sigfield).start()
+    pos = [m.start() + 1 for m in re.finditer(rb"; (?=[a-z])", sigfield[:bpos])]
+    i = rng.choice(pos)
+    ins = rng.choice([b"\r\n\t", b"\r\n ", b"   ", b" \t"])
+    return sigfield[:i] + ins + sigfield[i + 1:], "space at %d replaced with %r" % (i, ins)
 
 
 def inner_space_positions(value, chars=(b" ",)):
@@ -441,10 +450,12 @@ def tamper(rng, kind, msg, target):
             lines[i] = ln + b" \t"
             detail = "body line %d: trailing ' \\t' added" % i
         return join_fields(fields, b"\r\n".join(lines)), detail
-    if kind in ("b_alter", "bh_alter", "refold_sig_b"):
+    if kind in ("b_alter", "bh_alter", "refold_sig_b", "refold_sig"):
         si = sig_field_indexes(fields)[target]
         if kind == "refold_sig_b":
             fields[si], detail = fold_inside_b(rng, fields[si])
+        elif kind == "refold_sig":
+            fields[si], detail = refold_sig(rng, fields[si])
         else:
             fields[si], detail = alter_tag_char(rng, fields[si],
                                                 b"b" if kind == "b_alter" else b"bh")
@@ -485,7 +496,7 @@ def expectation(kind, sig, target, index):
             reason = "signature_mismatch"
     elif kind == "from_below":
         reason = "signature_mismatch"
-    elif kind in ("ws_header", "refold"):
+    elif kind in ("ws_header", "refold") or (kind == "refold_sig" and index == target):
         if hc == "simple":
             reason = "signature_mismatch"  # RFC 6376 §3.4.1 vs §3.4.2
     elif kind == "ws_body":
@@ -634,8 +645,8 @@ def build_message(rng, idx, kind, keys):
         report_flags.append("multiple_from")
     if kind == "lf_storage":
         report_flags.append("lf_line_endings")
-    target_kinds = ("b_alter", "bh_alter", "refold_sig_b", "weak_key", "revoked_key",
-                    "missing_key")
+    target_kinds = ("b_alter", "bh_alter", "refold_sig_b", "refold_sig", "weak_key",
+                    "revoked_key", "missing_key")
     entry = {"file": "msgs/%04d.eml" % idx, "kind": kind, "tampered": kind in TAMPER_KINDS,
              "detail": detail, "target": target if kind in target_kinds else None,
              "features": sorted(set(info)), "body": binfo, "size": len(msg),

@@ -6,9 +6,11 @@
  * Usage: opendkim_verify --keys KEYFILE FILE...
  *
  * Prints one tab-separated line per signature, in header order (top first):
- *   file  index  d=  s=  result  bh  keybits  sigflags  error
+ *   file  index  d=  s=  result  bh  keybits  sigflags  canonlen  error
  * result is pass, fail, permerror or temperror; bh is match, mismatch or
- * untested; error is libopendkim's text for the signature's error code. A
+ * untested; canonlen is the number of canonicalized body bytes libopendkim
+ * hashed (-1 if unknown); error is libopendkim's text for the signature's
+ * error code. A
  * message libopendkim cannot take at all gives one line with index "-".
  */
 #include <errno.h>
@@ -99,13 +101,13 @@ static int verify_file(DKIM_LIB *lib, const char *path)
 	char *msg = read_file(path, &len);
 
 	if (msg == NULL) {
-		printf("%s\t-\t-\t-\tpermerror\tuntested\t0\t0\tcannot read: %s\n", path,
+		printf("%s\t-\t-\t-\tpermerror\tuntested\t0\t0\t-1\tcannot read: %s\n", path,
 		       strerror(errno));
 		return -1;
 	}
 	dkim = dkim_verify(lib, (const unsigned char *)path, NULL, &st);
 	if (dkim == NULL) {
-		printf("%s\t-\t-\t-\tpermerror\tuntested\t0\t0\tdkim_verify: %s\n", path,
+		printf("%s\t-\t-\t-\tpermerror\tuntested\t0\t0\t-1\tdkim_verify: %s\n", path,
 		       dkim_getresultstr(st));
 		free(msg);
 		return -1;
@@ -118,7 +120,7 @@ static int verify_file(DKIM_LIB *lib, const char *path)
 	if (dkim_getsiglist(dkim, &sigs, &nsigs) != DKIM_STAT_OK || nsigs == 0) {
 		const char *err = dkim_geterror(dkim);
 
-		printf("%s\t-\t-\t-\tpermerror\tuntested\t0\t0\t%s: %s\n", path,
+		printf("%s\t-\t-\t-\tpermerror\tuntested\t0\t0\t-1\t%s: %s\n", path,
 		       dkim_getresultstr(st), err != NULL ? err : "");
 		dkim_free(dkim);
 		free(msg);
@@ -126,14 +128,17 @@ static int verify_file(DKIM_LIB *lib, const char *path)
 	}
 	for (int i = 0; i < nsigs; i++) {
 		unsigned int bits = 0;
+		ssize_t canonlen = -1;
 		const char *err = dkim_sig_geterrorstr(dkim_sig_geterror(sigs[i]));
 
 		if (dkim_sig_getkeysize(sigs[i], &bits) != DKIM_STAT_OK)
 			bits = 0;
-		printf("%s\t%d\t%s\t%s\t%s\t%s\t%u\t0x%02x\t%s\n", path, i,
+		if (dkim_sig_getcanonlen(dkim, sigs[i], NULL, &canonlen, NULL) != DKIM_STAT_OK)
+			canonlen = -1;
+		printf("%s\t%d\t%s\t%s\t%s\t%s\t%u\t0x%02x\t%zd\t%s\n", path, i,
 		       str_or_dash(dkim_sig_getdomain(sigs[i])),
 		       str_or_dash(dkim_sig_getselector(sigs[i])), sig_result(sigs[i]),
-		       bh_str(dkim_sig_getbh(sigs[i])), bits, dkim_sig_getflags(sigs[i]),
+		       bh_str(dkim_sig_getbh(sigs[i])), bits, dkim_sig_getflags(sigs[i]), canonlen,
 		       err != NULL ? err : "-");
 	}
 	dkim_free(dkim);

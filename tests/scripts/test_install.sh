@@ -24,8 +24,11 @@ cat > "$prefix/v.c" <<'C'
 int main(void) { puts(dkimarc_version()); return 0; }
 C
 export PKG_CONFIG_PATH="$lib/pkgconfig"
+# A sanitizer build of the library needs the program linked the same way.
+san=""
+ldd "$lib/libdkimarc.so" | grep -q libasan && san="-fsanitize=address,undefined"
 check "builds via pkg-config" \
-  "cc '$prefix/v.c' \$(pkg-config --cflags --libs dkimarc) -o '$prefix/v' -Wl,-rpath,'$lib'"
+  "cc $san '$prefix/v.c' \$(pkg-config --cflags --libs dkimarc) -o '$prefix/v' -Wl,-rpath,'$lib'"
 check "runs and reports version" "[ \"\$('$prefix/v')\" = \"\$('$prefix/bin/dkimarc' --version | awk '{print \$2}')\" ]"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -51,9 +51,9 @@ static dkimarc_ctx *ctx_with(const char *archive)
 	if (archive) {
 		dkimarc_keysrc *src;
 		assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-		assert_int_equal(dkimarc_keysrc_archive_load_mem(src, "test-archive", archive,
-		                                                 strlen(archive)),
-		                 DKIMARC_OK);
+		assert_int_equal(
+		    dkimarc_keysrc_archive_load_mem(src, "test-archive", archive, strlen(archive)),
+		    DKIMARC_OK);
 		assert_int_equal(dkimarc_ctx_set_keysrc(ctx, src), DKIMARC_OK);
 	}
 	return ctx;
@@ -151,7 +151,8 @@ static void streaming_in_any_chunks_equals_one_shot(void **state)
 				size_t n = 1 + (size_t)rand() % max;
 				if (n > len - pos)
 					n = len - pos;
-				assert_int_equal(dkimarc_verifier_write(v, msg + pos, n), DKIMARC_OK);
+				assert_int_equal(dkimarc_verifier_write(v, msg + pos, n),
+				                 DKIMARC_OK);
 				pos += n;
 			}
 			dkimarc_report *r;
@@ -264,8 +265,9 @@ static void changed_body_is_body_hash_mismatch(void **state)
 static void changed_subject_is_signature_mismatch(void **state)
 {
 	(void)state;
-	dkimarc_report *r = verify_modified(RFC6376, brisbane_archive(brisbane_rsa),
-	                                    "Subject: Is dinner ready?", "Subject: Is lunch ready?");
+	dkimarc_report *r =
+	    verify_modified(RFC6376, brisbane_archive(brisbane_rsa), "Subject: Is dinner ready?",
+	                    "Subject: Is lunch ready?");
 	const dkimarc_sig *s = dkimarc_report_sig(r, 0);
 	assert_int_equal(dkimarc_sig_reason(s), DKIMARC_REASON_SIGNATURE_MISMATCH);
 	assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_ALTERED);
@@ -284,8 +286,9 @@ static void relaxed_survives_whitespace_change(void **state)
 static void from_added_above_signed_from_is_altered(void **state)
 {
 	(void)state;
-	dkimarc_report *r = verify_modified(RFC6376, brisbane_archive(brisbane_rsa), "Received:",
-	                                    "From: Mallory <m@evil.example>\r\nReceived:");
+	dkimarc_report *r =
+	    verify_modified(RFC6376, brisbane_archive(brisbane_rsa),
+	                    "Received:", "From: Mallory <m@evil.example>\r\nReceived:");
 	/* The signature still verifies (bottom-up selection), but two From fields. */
 	assert_int_equal(dkimarc_sig_result(dkimarc_report_sig(r, 0)), DKIMARC_RES_PASS);
 	assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_ALTERED);
