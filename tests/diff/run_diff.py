@@ -118,6 +118,7 @@ FAIL_RESULTS = {
     "key_too_weak": {"fail"},
     "key_revoked": {"fail", "permerror", "neutral"},
     "key_not_found": {"permerror", "fail", "neutral"},
+    "sig_body_length_exceeds": {"permerror", "fail"},
 }
 
 SIGN_TIME = 1700000000
