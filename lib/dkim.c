@@ -174,6 +174,7 @@ static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 	uint64_t maxsig = ctx->limits[DKIMARC_LIMIT_SIGNATURES];
 	v->bhs = calloc(nsig < maxsig ? nsig : maxsig, sizeof *v->bhs);
 	bool *used = calloc(v->hdr.n, sizeof *used);
+	uint64_t nevaluated = 0;
 	if (!v->sigs || !v->bhs || !used) {
 		free(used);
 		return DKIMARC_ENOMEM;
@@ -191,7 +192,8 @@ static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 			s->result = DKIMARC_RES_PERMERROR;
 			continue;
 		}
-		if (v->nsigs > maxsig) {
+		/* Only well-formed signatures count, so junk ones cannot crowd out a good one. */
+		if (++nevaluated > maxsig) {
 			s->reason = DKIMARC_REASON_LIMIT_EXCEEDED;
 			s->result = DKIMARC_RES_POLICY;
 			snprintf(s->err, sizeof s->err,

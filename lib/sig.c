@@ -113,6 +113,10 @@ static dkimarc_reason parse_headers(const da_tag *t, da_sigparams *sp, char *err
 	size_t cap = 1;
 	for (size_t i = 0; i < t->val_len; i++)
 		cap += t->val[i] == ':';
+	if (cap > DA_MAX_SIGNED_HEADERS) {
+		snprintf(err, errlen, "h= lists more than %d header fields", DA_MAX_SIGNED_HEADERS);
+		return DKIMARC_REASON_SIG_SYNTAX;
+	}
 	sp->headers = calloc(cap, sizeof *sp->headers);
 	if (!sp->headers) {
 		snprintf(err, errlen, "out of memory");

@@ -4,6 +4,9 @@
 
 #include "internal.h"
 
+/* h= names at most: selection is O(names x fields), so it must be bounded. */
+#define DA_MAX_SIGNED_HEADERS 256
+
 typedef struct {
 	int key_type; /* DA_KEY_* from a= */
 	int hash;     /* DA_HASH_* from a= */

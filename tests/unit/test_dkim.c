@@ -421,6 +421,21 @@ static void limits_are_enforced(void **state)
 	assert_int_not_equal(dkimarc_sig_result(dkimarc_report_sig(r, 1)), DKIMARC_RES_PASS);
 	dkimarc_report_free(r);
 
+	/* Malformed signatures on top do not use up the limit. */
+	char *junk = malloc(len + 64);
+	strcpy(junk, "DKIM-Signature: v=1; junk\r\nDKIM-Signature: x\r\n");
+	size_t jl = strlen(junk);
+	memcpy(junk + jl, msg, len);
+	r = verify_text(ctx, junk, jl + len);
+	assert_int_equal(dkimarc_report_sig_count(r), 4);
+	assert_int_equal(dkimarc_sig_reason(dkimarc_report_sig(r, 0)), DKIMARC_REASON_SIG_SYNTAX);
+	assert_int_equal(dkimarc_sig_result(dkimarc_report_sig(r, 2)), DKIMARC_RES_PASS);
+	assert_int_equal(dkimarc_sig_reason(dkimarc_report_sig(r, 3)),
+	                 DKIMARC_REASON_LIMIT_EXCEEDED);
+	assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_CONFIRMED);
+	dkimarc_report_free(r);
+	free(junk);
+
 	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_HEADER_FIELDS, 4), DKIMARC_OK);
 	r = verify_text(ctx, msg, len);
 	assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_UNVERIFIABLE);

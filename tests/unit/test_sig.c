@@ -1,0 +1,140 @@
+/* DKIM-Signature checks of RFC 6376 §6.1.1, one rule per case. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sig.h"
+
+#define B    "b=dGVzdA==; bh=dGVzdA==; "
+#define BASE "v=1; a=rsa-sha256; d=example.com; s=sel; h=from:to; " B
+
+static dkimarc_reason parse(const char *value, da_sigparams *sp)
+{
+	char field[4096], err[256];
+	int n = snprintf(field, sizeof field, "DKIM-Signature: %s", value);
+	dkimarc_reason r = da_sig_parse(field, (size_t)n, 15, sp, err, sizeof err);
+	return r;
+}
+
+static void expect(const char *value, dkimarc_reason want)
+{
+	da_sigparams sp;
+	dkimarc_reason got = parse(value, &sp);
+	if (got != want)
+		fail_msg("%s: got reason %d, want %d", value, got, want);
+	da_sigparams_clear(&sp);
+}
+
+static void well_formed_signature_parses_with_defaults(void **state)
+{
+	(void)state;
+	da_sigparams sp;
+	assert_int_equal(parse(BASE, &sp), DKIMARC_REASON_OK);
+	assert_int_equal(sp.hcanon, DA_CANON_SIMPLE);
+	assert_int_equal(sp.bcanon, DA_CANON_SIMPLE);
+	assert_string_equal(sp.canon, "simple/simple");
+	assert_string_equal(sp.auid_domain, "example.com"); /* i= defaults to @d */
+	assert_int_equal(sp.nheaders, 2);
+	assert_int_equal(sp.l, -1);
+	assert_int_equal(sp.b_len, 4);
+	da_sigparams_clear(&sp);
+	/* c=relaxed alone means relaxed/simple (§3.5). */
+	assert_int_equal(parse(BASE "c=relaxed", &sp), DKIMARC_REASON_OK);
+	assert_string_equal(sp.canon, "relaxed/simple");
+	da_sigparams_clear(&sp);
+}
+
+static void b_region_covers_value_with_its_whitespace(void **state)
+{
+	(void)state;
+	da_sigparams sp;
+	const char *v =
+	    "v=1; a=rsa-sha256; d=example.com; s=sel; h=from; bh=dGVzdA==; b= dGVz\r\n dA== ";
+	char field[256], err[128];
+	int n = snprintf(field, sizeof field, "DKIM-Signature:%s", v);
+	assert_int_equal(da_sig_parse(field, (size_t)n, 15, &sp, err, sizeof err),
+	                 DKIMARC_REASON_OK);
+	assert_memory_equal(field + sp.b_off - 2, "b=", 2);
+	assert_int_equal(sp.b_end, (size_t)n);
+	da_sigparams_clear(&sp);
+}
+
+static void section_6_1_1_rules(void **state)
+{
+	(void)state;
+	expect("a=rsa-sha256; d=example.com; s=sel; h=from; " B, DKIMARC_REASON_SIG_MISSING_TAG);
+	expect("v=2; a=rsa-sha256; d=example.com; s=sel; h=from; " B, DKIMARC_REASON_SIG_VERSION);
+	expect("v=1; d=example.com; s=sel; h=from; " B, DKIMARC_REASON_SIG_MISSING_TAG);
+	expect("v=1; a=rsa-sha256; s=sel; h=from; " B, DKIMARC_REASON_SIG_MISSING_TAG);
+	expect("v=1; a=rsa-sha256; d=example.com; h=from; " B, DKIMARC_REASON_SIG_MISSING_TAG);
+	expect("v=1; a=rsa-sha256; d=example.com; s=sel; " B, DKIMARC_REASON_SIG_MISSING_TAG);
+	expect("v=1; a=rsa-sha512; d=example.com; s=sel; h=from; " B,
+	       DKIMARC_REASON_SIG_ALGORITHM_UNSUPPORTED);
+	/* Tag values are case-sensitive (§3.2). */
+	expect("v=1; a=RSA-SHA256; d=example.com; s=sel; h=from; " B,
+	       DKIMARC_REASON_SIG_ALGORITHM_UNSUPPORTED);
+	expect("v=1; a=rsa-sha256; d=example.com; s=sel; h=to:subject; " B,
+	       DKIMARC_REASON_SIG_FROM_NOT_SIGNED);
+	expect(BASE "i=joe@evil.example", DKIMARC_REASON_SIG_AUID_MISMATCH);
+	expect(BASE "i=joe@notexample.com", DKIMARC_REASON_SIG_AUID_MISMATCH);
+	expect(BASE "i=joe@sub.example.com", DKIMARC_REASON_OK);
+	expect(BASE "i=@EXAMPLE.com", DKIMARC_REASON_OK);
+	expect(BASE "i=joe=40x@example.com", DKIMARC_REASON_OK);
+	expect(BASE "c=relaxed/fancy", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "q=dns/txt", DKIMARC_REASON_OK);
+	expect(BASE "q=http/well-known", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "l=-1", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "l=1234567890123456789012345678901234567890123456789012345678901234567890123456"
+	            "7890",
+	       DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "t=1234567890123", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "t=100; x=100", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "t=100; x=99", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "t=100; x=101", DKIMARC_REASON_OK);
+	expect("v=1; a=rsa-sha256; d=example.com.; s=sel; h=from; " B, DKIMARC_REASON_SIG_SYNTAX);
+	expect("v=1; a=rsa-sha256; d=ex ample.com; s=sel; h=from; " B, DKIMARC_REASON_SIG_SYNTAX);
+	expect("v=1; a=rsa-sha256; d=example.com; s=sel; h=from::to; " B,
+	       DKIMARC_REASON_SIG_SYNTAX);
+	expect("v=1; a=rsa-sha256; d=example.com; s=sel; h=from; b=dGVzdA=; bh=dGVzdA==",
+	       DKIMARC_REASON_SIG_SYNTAX);
+	expect("v=1; a=rsa-sha256; d=example.com; s=sel; h=from; b=dGVzdA==; bh=!!!!",
+	       DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "v=1", DKIMARC_REASON_SIG_SYNTAX); /* duplicate tag */
+}
+
+static void large_l_saturates_instead_of_overflowing(void **state)
+{
+	(void)state;
+	da_sigparams sp;
+	assert_int_equal(parse(BASE "l=99999999999999999999999999", &sp), DKIMARC_REASON_OK);
+	assert_int_equal(sp.l, INT64_MAX);
+	da_sigparams_clear(&sp);
+}
+
+static void too_many_signed_headers_is_syntax_error(void **state)
+{
+	(void)state;
+	char v[4096];
+	int n = snprintf(v, sizeof v, "v=1; a=rsa-sha256; d=example.com; s=sel; " B "h=from");
+	for (int i = 0; i < DA_MAX_SIGNED_HEADERS; i++)
+		n += snprintf(v + n, sizeof v - (size_t)n, ":x");
+	expect(v, DKIMARC_REASON_SIG_SYNTAX);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(well_formed_signature_parses_with_defaults),
+	    cmocka_unit_test(b_region_covers_value_with_its_whitespace),
+	    cmocka_unit_test(section_6_1_1_rules),
+	    cmocka_unit_test(large_l_saturates_instead_of_overflowing),
+	    cmocka_unit_test(too_many_signed_headers_is_syntax_error),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
