@@ -29,20 +29,43 @@ int cli_usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* Every subcommand: one row here, one file cli/<name>.c. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	void (*usage)(FILE *out);
+	const char *summary;
+} commands[] = {
+    {"verify", cmd_verify, verify_usage,
+     "verify the DKIM signatures of messages and give each a verdict"},
+};
+
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
 static void usage(FILE *out)
 {
 	fputs("usage: dkimarc <command> [options] [args]\n"
 	      "       dkimarc --version\n"
 	      "       dkimarc --help | help [command]\n"
 	      "\n"
-	      "Verifies DKIM signatures (RFC 6376, 8301, 8463) against archived keys.\n"
+	      "Verifies DKIM and ARC signatures against archived keys or live DNS.\n"
 	      "\n"
-	      "commands:\n"
-	      "  verify    verify the DKIM signatures of messages and give each a verdict\n"
-	      "  help      show help for a command\n"
-	      "\n",
+	      "commands:\n",
 	      out);
-	verify_usage(out);
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fputs("  help      show help for a command\n"
+	      "\n"
+	      "Run 'dkimarc help <command>' for a command's options.\n",
+	      out);
+}
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
 }
 
 static int cmd_help(int argc, char **argv)
@@ -53,15 +76,15 @@ static int cmd_help(int argc, char **argv)
 	}
 	if (argc > 2)
 		return cli_usage_error("help takes one command name, got %d", argc - 1);
-	if (strcmp(argv[1], "verify") == 0) {
-		verify_usage(stdout);
-		return 0;
-	}
 	if (strcmp(argv[1], "help") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	return cli_usage_error("unknown command '%s'", argv[1]);
+	const struct command *c = find_command(argv[1]);
+	if (!c)
+		return cli_usage_error("unknown command '%s'", argv[1]);
+	c->usage(stdout);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -81,8 +104,9 @@ int main(int argc, char **argv)
 		return cmd_help(1, argv + 1);
 	if (strcmp(cmd, "help") == 0)
 		return cmd_help(argc - 1, argv + 1);
-	if (strcmp(cmd, "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
+	const struct command *c = find_command(cmd);
+	if (c)
+		return c->run(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		return cli_usage_error("unknown option '%s'", cmd);
 	return cli_usage_error("unknown command '%s'", cmd);

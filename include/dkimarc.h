@@ -325,9 +325,35 @@ typedef struct dkimarc_verifier dkimarc_verifier;
 DKIMARC_API int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out);
 /** Feeds the next chunk; chunks may split anywhere. */
 DKIMARC_API int dkimarc_verifier_write(dkimarc_verifier *v, const char *buf, size_t len);
+/** Non-zero once the whole header has been written (key names are known). */
+DKIMARC_API int dkimarc_verifier_header_done(const dkimarc_verifier *v);
+/**
+ * The key names ("selector._domainkey.domain", lower case, deduplicated, top
+ * first) that the message's well-formed signatures need; known once the
+ * header is done. A caller can fetch them ahead (e.g. from DNS, in its own
+ * event loop) before _finish looks them up. Strings live as long as v.
+ */
+DKIMARC_API size_t dkimarc_verifier_key_count(const dkimarc_verifier *v);
+DKIMARC_API const char *dkimarc_verifier_key_name(const dkimarc_verifier *v, size_t i);
 /** Ends the message and produces the report. */
 DKIMARC_API int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out);
 DKIMARC_API void dkimarc_verifier_free(dkimarc_verifier *v);
+
+/* ------------------------------------------------------------------ */
+/* Live DNS key source (c-ares)                                         */
+/* ------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------ */
+/* ARC (RFC 8617)                                                       */
+/* ------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------ */
+/* Signing and sealing                                                  */
+/* ------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------ */
+/* Corpus reading: folders, maildir, mbox                               */
+/* ------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------ */
 /* Utilities                                                            */

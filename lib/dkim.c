@@ -57,7 +57,9 @@ struct dkimarc_verifier {
 	char *from_dom[8];
 	size_t nfrom_dom;
 	int64_t date;
-	int error; /* sticky failure of a call (ENOMEM) */
+	int error;       /* sticky failure of a call (ENOMEM) */
+	char **keynames; /* distinct key names the signatures need */
+	size_t nkeynames;
 };
 
 static void md_sink(void *arg, const char *p, size_t n)
@@ -123,6 +125,31 @@ static int body_hash_index(dkimarc_verifier *v, const da_sigparams *sp)
 	if (da_bodyhash_init(b, sp->bcanon, sp->hash, sp->l) != 0)
 		return -1;
 	return (int)v->nbhs++;
+}
+
+static int collect_key_names(dkimarc_verifier *v)
+{
+	v->keynames = calloc(v->nsigs ? v->nsigs : 1, sizeof *v->keynames);
+	if (!v->keynames)
+		return DKIMARC_ENOMEM;
+	for (size_t i = 0; i < v->nsigs; i++) {
+		const vsig *s = &v->sigs[i];
+		if (s->reason != DKIMARC_REASON_OK)
+			continue;
+		size_t n = strlen(s->sp.selector) + strlen(s->sp.domain) + sizeof "._domainkey.";
+		char *name = malloc(n);
+		if (!name)
+			return DKIMARC_ENOMEM;
+		snprintf(name, n, "%s._domainkey.%s", s->sp.selector, s->sp.domain);
+		bool dup = false;
+		for (size_t k = 0; k < v->nkeynames && !dup; k++)
+			dup = strcmp(v->keynames[k], name) == 0;
+		if (dup)
+			free(name);
+		else
+			v->keynames[v->nkeynames++] = name;
+	}
+	return DKIMARC_OK;
 }
 
 static int process_header(dkimarc_verifier *v, const char *h, size_t len)
@@ -209,6 +236,8 @@ static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 		}
 	}
 	free(used);
+	if (!rc)
+		rc = collect_key_names(v);
 	return rc;
 }
 
@@ -806,10 +835,28 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 	return DKIMARC_OK;
 }
 
+int dkimarc_verifier_header_done(const dkimarc_verifier *v)
+{
+	return v && v->phase != P_HEADER && !v->limit_hit;
+}
+
+size_t dkimarc_verifier_key_count(const dkimarc_verifier *v)
+{
+	return v ? v->nkeynames : 0;
+}
+
+const char *dkimarc_verifier_key_name(const dkimarc_verifier *v, size_t i)
+{
+	return v && i < v->nkeynames ? v->keynames[i] : NULL;
+}
+
 void dkimarc_verifier_free(dkimarc_verifier *v)
 {
 	if (!v)
 		return;
+	for (size_t i = 0; i < v->nkeynames; i++)
+		free(v->keynames[i]);
+	free(v->keynames);
 	for (size_t i = 0; i < v->nsigs; i++)
 		da_sigparams_clear(&v->sigs[i].sp);
 	free(v->sigs);

@@ -35,7 +35,7 @@ sys.path.insert(0, "/usr/lib/python3/dist-packages")
 import dkim  # noqa: E402  (python3-dkim, dkimpy)
 import nacl.signing  # noqa: E402  (python3-nacl)
 
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 SIGN_TIME = 1700000000  # t= of every signature (2023-11-14)
 
 # Domains. FROM_DOMAINS[i] is usually signed by d=SIGN_DOMAINS[i].
@@ -76,11 +76,23 @@ CASE_COUNTS = [
     ("weak_key", 6),                 # (k) signed with a 512-bit RSA key
     ("revoked_key", 5),              # (k) key record has an empty p=
     ("missing_key", 5),              # (k) key not in the archive
+    ("key_strict_subdomain", 4),     # (k) key t=s, i= in a subdomain of d=
+    ("key_strict_same", 3),          # (k) key t=s, i= in d= itself
+    ("key_testing", 4),              # (k) key t=y
+    ("key_hash_not_allowed", 4),     # (k) key h=sha1, signature rsa-sha256
+    ("key_type_mismatch", 4),        # (k) key k=rsa, signature ed25519-sha256
+    ("key_service_mismatch", 4),     # (k) key s=tlsrpt
+    ("repeated_top", 4),             # top one of 3 X-Trace (2 signed) changed
+    ("repeated_swap", 4),            # the 2 signed X-Trace instances swapped
     ("lf_storage", 8),               # message stored with bare LF line ends
     ("relaxed_unterminated_ws", 4),  # relaxed body, last line unterminated with WSP
 ]
-TAMPER_KINDS = {k for k, _ in CASE_COUNTS} - {"weak_key", "revoked_key", "missing_key",
-                                               "lf_storage", "relaxed_unterminated_ws"}
+KEY_KINDS = {"weak_key": b"weak512", "revoked_key": b"revoked", "missing_key": b"gone",
+             "key_strict_subdomain": b"strict", "key_strict_same": b"strict",
+             "key_testing": b"testing", "key_hash_not_allowed": b"sha1only",
+             "key_type_mismatch": b"wrongk", "key_service_mismatch": b"tlsrpt"}
+TAMPER_KINDS = {k for k, _ in CASE_COUNTS} - set(KEY_KINDS) - {"lf_storage",
+                                                                "relaxed_unterminated_ws"}
 
 
 class FixedTime:
@@ -130,27 +142,46 @@ def make_keys(rng, outdir):
     return keys
 
 
-# Selectors published for every signing domain: selector -> (key name, record kind)
+# Selectors published for every signing domain. "sign": the private key the
+# signer uses; "record": the key published (None: no record, "": revoked);
+# "tags": extra key-record tags; "key": what that makes of the key for the
+# ground truth.
 SELECTORS = {
-    b"rsa1024": ("rsa1024", "good"),
-    b"rsa2048": ("rsa2048", "good"),
-    b"ed": ("ed25519", "good"),
-    b"weak512": ("rsa512", "good"),    # a valid record, but a key too small to trust
-    b"revoked": ("rsa2048", "revoked"),  # record with empty p=
-    b"gone": ("rsa2048", "missing"),   # no record at all
+    b"rsa1024": {"sign": "rsa1024", "record": "rsa1024", "tags": "", "key": "good"},
+    b"rsa2048": {"sign": "rsa2048", "record": "rsa2048", "tags": "", "key": "good"},
+    b"ed": {"sign": "ed25519", "record": "ed25519", "tags": "", "key": "good"},
+    # a valid record, but a key too small to trust (RFC 8301 §3.2)
+    b"weak512": {"sign": "rsa512", "record": "rsa512", "tags": "", "key": "weak"},
+    # empty p= (RFC 6376 §3.6.1)
+    b"revoked": {"sign": "rsa2048", "record": "", "tags": "", "key": "revoked"},
+    # no record at all
+    b"gone": {"sign": "rsa2048", "record": None, "tags": "", "key": "missing"},
+    # t=s: i= must not be a subdomain of d= (RFC 6376 §3.6.1 t=)
+    b"strict": {"sign": "rsa2048", "record": "rsa2048", "tags": "t=s; ", "key": "strict"},
+    # t=y: testing (RFC 6376 §3.6.1 t=); still verifies
+    b"testing": {"sign": "ed25519", "record": "ed25519", "tags": "t=y; ", "key": "testing"},
+    # h=sha1 only: an rsa-sha256 signature must not use it (RFC 6376 §3.6.1 h=)
+    b"sha1only": {"sign": "rsa2048", "record": "rsa2048", "tags": "h=sha1; ",
+                  "key": "hash_not_allowed"},
+    # record holds an RSA key, the signature is ed25519 (RFC 6376 §3.6.1 k=,
+    # RFC 8463 §4)
+    b"wrongk": {"sign": "ed25519", "record": "rsa2048", "tags": "", "key": "type_mismatch"},
+    # s=tlsrpt: not a key for email (RFC 6376 §3.6.1 s=, RFC 8460 §3)
+    b"tlsrpt": {"sign": "rsa2048", "record": "rsa2048", "tags": "s=tlsrpt; ",
+                "key": "service_mismatch"},
 }
 
 
 def write_keyfile(keys, outdir):
     lines = []
     for dom in SIGN_DOMAINS:
-        for sel, (kname, kind) in SELECTORS.items():
-            k = keys[kname]
+        for sel, spec in SELECTORS.items():
             name = "%s._domainkey.%s" % (sel.decode(), dom.decode())
-            if kind == "missing":
+            if spec["record"] is None:
                 continue
-            p = k["p"] if kind == "good" else ""
-            lines.append("%s v=DKIM1; k=%s; p=%s" % (name, k["type"], p))
+            k = keys[spec["record"] or spec["sign"]]
+            p = k["p"] if spec["record"] else ""
+            lines.append("%s v=DKIM1; k=%s; %sp=%s" % (name, k["type"], spec["tags"], p))
     with open(os.path.join(outdir, "keys.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
 
@@ -239,7 +270,7 @@ def fold_value(rng, value):
     return "".join(out)
 
 
-def make_headers(rng, from_domain, info):
+def make_headers(rng, from_domain, info, force_trace=False):
     """Returns a list of [name, raw value] (value includes the leading space,
     any folds, no final CRLF)."""
     h = []
@@ -290,6 +321,11 @@ def make_headers(rng, from_domain, info):
             ct += ";\r\n\tformat=flowed"
             info.append("folded_content_type")
         h.append(["Content-Type", ct])
+    if force_trace or rng.random() < 0.1:
+        for i in range(3):  # three instances, spread out
+            h.insert(rng.randint(1 if h[0][0] == "Received" else 0, len(h)),
+                     ["X-Trace", " hop%d %08x" % (i, rng.getrandbits(32))])
+        info.append("repeated_header")
     if rng.random() < 0.15:
         h.append(["X-Empty", ""])
         info.append("empty_header")
@@ -410,6 +446,14 @@ def tamper(rng, kind, msg, target):
     if kind == "from_below":
         fields.append(b"From: Mallory <mallory@evil.example>")
         return join_fields(fields, body), "From added at the bottom of the header"
+    if kind in ("repeated_top", "repeated_swap"):
+        idx = [i for i, f in enumerate(fields) if field_name(f) == b"x-trace"]
+        if kind == "repeated_top":
+            fields[idx[0]] = fields[idx[0]].replace(b"hop", b"HOP", 1)
+            return join_fields(fields, body), "top X-Trace (unsigned instance) changed"
+        a, b = idx[-2], idx[-1]
+        fields[a], fields[b] = fields[b], fields[a]
+        return join_fields(fields, body), "the two bottom X-Trace instances swapped"
     if kind == "unsigned_header":
         fields.insert(0, b"Received: from gateway.example.net by mx.example.org;\r\n"
                          b"\tWed, 15 Nov 2023 08:00:00 +0000")
@@ -482,6 +526,14 @@ def expectation(kind, sig, target, index):
         reason = "key_revoked"  # RFC 6376 §3.6.1 (empty p=)
     elif sig["key"] == "missing":
         reason = "key_not_found"  # RFC 6376 §6.1.2
+    elif sig["key"] == "strict" and sig["auid"].split("@")[-1] != sig["domain"]:
+        reason = "key_strict_subdomain"
+    elif sig["key"] == "hash_not_allowed":
+        reason = "key_hash_not_allowed"
+    elif sig["key"] == "type_mismatch":
+        reason = "key_type_mismatch"
+    elif sig["key"] == "service_mismatch":
+        reason = "key_service_mismatch"
     elif kind == "body_byte":
         reason = "body_hash_mismatch"
     elif kind in ("body_append", "body_append_l"):
@@ -496,7 +548,7 @@ def expectation(kind, sig, target, index):
         # oversigned From (listed more often than present) covers the new one.
         if sig["from_oversigned"]:
             reason = "signature_mismatch"
-    elif kind == "from_below":
+    elif kind in ("from_below", "repeated_swap"):
         reason = "signature_mismatch"
     elif kind in ("ws_header", "refold") or (kind == "refold_sig" and index == target):
         if hc == "simple":
@@ -517,6 +569,8 @@ def expectation(kind, sig, target, index):
         reason = "body_hash_mismatch"  # RFC 6376 §6.1.3: body hash checked first
     if sig["algorithm"] == "rsa-sha1":
         flags.append("rsa_sha1")
+    if sig["key"] == "testing":
+        flags.append("key_testing")
     if not sig["from_oversigned"]:
         flags.append("from_not_oversigned")
     # RFC 8301 §3.1: rsa-sha1 MUST NOT be used for verifying
@@ -560,6 +614,8 @@ def include_headers(sp, headers):
     names = [n.lower() for n, _ in headers]
     inc = [n for n in ["from", "to", "cc", "subject", "date", "message-id", "mime-version",
                        "content-type", "x-empty", "x-long"] if n in names]
+    if "x-trace" in names:  # 2 of the 3 instances: the bottom two (RFC 6376 §5.4.2)
+        inc += ["x-trace", "x-trace"]
     if sp["oversign_from"]:
         inc.append("from")
     if sp["oversign_subject"]:
@@ -583,7 +639,8 @@ def build_message(rng, idx, kind, keys):
         if size_class == "empty":
             size_class = "small"
     body, binfo = make_body(rng, size_class, want)
-    headers = make_headers(rng, from_domain, info)
+    headers = make_headers(rng, from_domain, info,
+                           force_trace=kind in ("repeated_top", "repeated_swap"))
     msg = serialize(headers, body)
 
     nsig = 2 if rng.random() < 0.15 else 1
@@ -594,20 +651,24 @@ def build_message(rng, idx, kind, keys):
         plans[1]["canon"] = CANONS[0]
     # signature-targeted cases: which one (index in signing order)
     tgt_sign = rng.randrange(nsig)
-    if kind in ("weak_key", "revoked_key", "missing_key"):
+    if kind in KEY_KINDS:
         p = plans[tgt_sign]
+        p["selector"] = KEY_KINDS[kind]
+        p["algorithm"] = "rsa-sha256"
         if kind == "weak_key":
             p["algorithm"] = rng.choice(["rsa-sha256", "rsa-sha256", "rsa-sha1"])
-            p["selector"] = b"weak512"
-        else:
-            p["algorithm"] = "rsa-sha256"
-            p["selector"] = b"revoked" if kind == "revoked_key" else b"gone"
+        elif kind in ("key_testing", "key_type_mismatch"):
+            p["algorithm"] = "ed25519-sha256"
+        if kind == "key_strict_subdomain":
+            p["identity"] = SUBDOMAIN_AUID[p["domain"]]
+        elif kind == "key_strict_same":
+            p["identity"] = rng.choice([None, b"alice@" + p["domain"]])
 
     dkim.time = FixedTime
     signed = []  # in signing order
     for sp in plans:
-        kname, kkind = SELECTORS[sp["selector"]]
-        key = keys[kname]
+        spec = SELECTORS[sp["selector"]]
+        key = keys[spec["sign"]]
         inc = include_headers(sp, headers)
         d = dkim.DKIM(msg)
         sig = d.sign(sp["selector"], sp["domain"], key["priv"],
@@ -622,8 +683,7 @@ def build_message(rng, idx, kind, keys):
             "headers": [h.decode() for h in inc],
             "l": int(lval) if lval is not None else None,
             "from_oversigned": inc.count(b"from") > 1,
-            "key": {"good": "good" if kname != "rsa512" else "weak", "revoked": "revoked",
-                    "missing": "missing"}[kkind],
+            "key": spec["key"],
             "key_bits": key["bits"], "key_type": key["type"],
         })
     sigs = list(reversed(signed))  # header order, top first
@@ -632,7 +692,7 @@ def build_message(rng, idx, kind, keys):
     detail = ""
     if kind in TAMPER_KINDS:
         msg, detail = tamper(rng, kind, msg, target)
-    elif kind in ("weak_key", "revoked_key", "missing_key"):
+    elif kind in KEY_KINDS:
         detail = "signature %d uses selector %s" % (target, sigs[target]["selector"])
     elif kind == "relaxed_unterminated_ws":
         detail = "body ends in an unterminated line with trailing WSP"
@@ -649,8 +709,7 @@ def build_message(rng, idx, kind, keys):
         report_flags.append("multiple_from")
     if kind == "lf_storage":
         report_flags.append("lf_line_endings")
-    target_kinds = ("b_alter", "bh_alter", "refold_sig_b", "refold_sig", "weak_key",
-                    "revoked_key", "missing_key")
+    target_kinds = {"b_alter", "bh_alter", "refold_sig_b", "refold_sig"} | set(KEY_KINDS)
     entry = {"file": "msgs/%04d.eml" % idx, "kind": kind, "tampered": kind in TAMPER_KINDS,
              "detail": detail, "target": target if kind in target_kinds else None,
              "features": sorted(set(info)), "body": binfo, "size": len(msg),

@@ -96,6 +96,26 @@ DEPARTURES = [
                "signed these messages, so it agrees with itself and no RFC verifier can",
     },
     {
+        "id": "dkimpy-key-h",
+        "verifier": "dkimpy", "kind": "key_hash_not_allowed",
+        "when": lambda m, s, body: True,
+        "does": "pass",
+        "rfc": "RFC 6376 §6.1.2 (step 6), §3.6.1 h=",
+        "why": "dkimpy ignores the key record's h= tag and verifies an rsa-sha256 signature "
+               "with a key limited to h=sha1; RFC 6376 §6.1.2 says the verifier MUST ignore "
+               "such a key record and return PERMFAIL (inappropriate hash algorithm)",
+    },
+    {
+        "id": "dkimpy-key-t-s",
+        "verifier": "dkimpy", "kind": "key_strict_subdomain",
+        "when": lambda m, s, body: True,
+        "does": "pass",
+        "rfc": "RFC 6376 §3.6.1 t=s",
+        "why": "dkimpy ignores the key record's t=s flag and accepts a signature whose i= is "
+               "in a subdomain of d=; RFC 6376 §3.6.1: with t=s the i= domain MUST NOT be a "
+               "subdomain of d=",
+    },
+    {
         "id": "opendkim-simple-unterminated-4k",
         "verifier": "opendkim", "kind": "*",
         "when": lambda m, s, body: (s["canonicalization"].endswith("/simple")
@@ -119,6 +139,10 @@ FAIL_RESULTS = {
     "key_revoked": {"fail", "permerror", "neutral"},
     "key_not_found": {"permerror", "fail", "neutral"},
     "sig_body_length_exceeds": {"permerror", "fail"},
+    "key_strict_subdomain": {"permerror", "fail", "neutral"},
+    "key_hash_not_allowed": {"permerror", "fail", "neutral"},
+    "key_type_mismatch": {"permerror", "fail", "neutral"},
+    "key_service_mismatch": {"permerror", "fail", "neutral"},
 }
 
 SIGN_TIME = 1700000000

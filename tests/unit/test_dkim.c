@@ -184,6 +184,32 @@ static char *to_lf(const char *msg, size_t len, size_t *out_len)
 	return o;
 }
 
+static void key_names_known_once_header_is_read(void **state)
+{
+	(void)state;
+	size_t len;
+	char *msg = slurp(RFC8463, &len);
+	dkimarc_ctx *ctx = ctx_with(NULL);
+	dkimarc_verifier *v;
+	assert_int_equal(dkimarc_verifier_new(ctx, &v), DKIMARC_OK);
+	assert_int_equal(dkimarc_verifier_write(v, msg, 100), DKIMARC_OK);
+	assert_false(dkimarc_verifier_header_done(v));
+	assert_int_equal(dkimarc_verifier_key_count(v), 0);
+	const char *body = strstr(msg, "\r\n\r\n");
+	assert_int_equal(dkimarc_verifier_write(v, msg + 100, (size_t)(body - msg) + 4 - 100),
+	                 DKIMARC_OK);
+	assert_true(dkimarc_verifier_header_done(v));
+	assert_int_equal(dkimarc_verifier_key_count(v), 2);
+	assert_string_equal(dkimarc_verifier_key_name(v, 0),
+	                    "brisbane._domainkey.football.example.com");
+	assert_string_equal(dkimarc_verifier_key_name(v, 1),
+	                    "test._domainkey.football.example.com");
+	assert_null(dkimarc_verifier_key_name(v, 2));
+	dkimarc_verifier_free(v);
+	dkimarc_ctx_free(ctx);
+	free(msg);
+}
+
 static void bare_lf_file_verifies_as_crlf(void **state)
 {
 	(void)state;
@@ -471,6 +497,7 @@ int main(void)
 	    cmocka_unit_test(rfc6376_appendix_a_is_confirmed),
 	    cmocka_unit_test(rfc8463_ed25519_and_rsa_both_pass),
 	    cmocka_unit_test(streaming_in_any_chunks_equals_one_shot),
+	    cmocka_unit_test(key_names_known_once_header_is_read),
 	    cmocka_unit_test(bare_lf_file_verifies_as_crlf),
 	    cmocka_unit_test(leading_mbox_from_line_is_skipped),
 	    cmocka_unit_test(changed_body_is_body_hash_mismatch),
