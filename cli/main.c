@@ -29,6 +29,22 @@ int cli_usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+bool cli_opt_is(const char *arg, const char *name, const char **val)
+{
+	size_t n = strlen(name);
+	if (strncmp(arg, name, n) != 0)
+		return false;
+	if (arg[n] == '\0') {
+		*val = NULL;
+		return true;
+	}
+	if (arg[n] == '=') {
+		*val = arg + n + 1;
+		return true;
+	}
+	return false;
+}
+
 /* Every subcommand: one row here, one file cli/<name>.c. */
 static const struct command {
 	const char *name;

@@ -1,5 +1,6 @@
 /* `dkimarc verify`: verifies messages from files or standard input. */
 #include "cli.h"
+#include "keyopts.h"
 
 #include <dkimarc.h>
 #include <errno.h>
@@ -14,8 +15,7 @@
 #define CHUNK (64 * 1024)
 
 struct verify_opts {
-	const char **keys;
-	size_t nkeys;
+	struct keyopts ko;
 	const char **files;
 	size_t nfiles;
 	const char *at;
@@ -31,10 +31,10 @@ void verify_usage(FILE *out)
 	      "when no FILE is given) and prints one verdict per message: confirmed,\n"
 	      "confirmed-third-party, weak, altered, unverifiable or unsigned.\n"
 	      "\n"
-	      "options:\n"
-	      "  --keys FILE   load keys from an archive FILE (DNS zone file, OpenDKIM key\n"
-	      "                file, JSON Lines or tab-separated records); may be repeated\n"
-	      "  --json        print one JSON object per message (JSON Lines)\n"
+	      "options:\n",
+	      out);
+	keyopts_usage(out);
+	fputs("  --json        print one JSON object per message (JSON Lines)\n"
 	      "  --strict      RFC-strict policy: rsa-sha1 gives a policy result and an\n"
 	      "                expired x= fails the signature\n"
 	      "  --at TIME     judge expiry and timestamps as of TIME: 2017-05-05T12:00:00Z,\n"
@@ -47,28 +47,11 @@ void verify_usage(FILE *out)
 	      out);
 }
 
-/* Splits "--name=value"; returns true if name matches, with *val set to the inline value. */
-static bool opt_is(const char *arg, const char *name, const char **val)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(arg, name, n) != 0)
-		return false;
-	if (arg[n] == '\0') {
-		*val = NULL;
-		return true;
-	}
-	if (arg[n] == '=') {
-		*val = arg + n + 1;
-		return true;
-	}
-	return false;
-}
-
 /* Returns -1 to go on, or an exit status (help printed, or usage error). */
 static int parse_args(int argc, char **argv, struct verify_opts *o)
 {
 	bool opts_done = false;
+	int st;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val;
@@ -82,23 +65,21 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			verify_usage(stdout);
 			return 0;
-		} else if (opt_is(a, "--keys", &val) || opt_is(a, "--at", &val)) {
-			bool keys = a[2] == 'k';
+		} else if ((st = keyopts_parse(&o->ko, argc, argv, &i)) != 0) {
+			if (st < 0)
+				return EXIT_USAGE;
+		} else if (cli_opt_is(a, "--at", &val)) {
 			if (!val) {
 				if (i + 1 >= argc)
-					return cli_usage_error("option '%s' needs a %s argument", a,
-					                       keys ? "FILE" : "TIME");
+					return cli_usage_error(
+					    "option '--at' needs a TIME argument");
 				val = argv[++i];
 			}
 			if (val[0] == '\0')
-				return cli_usage_error("option '%s' needs a non-empty %s argument",
-				                       keys ? "--keys" : "--at",
-				                       keys ? "FILE" : "TIME");
-			if (keys)
-				o->keys[o->nkeys++] = val;
-			else
-				o->at = val;
-		} else if (opt_is(a, "--json", &val) || opt_is(a, "--strict", &val)) {
+				return cli_usage_error(
+				    "option '--at' needs a non-empty TIME argument");
+			o->at = val;
+		} else if (cli_opt_is(a, "--json", &val) || cli_opt_is(a, "--strict", &val)) {
 			if (val)
 				return cli_usage_error("option '%.*s' takes no value",
 				                       (int)(strchr(a, '=') - a), a);
@@ -123,29 +104,13 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at)
 	rc = dkimarc_ctx_new(&ctx);
 	if (rc != DKIMARC_OK)
 		goto fail;
-	if (o->nkeys) {
-		rc = dkimarc_keysrc_archive_new(&src);
-		if (rc != DKIMARC_OK)
-			goto fail;
-		for (size_t i = 0; i < o->nkeys; i++) {
-			rc = dkimarc_keysrc_archive_load(src, o->keys[i]);
-			if (rc != DKIMARC_OK) {
-				if (!*dkimarc_last_error())
-					cli_error("cannot load keys from %s: %s", o->keys[i],
-					          dkimarc_strerror(rc));
-				else
-					cli_error("%s", dkimarc_last_error());
-				dkimarc_keysrc_free(src);
-				dkimarc_ctx_free(ctx);
-				return NULL;
-			}
-		}
-		rc = dkimarc_ctx_set_keysrc(ctx, src);
-		if (rc != DKIMARC_OK)
-			goto fail;
-	} else {
-		cli_error("no --keys given and live DNS is not available in this build; "
-		          "every signature will be unverifiable");
+	if (keyopts_build(&o->ko, &src) != 0) {
+		dkimarc_ctx_free(ctx);
+		return NULL;
+	}
+	if (src && (rc = dkimarc_ctx_set_keysrc(ctx, src)) != DKIMARC_OK) {
+		dkimarc_keysrc_free(src);
+		goto fail;
 	}
 	rc = dkimarc_ctx_set_strict(ctx, o->strict);
 	if (rc == DKIMARC_OK && at >= 0)
@@ -253,9 +218,8 @@ int cmd_verify(int argc, char **argv)
 	bool all_confirmed = true, failed = false;
 	int st;
 
-	o.keys = calloc((size_t)argc, sizeof *o.keys);
 	o.files = calloc((size_t)argc, sizeof *o.files);
-	if (!o.keys || !o.files) {
+	if (!o.files) {
 		cli_error("out of memory");
 		st = EXIT_USAGE;
 		goto out;
@@ -315,7 +279,7 @@ out:
 	if (ctx)
 		dkimarc_ctx_free(ctx);
 	free(buf);
-	free(o.keys);
+	keyopts_free(&o.ko);
 	if (o.files != stdin_only)
 		free(o.files);
 	return st;

@@ -713,6 +713,7 @@ def build_message(rng, idx, kind, keys):
     entry = {"file": "msgs/%04d.eml" % idx, "kind": kind, "tampered": kind in TAMPER_KINDS,
              "detail": detail, "target": target if kind in target_kinds else None,
              "features": sorted(set(info)), "body": binfo, "size": len(msg),
+             "from_domain": from_domain.decode(),
              "report_flags": report_flags, "signatures": sigs}
     return msg, entry
 

@@ -403,6 +403,17 @@ def check_dkimarc_sig(m, s, got, body, problems, label):
     if exp["reason"] == "body_hash_mismatch" and got.get("body_hash") != "mismatch":
         problems.append("%s: body_hash %r, expected mismatch" % (label, got.get("body_hash")))
         ok = False
+    if "multiple_from" not in m["report_flags"] and \
+            got.get("aligned") != (s["domain"] == m["from_domain"]):
+        problems.append("%s: aligned %r, d=%s From domain %s" % (label, got.get("aligned"),
+                                                                 s["domain"], m["from_domain"]))
+        ok = False
+    if exp["reason"] in ("key_not_found", "key_revoked", "key_too_weak") and \
+            not m["tampered"] and got.get("body_hash") != "match":
+        # docs/verdicts.md: the body hash is computed even when the key is missing
+        problems.append("%s: body_hash %r on an unaltered body, expected match" % (
+            label, got.get("body_hash")))
+        ok = False
     if exp["reason"] == "key_too_weak" and got.get("key_bits") != s["key_bits"]:
         problems.append("%s: key_bits %r, expected %r" % (label, got.get("key_bits"),
                                                          s["key_bits"]))
@@ -413,6 +424,35 @@ def check_dkimarc_sig(m, s, got, body, problems, label):
                 label, got.get("body_bytes"), cb))
             ok = False
     return ok
+
+
+def expected_verdict(m, strict):
+    """The verdict docs/verdicts.md gives this message, from the ground truth."""
+    best = None
+    order = ["confirmed", "confirmed-third-party", "altered-beyond", "weak", "altered",
+             "unverifiable"]
+    for s in m["signatures"]:
+        reason = s["expect"]["reason"]
+        if reason == "ok" and not (strict and s["algorithm"] == "rsa-sha1"):
+            if "body_beyond_length" in s["expect"]["flags"]:
+                v = "altered-beyond"
+            elif s["domain"] == m["from_domain"]:
+                v = "confirmed"
+            else:
+                v = "confirmed-third-party"
+        elif reason == "key_too_weak":
+            v = "weak"
+        elif reason in ("body_hash_mismatch", "signature_mismatch"):
+            v = "altered"
+        else:
+            v = "unverifiable"
+        if best is None or order.index(v) < order.index(best):
+            best = v
+    if best == "altered-beyond":
+        best = "altered"
+    if best in ("confirmed", "confirmed-third-party") and "multiple_from" in m["report_flags"]:
+        best = "altered"  # a verifying message with a second From
+    return best
 
 
 def main():
@@ -496,6 +536,18 @@ def main():
             if arcs is None or len(arcs.get("signatures") or []) != len(m["signatures"]):
                 problems.append("dkimarc --strict: no usable report")
                 arcs = None
+            for o, strict in ((arcm, False), (arcs, True)):
+                if o is None:
+                    continue
+                ev = expected_verdict(m, strict)
+                if o.get("verdict") != ev:
+                    problems.append("dkimarc%s: verdict %s (%s), expected %s" % (
+                        " --strict" if strict else "", o.get("verdict"),
+                        o.get("verdict_reason"), ev))
+                if "multiple_from" not in m["report_flags"] and \
+                        o.get("from_domain") != m["from_domain"]:
+                    problems.append("dkimarc: from_domain %r, expected %r" % (
+                        o.get("from_domain"), m["from_domain"]))
             if arcm is not None:
                 rf = flags_of(arcm) | set().union(*[flags_of(x) for x in arcm["signatures"]])
                 for f in m["report_flags"]:

@@ -1,0 +1,29 @@
+/* Key-source options shared by the commands that verify (verify, scan, keys). */
+#ifndef DKIMARC_CLI_KEYOPTS_H
+#define DKIMARC_CLI_KEYOPTS_H
+
+#include <dkimarc.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+struct keyopts {
+	const char **keys; /* --keys FILE, in order */
+	size_t nkeys;
+};
+
+/*
+ * If argv[*i] is a key-source option, consumes it (and its value, advancing
+ * *i) and returns 1; returns 0 when it is not one; returns -1 after printing
+ * a usage error.
+ */
+int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i);
+/*
+ * Builds the key source the options ask for into *out (NULL when none).
+ * Returns 0, or EXIT_USAGE after printing why.
+ */
+int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out);
+/* The options' lines for a command's usage text. */
+void keyopts_usage(FILE *out);
+void keyopts_free(struct keyopts *o);
+
+#endif
