@@ -9,7 +9,13 @@ RFC ground truth in the manifest.
 A reference verifier that departs from the RFC is only accepted where the
 DEPARTURES table below names the case, the verifier and the RFC section.
 dkimarc gets no such table: where it disagrees with the ground truth, the
-test fails.
+test fails. Besides pass/not-pass, dkimarc's JSON is checked for: the reason
+code each case calls for (a changed body byte is body_hash_mismatch, ...),
+the RFC 8601 result, flags (rsa_sha1, body_beyond_length, multiple_from,
+from_not_oversigned, key_testing, lf_line_endings), the signature's tags as
+signed, key_bits, body_hash, body_bytes (against an independent RFC 6376
+body canonicalizer), aligned, from_domain, the verdict that docs/verdicts.md
+gives, and with --strict, policy/policy_rsa_sha1 for rsa-sha1.
 
 Usage:
   run_diff.py --workdir DIR [--dkimarc PATH] [--opendkim PATH] [--seed N]
@@ -20,7 +26,6 @@ dkimpy is not available (ctest SKIP_RETURN_CODE).
 """
 
 import argparse
-import base64  # noqa: F401  (kept for debugging sessions)
 import collections
 import hashlib
 import json
@@ -500,13 +505,15 @@ def main():
     t4 = time.time()
 
     # per kind: sigs, and per verifier: agree / departure(explained) / unexplained
-    verifiers = ["dkimpy", "opendkim"] + (["dkimarc", "dkimarc-strict"] if arc else [])
+    verifiers = ["dkimpy", "opendkim"] + (["dkimarc", "dkimarc-strict"] if arc is not None
+                                          else [])
     if odk is None:
         verifiers.remove("opendkim")
     table = collections.OrderedDict()
     disagreements = []  # (file, text) unexplained
     explained = []  # (file, text, departure id)
     seen_departures = collections.Counter()
+    pairs = collections.defaultdict(lambda: [0, 0])  # (a, b) -> [same pass/not-pass, total]
     n_ok = n_bad = 0
 
     for m in msgs:
@@ -562,6 +569,7 @@ def main():
                                                   s["canonicalization"],
                                                   " l=%d" % s["l"] if s["l"] is not None else "")
             refs = [("dkimpy", pyres[i][0], pyres[i][1])]
+            verdicts = {"dkimpy": pyres[i][0] == "pass"}
             if odres is not None and i < len(odres):
                 o = odres[i]
                 if (o["d"], o["s"]) != (s["domain"], s["selector"]):
@@ -569,6 +577,7 @@ def main():
                         i, o["d"], o["s"], s["domain"], s["selector"]))
                 refs.append(("opendkim", o["result"], "%s; bh %s; canonical body %s bytes" % (
                     o["why"], o["bh"], o["canonlen"])))
+                verdicts["opendkim"] = o["result"] == "pass"
             elif odres is not None:
                 row["opendkim"][2] += 1
             for name, res, why in refs:
@@ -589,6 +598,13 @@ def main():
                     problems.append(text)
             if arcm is not None:
                 got = arcm["signatures"][i]
+                verdicts["dkimarc"] = got.get("result") == "pass"
+                names = sorted(verdicts)
+                for a in range(len(names)):
+                    for b in range(a + 1, len(names)):
+                        p = pairs[(names[a], names[b])]
+                        p[0] += verdicts[names[a]] == verdicts[names[b]]
+                        p[1] += 1
                 before = len(problems)
                 check_dkimarc_sig(m, s, got, body, problems, "dkimarc " + tag + " " + kind)
                 row["dkimarc"][0 if len(problems) == before else 2] += 1
@@ -644,7 +660,10 @@ def main():
     print(line + " %7d" % n_ok)
     print("(agree = matches the RFC ground truth; dep = a reference departure listed in "
           "DEPARTURES; BAD = unexplained)")
-    if not arc:
+    if pairs:
+        print("pass/not-pass agreement per signature: " + ", ".join(
+            "%s~%s %d/%d" % (a, b, v[0], v[1]) for (a, b), v in sorted(pairs.items())))
+    if arc is None:
         print("dkimarc: not run (no --dkimarc)")
 
     print("\nknown reference departures (RFC sections):")
