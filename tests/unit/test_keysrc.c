@@ -832,9 +832,9 @@ static void rfc6376_appendix_a_dns_txt_loads(void **state)
 	(void)state;
 
 	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-	assert_int_equal(
-	    dkimarc_keysrc_archive_load(src, VECTORS "/rfc/rfc6376-appendix-a/dns.txt"),
-	    DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load(
+	                     src, SRCDIR "/vectors/external/rfc/rfc6376-appendix-a/dns.txt"),
+	                 DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_count(src), 1);
 	dkimarc_answer *ans = lookup(src, "brisbane._domainkey.example.com");
 	assert_int_equal(dkimarc_answer_status(ans), DKIMARC_LOOKUP_FOUND);
