@@ -20,4 +20,24 @@ bool cli_opt_is(const char *arg, const char *name, const char **val);
 int cmd_verify(int argc, char **argv);
 void verify_usage(FILE *out);
 
+/* `dkimarc scan ...`: argv[0] is "scan". */
+int cmd_scan(int argc, char **argv);
+void scan_usage(FILE *out);
+
+/* `dkimarc keys list|pin ...`: argv[0] is "keys". */
+int cmd_keys(int argc, char **argv);
+void keys_usage(FILE *out);
+
+/* `dkimarc sign ...`: argv[0] is "sign". */
+int cmd_sign(int argc, char **argv);
+void sign_usage(FILE *out);
+
+/* `dkimarc seal ...`: argv[0] is "seal". */
+int cmd_seal(int argc, char **argv);
+void seal_usage(FILE *out);
+
+/* `dkimarc keygen ...`: argv[0] is "keygen". */
+int cmd_keygen(int argc, char **argv);
+void keygen_usage(FILE *out);
+
 #endif

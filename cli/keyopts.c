@@ -3,12 +3,70 @@
 
 #include "cli.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Reads the value of a numeric --dns-* option into *out (1..max). */
+static int dns_number(const char *opt, const char *val, unsigned long max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(val, &end, 10);
+	if (val[0] < '0' || val[0] > '9' || *end || errno || v == 0 || v > max) {
+		cli_usage_error("option '%s' needs a number from 1 to %lu, not '%s'", opt, max,
+		                val);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 1;
+}
+
+/* The --dns options; same contract as keyopts_parse. */
+static int dns_parse(struct keyopts *o, int argc, char **argv, int *i)
+{
+	static const char *const with_value[] = {"--dns-server", "--dns-timeout", "--dns-tries"};
+	const char *a = argv[*i], *val;
+	size_t k;
+
+	if (cli_opt_is(a, "--dns", &val)) {
+		if (val)
+			return cli_usage_error("option '--dns' takes no value"), -1;
+		o->dns = true;
+		return 1;
+	}
+	for (k = 0; k < 3 && !cli_opt_is(a, with_value[k], &val); k++)
+		;
+	if (k == 3)
+		return 0;
+	if (!val) {
+		if (*i + 1 >= argc)
+			return cli_usage_error("option '%s' needs a value", with_value[k]), -1;
+		val = argv[++*i];
+	}
+	o->dns = true; /* naming a resolver or its timing asks for DNS */
+	if (k == 1)
+		return dns_number(with_value[k], val, 600000, &o->dns_timeout_ms);
+	if (k == 2)
+		return dns_number(with_value[k], val, 100, &o->dns_tries);
+	if (val[0] == '\0')
+		return cli_usage_error("option '--dns-server' needs an address"), -1;
+	const char **ns = realloc(o->servers, (o->nservers + 1) * sizeof *ns);
+	if (!ns) {
+		cli_error("out of memory");
+		return -1;
+	}
+	o->servers = ns;
+	o->servers[o->nservers++] = val;
+	return 1;
+}
 
 int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i)
 {
 	const char *a = argv[*i], *val;
+	int st = dns_parse(o, argc, argv, i);
+	if (st != 0)
+		return st;
 	if (!cli_opt_is(a, "--keys", &val))
 		return 0;
 	if (!val) {
@@ -32,15 +90,34 @@ int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+int keyopts_build_dns(const struct keyopts *o, dkimarc_keysrc **out)
+{
+	dkimarc_dns_options opt;
+	dkimarc_dns_options_init(&opt);
+	opt.servers = o->servers;
+	opt.nservers = o->nservers;
+	if (o->dns_timeout_ms)
+		opt.timeout_ms = o->dns_timeout_ms;
+	if (o->dns_tries)
+		opt.tries = o->dns_tries;
+	int rc = dkimarc_keysrc_dns_new(out, &opt);
+	if (rc != DKIMARC_OK) {
+		cli_error("cannot set up DNS lookups: %s",
+		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Archives only when --keys alone: then nothing is ever sent to the network. */
 int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out)
 {
-	dkimarc_keysrc *src = NULL;
+	dkimarc_keysrc *src = NULL, *dns = NULL;
 	*out = NULL;
-	if (!o->nkeys) {
-		cli_error("no --keys given and live DNS is not available in this build; "
-		          "every signature will be unverifiable");
-		return 0;
-	}
+	if (!o->nkeys)
+		return keyopts_build_dns(o, out);
+	if (o->dns && keyopts_build_dns(o, &dns) != 0)
+		return EXIT_USAGE;
 	int rc = dkimarc_keysrc_archive_new(&src);
 	for (size_t i = 0; rc == DKIMARC_OK && i < o->nkeys; i++) {
 		rc = dkimarc_keysrc_archive_load(src, o->keys[i]);
@@ -51,22 +128,48 @@ int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out)
 				cli_error("cannot load keys from %s: %s", o->keys[i],
 				          dkimarc_strerror(rc));
 			dkimarc_keysrc_free(src);
+			dkimarc_keysrc_free(dns);
 			return EXIT_USAGE;
 		}
 	}
 	if (rc != DKIMARC_OK) {
 		cli_error("cannot create the key archive: %s", dkimarc_strerror(rc));
+		dkimarc_keysrc_free(dns);
 		return EXIT_USAGE;
+	}
+	if (dns) {
+		/* Archives first; DNS only for what they lack. */
+		dkimarc_keysrc *both[2] = {src, dns};
+		rc = dkimarc_keysrc_chain_new(&src, both, 2);
+		if (rc != DKIMARC_OK) {
+			cli_error("cannot chain key sources: %s", dkimarc_strerror(rc));
+			return EXIT_USAGE;
+		}
 	}
 	*out = src;
 	return 0;
 }
 
+void keyopts_dns_usage(FILE *out)
+{
+	fputs("  --dns-server ADDR[:PORT]  ask this resolver (IPv4, IPv6 as [ADDR]:PORT);\n"
+	      "                may be repeated, tried in order (default: /etc/resolv.conf)\n"
+	      "  --dns-timeout MS  wait MS milliseconds for the first try, doubling after\n"
+	      "                (default 2000)\n"
+	      "  --dns-tries N tries per resolver before a temporary failure (default 2)\n",
+	      out);
+}
+
 void keyopts_usage(FILE *out)
 {
 	fputs("  --keys FILE   load keys from an archive FILE (DNS zone file, OpenDKIM key\n"
-	      "                file, JSON Lines or tab-separated records); may be repeated\n",
+	      "                file, JSON Lines or tab-separated records); may be repeated.\n"
+	      "                With --keys alone, nothing is sent to the network\n"
+	      "  --dns         with --keys: ask DNS for the keys the archives lack (without\n"
+	      "                --keys, keys always come from DNS); any --dns-* option\n"
+	      "                implies --dns\n",
 	      out);
+	keyopts_dns_usage(out);
 }
 
 void keyopts_free(struct keyopts *o)
@@ -74,4 +177,7 @@ void keyopts_free(struct keyopts *o)
 	free(o->keys);
 	o->keys = NULL;
 	o->nkeys = 0;
+	free(o->servers);
+	o->servers = NULL;
+	o->nservers = 0;
 }

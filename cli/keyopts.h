@@ -9,6 +9,11 @@
 struct keyopts {
 	const char **keys; /* --keys FILE, in order */
 	size_t nkeys;
+	bool dns;             /* --dns, or implied by another --dns-* option */
+	const char **servers; /* --dns-server ADDR[:PORT], in order */
+	size_t nservers;
+	unsigned dns_timeout_ms; /* --dns-timeout MS, 0 = default */
+	unsigned dns_tries;      /* --dns-tries N, 0 = default */
 };
 
 /*
@@ -22,6 +27,13 @@ int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i);
  * Returns 0, or EXIT_USAGE after printing why.
  */
 int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out);
+/*
+ * Builds a DNS key source from the --dns-* options alone (for commands that
+ * only ask DNS). Returns 0, or EXIT_USAGE after printing why.
+ */
+int keyopts_build_dns(const struct keyopts *o, dkimarc_keysrc **out);
+/* The DNS options' lines for a command's usage text. */
+void keyopts_dns_usage(FILE *out);
 /* The options' lines for a command's usage text. */
 void keyopts_usage(FILE *out);
 void keyopts_free(struct keyopts *o);

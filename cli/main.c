@@ -54,6 +54,14 @@ static const struct command {
 } commands[] = {
     {"verify", cmd_verify, verify_usage,
      "verify the DKIM signatures of messages and give each a verdict"},
+    {"scan", cmd_scan, scan_usage,
+     "verify a corpus (folders, maildirs, mbox files) and split it by verdict"},
+    {"keys", cmd_keys, keys_usage,
+     "list the keys messages need, or pin them from DNS into an archive"},
+    {"sign", cmd_sign, sign_usage, "add a DKIM-Signature to a message"},
+    {"seal", cmd_seal, seal_usage, "add the next ARC set (RFC 8617) to a message"},
+    {"keygen", cmd_keygen, keygen_usage,
+     "generate a signing key and print its DNS and archive records"},
 };
 
 #define NCOMMANDS (sizeof commands / sizeof commands[0])

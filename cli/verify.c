@@ -25,11 +25,14 @@ struct verify_opts {
 
 void verify_usage(FILE *out)
 {
-	fputs("usage: dkimarc verify [--keys FILE]... [--json] [--strict] [--at TIME] [FILE|-]...\n"
+	fputs("usage: dkimarc verify [--keys FILE]... [--dns] [--dns-server ADDR[:PORT]]...\n"
+	      "                      [--json] [--strict] [--at TIME] [FILE|-]...\n"
 	      "\n"
 	      "Verifies the DKIM signatures of each message FILE (standard input for '-' or\n"
 	      "when no FILE is given) and prints one verdict per message: confirmed,\n"
 	      "confirmed-third-party, weak, altered, unverifiable or unsigned.\n"
+	      "Each message's ARC chain (RFC 8617) is reported beside the verdict:\n"
+	      "none, pass or fail, with what each hop saw; it never changes the verdict.\n"
 	      "\n"
 	      "options:\n",
 	      out);

@@ -49,3 +49,14 @@ int da_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
 	*outlen = (size_t)got - pad;
 	return 0;
 }
+
+char *da_b64_encode(const unsigned char *p, size_t n)
+{
+	if (n > (SIZE_MAX - 1) / 4 * 3 - 3 || n > INT_MAX)
+		return NULL;
+	char *out = malloc((n + 2) / 3 * 4 + 1);
+
+	if (out != NULL)
+		EVP_EncodeBlock((unsigned char *)out, p, (int)n); /* NUL-terminates */
+	return out;
+}

@@ -6,6 +6,7 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <stdio.h>
+#include <string.h>
 
 const EVP_MD *da_hash_md(int hash)
 {
@@ -82,6 +83,40 @@ static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *
 	return pk;
 }
 
+/*
+ * An Ed25519 key of small order (the eight points whose order divides 8,
+ * in any encoding, sign bit ignored) verifies a forged signature (R = a
+ * small-order point, S = 0) for many messages, and OpenSSL accepts it.
+ * Their y-coordinates: 0, 1, p-1, p, p+1 (all but two bytes equal) and
+ * the two order-8 values below (little-endian).
+ */
+static bool ed25519_small_order(const unsigned char *a)
+{
+	static const unsigned char y8[2][32] = {
+	    {0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4,
+	     0x89, 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6,
+	     0x33, 0x39, 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05},
+	    {0xc7, 0x17, 0x6a, 0x70, 0x3d, 0x4d, 0xd8, 0x4f, 0xba, 0x3c, 0x0b,
+	     0x76, 0x0d, 0x10, 0x67, 0x0f, 0x2a, 0x20, 0x53, 0xfa, 0x2c, 0x39,
+	     0xcc, 0xc6, 0x4e, 0xc7, 0xfd, 0x77, 0x92, 0xac, 0x03, 0x7a},
+	};
+	unsigned char top = a[31] & 0x7f;
+	bool zeros = true, ones = true;
+
+	for (int i = 1; i < 31; i++) {
+		zeros &= a[i] == 0x00;
+		ones &= a[i] == 0xff;
+	}
+	if (zeros && top == 0x00 && a[0] <= 0x01)
+		return true; /* y = 0, 1 */
+	if (ones && top == 0x7f && a[0] >= 0xec && a[0] <= 0xee)
+		return true; /* y = p-1, p, p+1 */
+	for (int k = 0; k < 2; k++)
+		if (memcmp(a, y8[k], 31) == 0 && top == y8[k][31])
+			return true;
+	return false;
+}
+
 EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason, char *err,
                          size_t errlen)
 {
@@ -90,6 +125,12 @@ EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *rea
 		if (k->pk_len != 32) {
 			*reason = DKIMARC_REASON_KEY_SYNTAX;
 			snprintf(err, errlen, "Ed25519 key is %zu bytes, not 32", k->pk_len);
+			return NULL;
+		}
+		if (ed25519_small_order(k->pk)) {
+			*reason = DKIMARC_REASON_KEY_SYNTAX;
+			snprintf(err, errlen,
+			         "Ed25519 key is a point of small order: anyone could sign");
 			return NULL;
 		}
 		EVP_PKEY *pk =

@@ -75,6 +75,8 @@ DA_HIDDEN void da_keyrec_clear(da_keyrec *k);
 
 /* Strict base64: whitespace already removed; padding checked. malloc'd out. */
 DA_HIDDEN int da_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen);
+/* Base64 with padding, no line breaks; malloc'd, NUL-terminated; NULL when out of memory. */
+DA_HIDDEN char *da_b64_encode(const unsigned char *p, size_t n);
 
 /* ---- canon.c: RFC 6376 §3.4 canonicalization, streaming ----------------- */
 
@@ -136,6 +138,7 @@ struct dkimarc_answer {
 	dkimarc_keyrec *recs; /* strings deep-copied, owned */
 	size_t n, cap;
 	char *why;
+	const char *kind; /* kind of the source that answered (a chain's member), static */
 };
 
 DA_HIDDEN int da_answer_new(dkimarc_answer **out);
@@ -161,6 +164,29 @@ struct dkimarc_sig {
 	bool aligned;
 };
 
+/* arcreport.c: one ARC set and the chain, as reported (filled by arc.c). */
+struct dkimarc_arc_instance {
+	unsigned instance;
+	char *cv;              /* seal's cv=: none, pass, fail; NULL otherwise */
+	dkimarc_sig seal, ams; /* valid when has_seal / has_ams */
+	bool has_seal, has_ams;
+	char *authserv_id;  /* NULL when no single readable AAR */
+	char **aar_results; /* "dkim=pass header.d=..." */
+	size_t naar_results;
+};
+
+typedef struct {
+	dkimarc_arc_result result;
+	dkimarc_arc_reason reason;
+	char *reason_text;
+	unsigned oldest_pass;     /* 0 unless pass */
+	unsigned failed_instance; /* 0 when not one instance */
+	struct dkimarc_arc_instance *inst;
+	size_t ninst;
+} da_arc_report;
+
+DA_HIDDEN void da_arc_report_clear(da_arc_report *a);
+
 struct dkimarc_report {
 	dkimarc_verdict verdict;
 	char *verdict_reason;
@@ -169,6 +195,7 @@ struct dkimarc_report {
 	dkimarc_sig *sigs;
 	size_t nsigs;
 	int64_t at;
+	da_arc_report arc;
 };
 
 DA_HIDDEN void da_sig_clear(dkimarc_sig *s);

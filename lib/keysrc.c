@@ -220,6 +220,8 @@ int dkimarc_keysrc_lookup(dkimarc_keysrc *src, const char *name, dkimarc_answer 
 			dkimarc_answer_free(ans);
 		else
 			*out = ans;
+		if (rc == DKIMARC_OK && ans->kind == NULL)
+			ans->kind = src->ops->kind;
 	}
 	free(lower);
 	return rc;
@@ -278,6 +280,8 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 			break;
 		rc = s->ops->lookup(s->impl, name, sub);
 		if (rc == DKIMARC_OK && sub->status == DKIMARC_LOOKUP_FOUND) {
+			/* Reports name the member that answered, not "chain". */
+			ans->kind = sub->kind ? sub->kind : kind;
 			for (size_t j = 0; j < sub->n && rc == DKIMARC_OK; j++)
 				rc = dkimarc_answer_add(ans, &sub->recs[j]);
 			dkimarc_answer_free(sub);

@@ -962,6 +962,10 @@ static int parse_zone(loader *ld)
 	int rc;
 
 	memset(&z, 0, sizeof z);
+	/* Tokens point into z.text even when all are empty: never at NULL. */
+	if ((rc = dbuf_putc(&z.text, '\0')) != DKIMARC_OK)
+		return rc;
+	z.text.n = 0;
 	while ((rc = next_line(ld, &s, &n)) == 1) {
 		if (!z.in_record) {
 			z.rec_line = ld->lineno;

@@ -116,6 +116,10 @@ static char *domain_dup(const char *d, size_t n)
 		n--;
 	if (!n)
 		return NULL;
+	/* A NUL or control byte would cut the C string short ("example.com\0.evil.test"). */
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)d[i] < 0x21 || d[i] == 0x7f)
+			return NULL;
 	char *s = malloc(n + 1);
 	if (!s)
 		return NULL;

@@ -141,6 +141,7 @@ void dkimarc_report_free(dkimarc_report *r)
 	free(r->sigs);
 	free(r->verdict_reason);
 	free(r->from_domain);
+	da_arc_report_clear(&r->arc);
 	free(r);
 }
 
@@ -499,6 +500,106 @@ static json_t *jsig(const dkimarc_sig *s, size_t index, bool *ok)
 	return o;
 }
 
+/* An ARC-Seal or AMS; reason is null when it was not checked (result none). */
+static json_t *jarcsig(const dkimarc_sig *s, bool ams, bool *ok)
+{
+	json_t *o, *hdrs;
+	uint64_t bb = s->body_bytes;
+
+	o = json_object();
+	if (!o) {
+		*ok = false;
+		return NULL;
+	}
+	jset(o, "result", json_string(dkimarc_result_str(s->result)), ok);
+	jset(o, "reason",
+	     s->result == DKIMARC_RES_NONE ? json_null()
+	                                   : json_string(dkimarc_reason_str(s->reason)),
+	     ok);
+	jset(o, "reason_text", jstr(s->reason_text), ok);
+	jset(o, "domain", jstr(s->domain), ok);
+	jset(o, "selector", jstr(s->selector), ok);
+	jset(o, "algorithm", jstr(s->algorithm), ok);
+	if (ams)
+		jset(o, "canonicalization", jstr(s->canon), ok);
+	jset(o, "key_bits", json_integer((json_int_t)s->key_bits), ok);
+	jset(o, "key_source", jstr(s->key_source), ok);
+	jset(o, "key_choice", jstr(s->key_choice), ok);
+	jset(o, "key_record", jkeyrec(dkimarc_sig_key_record(s), ok), ok);
+	if (ams) {
+		hdrs = json_array();
+		if (hdrs)
+			for (size_t i = 0; i < s->nheaders; i++)
+				jappend(hdrs, jstr(s->headers[i] ? s->headers[i] : ""), ok);
+		jset(o, "headers", hdrs, ok);
+		jset(o, "body_length", jint_or_null(s->l), ok);
+	}
+	jset(o, "timestamp", jint_or_null(s->t), ok);
+	jset(o, "expiration", jint_or_null(s->x), ok);
+	if (ams) {
+		jset(o, "body_bytes",
+		     json_integer(bb > (uint64_t)LLONG_MAX ? LLONG_MAX : (json_int_t)bb), ok);
+		jset(o, "body_hash", json_string(body_hash_str(s->body_hash_ok)), ok);
+	}
+	jset(o, "flags", jflags(s->flags, ok), ok);
+	return o;
+}
+
+static json_t *jarc_instance(const dkimarc_arc_instance *in, bool *ok)
+{
+	json_t *o = json_object(), *aar = json_null(), *res;
+
+	if (!o) {
+		*ok = false;
+		return NULL;
+	}
+	jset(o, "instance", json_integer((json_int_t)in->instance), ok);
+	jset(o, "domain", jstr(dkimarc_arc_instance_domain(in)), ok);
+	jset(o, "selector", jstr(dkimarc_arc_instance_selector(in)), ok);
+	jset(o, "algorithm", jstr(dkimarc_arc_instance_algorithm(in)), ok);
+	jset(o, "cv", jstr(in->cv), ok);
+	jset(o, "seal", in->has_seal ? jarcsig(&in->seal, false, ok) : json_null(), ok);
+	jset(o, "ams", in->has_ams ? jarcsig(&in->ams, true, ok) : json_null(), ok);
+	if (in->authserv_id) {
+		aar = json_object();
+		res = json_array();
+		if (!aar || !res) {
+			json_decref(aar);
+			json_decref(res);
+			*ok = false;
+			return o;
+		}
+		jset(aar, "authserv_id", jstr(in->authserv_id), ok);
+		for (size_t i = 0; i < in->naar_results; i++)
+			jappend(res, jstr(in->aar_results[i]), ok);
+		jset(aar, "results", res, ok);
+	}
+	jset(o, "aar", aar, ok);
+	return o;
+}
+
+static json_t *jarc(const da_arc_report *a, bool *ok)
+{
+	json_t *o = json_object(), *insts = json_array();
+
+	if (!o || !insts) {
+		json_decref(o);
+		json_decref(insts);
+		*ok = false;
+		return NULL;
+	}
+	jset(o, "result", json_string(dkimarc_arc_result_str(a->result)), ok);
+	jset(o, "reason", json_string(dkimarc_arc_reason_str(a->reason)), ok);
+	jset(o, "reason_text", jstr(a->reason_text), ok);
+	jset(o, "oldest_pass", a->oldest_pass ? json_integer(a->oldest_pass) : json_null(), ok);
+	jset(o, "failed_instance",
+	     a->failed_instance ? json_integer(a->failed_instance) : json_null(), ok);
+	for (size_t i = 0; i < a->ninst; i++)
+		jappend(insts, jarc_instance(&a->inst[i], ok), ok);
+	jset(o, "instances", insts, ok);
+	return o;
+}
+
 int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 {
 	json_t *root, *sigs;
@@ -525,6 +626,7 @@ int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 		for (size_t i = 0; i < r->nsigs; i++)
 			jappend(sigs, jsig(&r->sigs[i], i, &ok), &ok);
 	jset(root, "signatures", sigs, &ok);
+	jset(root, "arc", jarc(&r->arc, &ok), &ok);
 
 	text = ok ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 	json_decref(root);
@@ -701,6 +803,78 @@ static void text_sig(strbuf *b, const dkimarc_sig *s, size_t index)
 	sb_flags(b, ind, s->flags);
 }
 
+static void text_arcsig(strbuf *b, const char *what, const dkimarc_sig *s)
+{
+	const char *ind = "        ";
+
+	sb_printf(b, "      %s %s", what, dkimarc_result_str(s->result));
+	if (s->result != DKIMARC_RES_NONE)
+		sb_printf(b, " (%s)", dkimarc_reason_str(s->reason));
+	sb_puts(b, " d=");
+	sb_safe(b, s->domain, "?");
+	sb_puts(b, " s=");
+	sb_safe(b, s->selector, "?");
+	sb_puts(b, " a=");
+	sb_safe(b, s->algorithm, "?");
+	if (s->key_bits)
+		sb_printf(b, " %u-bit key", s->key_bits);
+	sb_puts(b, "\n");
+	if (s->result != DKIMARC_RES_PASS && s->reason_text) {
+		sb_puts(b, ind);
+		sb_safe(b, s->reason_text, "");
+		sb_puts(b, "\n");
+	}
+	if (s->key_source) {
+		sb_puts(b, ind);
+		sb_puts(b, "key: ");
+		sb_safe(b, s->key_source, "");
+		sb_puts(b, "\n");
+	}
+	sb_flags(b, ind, s->flags);
+}
+
+/* Printed only when the message has ARC header fields. */
+static void text_arc(strbuf *b, const da_arc_report *a)
+{
+	if (a->result == DKIMARC_ARC_NONE && a->reason == DKIMARC_ARC_REASON_NO_ARC)
+		return;
+	sb_printf(b, "  ARC %s (%s)", dkimarc_arc_result_str(a->result),
+	          dkimarc_arc_reason_str(a->reason));
+	if (a->reason_text) {
+		sb_puts(b, " \xe2\x80\x94 ");
+		sb_safe(b, a->reason_text, "");
+	}
+	sb_puts(b, "\n");
+	for (size_t i = 0; i < a->ninst; i++) {
+		const dkimarc_arc_instance *in = &a->inst[i];
+
+		sb_printf(b, "    i=%u", in->instance);
+		if (in->cv) {
+			sb_puts(b, " cv=");
+			sb_safe(b, in->cv, "");
+		}
+		sb_puts(b, "\n");
+		if (in->has_seal)
+			text_arcsig(b, "seal", &in->seal);
+		else
+			sb_puts(b, "      seal: none, or more than one\n");
+		if (in->has_ams)
+			text_arcsig(b, "AMS ", &in->ams);
+		else
+			sb_puts(b, "      AMS: none, or more than one\n");
+		if (in->authserv_id) {
+			sb_puts(b, "      AAR ");
+			sb_safe(b, in->authserv_id, "");
+			sb_puts(b, ":");
+			for (size_t k = 0; k < in->naar_results; k++) {
+				sb_puts(b, k ? "; " : " ");
+				sb_safe(b, in->aar_results[k], "");
+			}
+			sb_puts(b, "\n");
+		}
+	}
+}
+
 int dkimarc_report_text(const dkimarc_report *r, const char *file, char **out)
 {
 	strbuf b = {0};
@@ -728,6 +902,7 @@ int dkimarc_report_text(const dkimarc_report *r, const char *file, char **out)
 	sb_flags(&b, "  ", r->flags);
 	for (size_t i = 0; i < r->nsigs; i++)
 		text_sig(&b, &r->sigs[i], i);
+	text_arc(&b, &r->arc);
 
 	if (b.failed || !b.p) {
 		free(b.p);

@@ -108,7 +108,9 @@ static bool decode_b64_tag(const da_tag *t, unsigned char **out, size_t *outlen)
 	return rc == 0;
 }
 
-static dkimarc_reason parse_headers(const da_tag *t, da_sigparams *sp, char *err, size_t errlen)
+/* lax (an AMS): empty names are skipped, as ARC signers and verifiers do. */
+static dkimarc_reason parse_headers(const da_tag *t, bool lax, da_sigparams *sp, char *err,
+                                    size_t errlen)
 {
 	size_t cap = 1;
 	for (size_t i = 0; i < t->val_len; i++)
@@ -131,6 +133,10 @@ static dkimarc_reason parse_headers(const da_tag *t, da_sigparams *sp, char *err
 			a++;
 		while (b > a && strchr(" \t\r\n", t->val[b - 1]))
 			b--;
+		if (a == b && lax) {
+			start = i + 1;
+			continue;
+		}
 		if (a == b) {
 			snprintf(err, errlen, "h= has an empty header name");
 			return DKIMARC_REASON_SIG_SYNTAX;
@@ -148,9 +154,19 @@ static dkimarc_reason parse_headers(const da_tag *t, da_sigparams *sp, char *err
 	return DKIMARC_REASON_OK;
 }
 
-dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_sigparams *sp,
-                            char *err, size_t errlen)
+static bool has_header(const da_sigparams *sp, const char *name)
 {
+	for (size_t k = 0; k < sp->nheaders; k++)
+		if (sp->headers[k] && strcasecmp(sp->headers[k], name) == 0)
+			return true;
+	return false;
+}
+
+static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t value_off,
+                            da_sigparams *sp, char *err, size_t errlen)
+{
+	bool arc = kind != DA_SIG_DKIM;
+
 	memset(sp, 0, sizeof *sp);
 	sp->l = sp->t = sp->x = -1;
 	da_taglist *tl = malloc(sizeof *tl);
@@ -171,7 +187,7 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 	             *s = da_tags_get(tl, "s"), *c = da_tags_get(tl, "c"),
 	             *i = da_tags_get(tl, "i"), *l = da_tags_get(tl, "l"),
 	             *q = da_tags_get(tl, "q"), *t = da_tags_get(tl, "t"),
-	             *x = da_tags_get(tl, "x");
+	             *x = da_tags_get(tl, "x"), *cv = da_tags_get(tl, "cv");
 
 	/* Facts first, so that even a broken signature reports what it claims. */
 	if (d)
@@ -180,21 +196,26 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 		sp->selector = lower_dup(s->val, s->val_len);
 	if (a)
 		sp->alg = da_strndup(a->val, a->val_len);
-	if (i)
+	if (i && !arc)
 		sp->auid = da_strndup(i->val, i->val_len);
-	if (c)
+	if (c && kind != DA_SIG_AS)
 		sp->canon = da_strndup(c->val, c->val_len);
+	if (cv && kind == DA_SIG_AS)
+		sp->cv = val_is(cv, "none")   ? DA_CV_NONE
+		         : val_is(cv, "pass") ? DA_CV_PASS
+		         : val_is(cv, "fail") ? DA_CV_FAIL
+		                              : 0;
 	if (b) {
 		sp->b_off = value_off + b->val_off;
 		sp->b_end = value_off + b->val_end;
 	}
 
-	if (!v) {
+	if (!v && !arc) {
 		snprintf(err, errlen, "v= is missing");
 		r = DKIMARC_REASON_SIG_MISSING_TAG;
 		goto out;
 	}
-	if (!val_is(v, "1")) {
+	if (!arc && !val_is(v, "1")) {
 		snprintf(err, errlen, "v=%.*s is not version 1",
 		         (int)(v->val_len > 20 ? 20 : v->val_len), v->val);
 		r = DKIMARC_REASON_SIG_VERSION;
@@ -203,8 +224,15 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 	const struct {
 		const da_tag *tag;
 		const char *name;
-	} req[] = {{a, "a"}, {b, "b"}, {bh, "bh"}, {d, "d"}, {h, "h"}, {s, "s"}};
+	} req[] = {{a, "a"}, {b, "b"}, {bh, "bh"}, {d, "d"},
+	           {h, "h"}, {s, "s"}, {i, "i"},   {cv, "cv"}};
 	for (size_t k = 0; k < sizeof req / sizeof req[0]; k++) {
+		const char *nm = req[k].name;
+		/* DKIM: a b bh d h s; AMS adds i; AS: a b cv d i s. */
+		if ((!arc && (nm[0] == 'i' || nm[0] == 'c')) ||
+		    (kind == DA_SIG_AMS && nm[0] == 'c') ||
+		    (kind == DA_SIG_AS && (strcmp(nm, "bh") == 0 || nm[0] == 'h')))
+			continue;
 		if (!req[k].tag) {
 			snprintf(err, errlen, "required tag %s= is missing", req[k].name);
 			r = DKIMARC_REASON_SIG_MISSING_TAG;
@@ -214,6 +242,10 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 	if (val_is(a, "rsa-sha256")) {
 		sp->key_type = DA_KEY_RSA;
 		sp->hash = DA_HASH_SHA256;
+	} else if (val_is(a, "rsa-sha1") && arc) {
+		snprintf(err, errlen, "a=rsa-sha1 is not allowed in ARC (RFC 8301 §3.1)");
+		r = DKIMARC_REASON_SIG_ALGORITHM_UNSUPPORTED;
+		goto out;
 	} else if (val_is(a, "rsa-sha1")) {
 		sp->key_type = DA_KEY_RSA;
 		sp->hash = DA_HASH_SHA1;
@@ -227,7 +259,21 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 		goto out;
 	}
 	sp->hcanon = sp->bcanon = DA_CANON_SIMPLE;
-	if (c) {
+	if (kind == DA_SIG_AS) {
+		/* RFC 8617 §5.1.1: a seal always hashes relaxed; it has no body. */
+		sp->hcanon = DA_CANON_RELAXED;
+		if (h) {
+			snprintf(err, errlen, "an ARC-Seal must not have h= (RFC 8617 §4.1.3)");
+			r = DKIMARC_REASON_SIG_SYNTAX;
+			goto out;
+		}
+		if (!sp->cv) {
+			snprintf(err, errlen, "cv=%.*s is not none, pass or fail",
+			         (int)(cv->val_len > 20 ? 20 : cv->val_len), cv->val);
+			r = DKIMARC_REASON_SIG_SYNTAX;
+			goto out;
+		}
+	} else if (c) {
 		const char *slash = memchr(c->val, '/', c->val_len);
 		size_t hl = slash ? (size_t)(slash - c->val) : c->val_len;
 		const char *bp = slash ? slash + 1 : NULL;
@@ -255,7 +301,7 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 		}
 	}
 	free(sp->canon);
-	sp->canon = malloc(16);
+	sp->canon = kind == DA_SIG_AS ? NULL : malloc(16);
 	if (sp->canon)
 		snprintf(sp->canon, 16, "%s/%s", sp->hcanon ? "relaxed" : "simple",
 		         sp->bcanon ? "relaxed" : "simple");
@@ -264,7 +310,7 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
 	}
-	if (!decode_b64_tag(bh, &sp->bh, &sp->bh_len) || sp->bh_len == 0) {
+	if (kind != DA_SIG_AS && (!decode_b64_tag(bh, &sp->bh, &sp->bh_len) || sp->bh_len == 0)) {
 		snprintf(err, errlen, "bh= is not valid base64");
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
@@ -279,18 +325,28 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
 	}
-	if ((r = parse_headers(h, sp, err, errlen)) != DKIMARC_REASON_OK)
+	if (h && (r = parse_headers(h, kind == DA_SIG_AMS, sp, err, errlen)) != DKIMARC_REASON_OK)
 		goto out;
-	bool from = false;
-	for (size_t k = 0; k < sp->nheaders; k++)
-		if (sp->headers[k] && strcasecmp(sp->headers[k], "from") == 0)
-			from = true;
-	if (!from) {
+	if (!arc && !has_header(sp, "from")) {
 		snprintf(err, errlen, "h= does not include From (RFC 6376 §5.4)");
 		r = DKIMARC_REASON_SIG_FROM_NOT_SIGNED;
 		goto out;
 	}
-	if (i) {
+	if (kind == DA_SIG_AMS && has_header(sp, "arc-seal")) {
+		snprintf(err, errlen,
+		         "h= lists ARC-Seal, which an AMS must not sign (RFC 8617 §4.1.2)");
+		r = DKIMARC_REASON_SIG_SYNTAX;
+		goto out;
+	}
+	if (arc) {
+		int64_t inst;
+		if (!parse_digits(i, 12, &inst)) {
+			snprintf(err, errlen, "i= is not an instance number");
+			r = DKIMARC_REASON_SIG_SYNTAX;
+			goto out;
+		}
+		sp->auid_domain = da_strdup(sp->domain);
+	} else if (i) {
 		char *dec = qp_decode(i->val, i->val_len);
 		char *at = dec ? strrchr(dec, '@') : NULL;
 		if (!at || !valid_name(at + 1, strlen(at + 1))) {
@@ -337,7 +393,7 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 			goto out;
 		}
 	}
-	if (l && !parse_digits(l, 76, &sp->l)) {
+	if (l && kind != DA_SIG_AS && !parse_digits(l, 76, &sp->l)) {
 		snprintf(err, errlen, "l= is not a decimal body length of at most 76 digits");
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
@@ -361,6 +417,18 @@ dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_si
 out:
 	free(tl);
 	return r;
+}
+
+dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_sigparams *sp,
+                            char *err, size_t errlen)
+{
+	return parse(DA_SIG_DKIM, raw, len, value_off, sp, err, errlen);
+}
+
+dkimarc_reason da_arc_sig_parse(da_sigkind kind, const char *raw, size_t len, size_t value_off,
+                                da_sigparams *sp, char *err, size_t errlen)
+{
+	return parse(kind, raw, len, value_off, sp, err, errlen);
 }
 
 void da_sigparams_clear(da_sigparams *sp)

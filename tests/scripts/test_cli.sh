@@ -119,10 +119,8 @@ printf 'From: Alice <alice@example.org>\r\nTo: bob@example.net\r\nSubject: hi\r\
 run verify "$tmp/unsigned.eml"
 expect_rc "unsigned message" 1
 expect_in "unsigned verdict in text" "$out" "$tmp/unsigned.eml: UNSIGNED"
-warning="dkimarc: no --keys given and live DNS is not available in this build;"
-warning+=" every signature will be unverifiable"
-expect_in "warning without --keys" "$err" "$warning"
-expect_eq "warning printed once" "$(grep -c 'no --keys given' "$tmp/err")" 1
+# Without --keys keys come from live DNS; an unsigned message asks for none.
+expect_eq "no warning without --keys" "$err" ""
 
 run verify --json "$tmp/unsigned.eml"
 expect_rc "unsigned message, --json" 1
@@ -131,7 +129,9 @@ json_check "unsigned JSON verdict" "$out" 'j["verdict"] == "unsigned"'
 json_check "unsigned JSON signatures" "$out" 'j["signatures"] == []'
 json_check "unsigned JSON file" "$out" "j['file'] == '$tmp/unsigned.eml'"
 json_check "unsigned JSON key order" "$out" \
-	'list(j) == ["file", "verdict", "verdict_reason", "flags", "from_domain", "time", "signatures"]'
+	'list(j) == ["file", "verdict", "verdict_reason", "flags", "from_domain", "time", "signatures", "arc"]'
+json_check "unsigned JSON arc none" "$out" \
+	'j["arc"]["result"] == "none" and j["arc"]["reason"] == "no_arc" and j["arc"]["instances"] == []'
 
 STDIN="$tmp/unsigned.eml" run verify --json
 expect_rc "stdin without file" 1

@@ -167,7 +167,7 @@ static void assert_key_order(const char *text, const char *const *keys, size_t n
 static void json_has_fields_in_order(void **state)
 {
 	static const char *const top[] = {"file",        "verdict", "verdict_reason", "flags",
-	                                  "from_domain", "time",    "signatures"};
+	                                  "from_domain", "time",    "signatures",     "arc"};
 	static const char *const sig[] = {
 	    "index",      "result",     "reason",           "reason_text", "domain",
 	    "selector",   "algorithm",  "canonicalization", "auid",        "key_bits",
@@ -285,7 +285,10 @@ static void json_unsigned_report_has_nulls_and_empty_arrays(void **state)
 	r->at = 0;
 	assert_int_equal(dkimarc_report_json(r, NULL, &out), DKIMARC_OK);
 	assert_string_equal(out, "{\"file\":null,\"verdict\":\"unsigned\",\"verdict_reason\":null,"
-	                         "\"flags\":[],\"from_domain\":null,\"time\":0,\"signatures\":[]}");
+	                         "\"flags\":[],\"from_domain\":null,\"time\":0,\"signatures\":[],"
+	                         "\"arc\":{\"result\":\"none\",\"reason\":\"no_arc\","
+	                         "\"reason_text\":null,\"oldest_pass\":null,"
+	                         "\"failed_instance\":null,\"instances\":[]}}");
 	free(out);
 	dkimarc_report_free(r);
 }

@@ -1,0 +1,84 @@
+"""Python key lookups (callables and mappings) as a key source, and chains."""
+
+import json
+import os
+
+import dkimarc
+from conftest import SAMPLE, SAMPLE_AT
+
+
+def jsonl_records():
+    """{name: record text} from the sample's JSON Lines archive."""
+    out = {}
+    with open(os.path.join(SAMPLE, "keys.jsonl")) as f:
+        for line in f:
+            if line.strip():
+                o = json.loads(line)
+                out[o["name"]] = o["txt"]
+    return out
+
+
+def read(name):
+    with open(os.path.join(SAMPLE, name), "rb") as f:
+        return f.read()
+
+
+def test_mapping_of_records_verifies_and_says_where_the_key_came_from():
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=jsonl_records(), at=SAMPLE_AT)
+    assert r.verdict == "confirmed"
+    assert r.signatures[0].key_source.startswith("python ")
+
+
+def test_callable_gets_the_lower_case_query_name_and_keyrecord_provenance():
+    recs = jsonl_records()
+    asked = []
+
+    def lookup(name):
+        asked.append(name)
+        return dkimarc.KeyRecord(txt=recs[name], source="newsroom key archive",
+                                 first_seen=1700000000, dnssec=True)
+
+    r = dkimarc.verify(read("confirmed-ed25519.eml"), keys=[lookup], at=SAMPLE_AT)
+    assert r.verdict == "confirmed"
+    assert asked == ["%s._domainkey.%s" % (r.signatures[0].selector, r.signatures[0].domain)]
+    k = r.signatures[0].key_record
+    assert (k.source, k.first_seen, k.dnssec) == ("newsroom key archive", 1700000000, True)
+    assert k.last_seen is None
+
+
+def test_lookup_that_finds_nothing_gives_unverifiable():
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[lambda name: None], at=SAMPLE_AT)
+    assert r.verdict == "unverifiable"
+    assert r.signatures[0].reason == "key_not_found"
+
+
+def test_lookup_that_raises_is_a_temporary_failure_never_a_pass():
+    def broken(name):
+        raise RuntimeError("database is down")
+
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[broken], at=SAMPLE_AT)
+    assert r.verdict == "unverifiable"
+    s = r.signatures[0]
+    assert (s.result, s.reason) == ("temperror", "dns_tempfail")
+    assert "database is down" in s.reason_text
+
+
+def test_chain_asks_sources_in_order():
+    zone = os.path.join(SAMPLE, "keys.zone")
+    revoked = {name: "v=DKIM1; p=" for name in jsonl_records()}
+    # The mapping comes first and says every key is revoked: it wins.
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[revoked, zone], at=SAMPLE_AT)
+    assert r.signatures[0].reason == "key_revoked"
+    # Archive first: the real key wins.
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[zone, revoked], at=SAMPLE_AT)
+    assert r.verdict == "confirmed"
+
+
+def test_bad_return_type_is_a_tempfail():
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[lambda name: 42], at=SAMPLE_AT)
+    assert r.signatures[0].result == "temperror"
+    assert "TypeError" in r.signatures[0].reason_text
+
+
+def test_no_keys_at_all_is_unverifiable():
+    assert dkimarc.verify(read("confirmed-rsa.eml"), at=SAMPLE_AT).verdict == "unverifiable"

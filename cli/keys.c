@@ -1,0 +1,646 @@
+/*
+ * `dkimarc keys list|pin`: the keys a set of mails needs, and pinning them
+ * from live DNS into a JSON Lines provenance archive (docs/dns.md).
+ */
+#include "cli.h"
+#include "keyopts.h"
+
+#include <dkimarc.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CHUNK (64 * 1024)
+/* Names in flight at once while pinning: plenty for speed, gentle on the resolver. */
+#define PIN_WINDOW 200
+
+void keys_usage(FILE *out)
+{
+	fputs("usage: dkimarc keys list [--json] PATH...\n"
+	      "       dkimarc keys pin [--dns-server ADDR[:PORT]]... [--dns-timeout MS]\n"
+	      "                        [--dns-tries N] -o FILE [--append|--force] PATH...\n"
+	      "\n"
+	      "list  prints the DKIM keys (selector, domain) that the messages need, with\n"
+	      "      the number of messages that need each, most needed first.\n"
+	      "pin   looks each of those keys up once in DNS and writes the records with\n"
+	      "      their provenance (source, fetched_at, dnssec) to a JSON Lines archive\n"
+	      "      FILE, for 'dkimarc verify --keys FILE' now or years later.\n"
+	      "\n"
+	      "PATH is a message file, an mbox, a maildir or a folder, read as\n"
+	      "'dkimarc scan' reads them (see 'dkimarc help scan'), or '-' for standard\n"
+	      "input. Only headers are read.\n"
+	      "\n"
+	      "options:\n"
+	      "  --json        list: one JSON object per key (JSON Lines)\n"
+	      "  -o, --output FILE  pin: the archive to write ('-': standard output)\n"
+	      "  --append      pin: add to an existing FILE\n"
+	      "  --force       pin: replace an existing FILE\n",
+	      out);
+	keyopts_dns_usage(out);
+	fputs("  -h, --help    show this help\n"
+	      "\n"
+	      "exit status: 0 done; 1 pin: some key could not be fetched (temporary DNS\n"
+	      "             failure) or written; 2 usage or input error\n",
+	      out);
+}
+
+/* ---- a name -> count table -------------------------------------------------- */
+
+struct key {
+	char *name;
+	size_t count;
+	dkimarc_answer *ans; /* pin: the answer */
+};
+
+struct table {
+	struct key *keys; /* open addressing; size a power of two */
+	size_t nslots, n;
+};
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static struct key *table_slot(struct table *t, const char *name)
+{
+	size_t i = hash(name) & (t->nslots - 1);
+	while (t->keys[i].name && strcmp(t->keys[i].name, name) != 0)
+		i = (i + 1) & (t->nslots - 1);
+	return &t->keys[i];
+}
+
+static int table_add(struct table *t, const char *name)
+{
+	if (2 * (t->n + 1) > t->nslots) {
+		struct table g = {calloc(t->nslots ? 2 * t->nslots : 64, sizeof *g.keys),
+		                  t->nslots ? 2 * t->nslots : 64, t->n};
+		if (!g.keys)
+			return -1;
+		for (size_t i = 0; i < t->nslots; i++)
+			if (t->keys[i].name)
+				*table_slot(&g, t->keys[i].name) = t->keys[i];
+		free(t->keys);
+		*t = g;
+	}
+	struct key *k = table_slot(t, name);
+	if (!k->name) {
+		if (!(k->name = strdup(name)))
+			return -1;
+		t->n++;
+	}
+	k->count++;
+	return 0;
+}
+
+/* The keys, packed and sorted: most needed first, then by name. */
+static int by_count(const void *a, const void *b)
+{
+	const struct key *x = a, *y = b;
+	if (x->count != y->count)
+		return x->count < y->count ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct key *)a)->name, ((const struct key *)b)->name);
+}
+
+static void table_pack(struct table *t, int (*cmp)(const void *, const void *))
+{
+	size_t j = 0;
+	for (size_t i = 0; i < t->nslots; i++)
+		if (t->keys[i].name)
+			t->keys[j++] = t->keys[i];
+	t->nslots = 0; /* no longer a hash table */
+	if (j > 0)
+		qsort(t->keys, j, sizeof *t->keys, cmp);
+}
+
+static void table_free(struct table *t)
+{
+	size_t n = t->nslots ? t->nslots : t->n;
+	for (size_t i = 0; i < n; i++) {
+		free(t->keys[i].name);
+		dkimarc_answer_free(t->keys[i].ans);
+	}
+	free(t->keys);
+}
+
+/* ---- reading messages ------------------------------------------------------ */
+
+struct scan {
+	const dkimarc_ctx *ctx;
+	struct table keys;
+	char *buf;
+	size_t messages, signed_messages, problems;
+	bool failed;
+};
+
+/* Feeds a verifier until its header is done; returns 0 or -1 (message printed). */
+static int read_header(struct scan *s, dkimarc_verifier *v, dkimarc_msgreader *mr, int fd,
+                       const char *name)
+{
+	dkimarc_report *r = NULL;
+	int rc = DKIMARC_OK;
+
+	while (!dkimarc_verifier_header_done(v)) {
+		size_t n = 0;
+		if (mr) {
+			rc = dkimarc_msgreader_read(mr, s->buf, CHUNK, &n);
+		} else {
+			ssize_t got = read(fd, s->buf, CHUNK);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				cli_error("cannot read %s: %s", name, strerror(errno));
+				return -1;
+			}
+			n = (size_t)got;
+		}
+		if (rc == DKIMARC_OK && n == 0) {
+			/* A header without a body ends at the end of the message. */
+			rc = dkimarc_verifier_finish(v, &r);
+			dkimarc_report_free(r);
+			break;
+		}
+		if (rc == DKIMARC_OK)
+			rc = dkimarc_verifier_write(v, s->buf, n);
+		if (rc != DKIMARC_OK)
+			break;
+	}
+	if (rc != DKIMARC_OK) {
+		cli_error("%s: %s", name,
+		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+/* Counts the keys one message's signatures need (known once its header is read). */
+static void count_message(struct scan *s, dkimarc_msgreader *mr, int fd, const char *name)
+{
+	dkimarc_verifier *v = NULL;
+
+	if (dkimarc_verifier_new(s->ctx, &v) != DKIMARC_OK || read_header(s, v, mr, fd, name)) {
+		if (!v)
+			cli_error("%s: %s", name, dkimarc_last_error());
+		s->failed = true;
+		dkimarc_verifier_free(v);
+		return;
+	}
+	s->messages++;
+	if (dkimarc_verifier_key_count(v) > 0)
+		s->signed_messages++;
+	for (size_t i = 0; i < dkimarc_verifier_key_count(v); i++) {
+		if (table_add(&s->keys, dkimarc_verifier_key_name(v, i)) < 0) {
+			cli_error("out of memory");
+			s->failed = true;
+		}
+	}
+	dkimarc_verifier_free(v);
+}
+
+/* Walks the paths as `dkimarc scan` does (folders, maildirs, mbox files). */
+static void scan_corpus(struct scan *s, char **paths, size_t npaths)
+{
+	dkimarc_corpus *c = NULL;
+	dkimarc_corpus_item *it = NULL;
+	size_t added = 0;
+
+	if (dkimarc_corpus_new(&c) != DKIMARC_OK) {
+		cli_error("out of memory");
+		s->failed = true;
+		return;
+	}
+	for (size_t i = 0; i < npaths; i++)
+		if (strcmp(paths[i], "-") != 0 &&
+		    dkimarc_corpus_add_path(c, paths[i]) == DKIMARC_OK)
+			added++;
+	while (added && dkimarc_corpus_next(c, &it) == DKIMARC_OK && it) {
+		const char *path = dkimarc_corpus_item_path(it);
+		dkimarc_item_kind k = dkimarc_corpus_item_kind(it);
+		char where[64] = "";
+		if (dkimarc_corpus_item_index(it) >= 0)
+			snprintf(where, sizeof where, " (message %lld)",
+			         (long long)dkimarc_corpus_item_index(it) + 1);
+		if (k == DKIMARC_ITEM_MESSAGE) {
+			dkimarc_msgreader *mr = NULL;
+			if (dkimarc_corpus_item_open(it, &mr) != DKIMARC_OK) {
+				cli_error("cannot read %s%s: %s", path, where,
+				          dkimarc_last_error());
+				s->failed = true;
+			} else {
+				count_message(s, mr, -1, path);
+			}
+			dkimarc_msgreader_free(mr);
+		} else {
+			/* Never skipped silently; only what could hold mail is an error. */
+			s->problems++;
+			cli_error("%s %s%s: %s",
+			          k == DKIMARC_ITEM_UNREADABLE || k == DKIMARC_ITEM_TOO_LARGE
+			              ? "cannot read"
+			              : "skipped",
+			          path, where, dkimarc_corpus_item_problem(it));
+			if (k == DKIMARC_ITEM_UNREADABLE || k == DKIMARC_ITEM_TOO_LARGE)
+				s->failed = true;
+		}
+		dkimarc_corpus_item_free(it);
+		it = NULL;
+	}
+	dkimarc_corpus_free(c);
+}
+
+/* Reads every PATH; returns 0 or EXIT_USAGE. */
+static int scan_all(struct scan *s, char **paths, size_t npaths)
+{
+	dkimarc_ctx *ctx = NULL;
+
+	/* No key source: only headers are read, nothing is looked up. */
+	if (dkimarc_ctx_new(&ctx) != DKIMARC_OK || !(s->buf = malloc(CHUNK))) {
+		cli_error("out of memory");
+		dkimarc_ctx_free(ctx);
+		return EXIT_USAGE;
+	}
+	s->ctx = ctx;
+	for (size_t i = 0; i < npaths; i++)
+		if (strcmp(paths[i], "-") == 0)
+			count_message(s, NULL, STDIN_FILENO, "standard input");
+	scan_corpus(s, paths, npaths);
+	dkimarc_ctx_free(ctx);
+	s->ctx = NULL;
+	free(s->buf);
+	s->buf = NULL;
+	return 0;
+}
+
+/* ---- JSON output (no JSON library in the CLI) -------------------------------- */
+
+/* Length of the UTF-8 sequence at p (RFC 3629), or 0 if it is not valid. */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	if (p[0] < 0x80)
+		return 1;
+	size_t len = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+	if (len == 0 || len > n || p[0] > 0xf4)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0; /* overlong, surrogate, or beyond U+10FFFF */
+	return len;
+}
+
+/* Writes s as a JSON string; -1 (nothing written) if it is not valid UTF-8. */
+static int json_str(FILE *f, const char *str, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0, l; i < n; i += l)
+		if (!(l = utf8_len(s + i, n - i)))
+			return -1;
+	fputc('"', f);
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			fprintf(f, "\\%c", s[i]);
+		else if (s[i] < 0x20 || s[i] == 0x7f)
+			fprintf(f, "\\u%04x", s[i]);
+		else
+			fputc(s[i], f);
+	}
+	fputc('"', f);
+	return 0;
+}
+
+/* ---- list -------------------------------------------------------------------- */
+
+/* Splits "sel._domainkey.dom" at the first "._domainkey." into its parts. */
+static void split_name(const char *name, const char **dom, int *sel_len)
+{
+	const char *p = strstr(name, "._domainkey.");
+	*sel_len = p ? (int)(p - name) : 0;
+	*dom = p ? p + 12 : name;
+}
+
+static int keys_list(char **paths, size_t npaths, bool json)
+{
+	struct scan s = {0};
+	int st = scan_all(&s, paths, npaths);
+	if (st)
+		return st;
+	table_pack(&s.keys, by_count);
+	for (size_t i = 0; i < s.keys.n; i++) {
+		const struct key *k = &s.keys.keys[i];
+		const char *dom;
+		int sl;
+		split_name(k->name, &dom, &sl);
+		if (json) {
+			fputs("{\"name\":", stdout);
+			if (json_str(stdout, k->name, strlen(k->name)) < 0)
+				fputs("null", stdout);
+			fputs(",\"selector\":", stdout);
+			if (json_str(stdout, k->name, (size_t)sl) < 0)
+				fputs("null", stdout);
+			fputs(",\"domain\":", stdout);
+			if (json_str(stdout, dom, strlen(dom)) < 0)
+				fputs("null", stdout);
+			printf(",\"messages\":%zu}\n", k->count);
+		} else {
+			printf("%7zu  %-20.*s  %s\n", k->count, sl, k->name, dom);
+		}
+	}
+	fprintf(stderr,
+	        "dkimarc: %zu messages read, %zu signed, %zu distinct keys; %zu items skipped\n",
+	        s.messages, s.signed_messages, s.keys.n, s.problems);
+	table_free(&s.keys);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		cli_error("cannot write output: %s", strerror(errno));
+		return EXIT_USAGE;
+	}
+	return s.failed ? EXIT_USAGE : 0;
+}
+
+/* ---- pin --------------------------------------------------------------------- */
+
+static void pin_answer(void *arg, const char *name, dkimarc_answer *ans)
+{
+	struct key *k = arg;
+	(void)name;
+	k->ans = ans;
+}
+
+static void fmt_time(int64_t t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t < 0 || !gmtime_r(&tt, &tm))
+		snprintf(buf, n, "?");
+	else
+		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* One archive line per record (docs/keys.md); -1 if the TXT is not UTF-8. */
+static int pin_line(FILE *f, const char *name, const dkimarc_keyrec *r)
+{
+	char t[32];
+
+	fputs("{\"name\":", f);
+	json_str(f, name, strlen(name));
+	fputs(",\"txt\":", f);
+	/* JSON holds text: bytes that are not UTF-8 cannot be kept exactly. */
+	if (json_str(f, r->txt, r->txt_len) < 0) {
+		fputs("null}\n", f);
+		return -1;
+	}
+	if (r->origin) {
+		fputs(",\"source\":", f);
+		json_str(f, r->origin, strlen(r->origin));
+	}
+	if (r->fetched_at >= 0) {
+		fmt_time(r->fetched_at, t, sizeof t);
+		fprintf(f, ",\"fetched_at\":\"%s\"", t);
+	}
+	if (r->dnssec >= 0)
+		fprintf(f, ",\"dnssec\":\"%s\"",
+		        r->dnssec ? "validated-by-resolver" : "unvalidated");
+	fputs("}\n", f);
+	return 0;
+}
+
+/*
+ * Opens the output: '-' is standard output; a new FILE is written under a
+ * temporary name and renamed when complete, so a failed run leaves nothing
+ * half-written; --append adds to FILE in place.
+ */
+static FILE *pin_open(const char *out, bool append, bool force, char **tmp)
+{
+	struct stat st;
+	*tmp = NULL;
+	if (strcmp(out, "-") == 0)
+		return stdout;
+	if (append) {
+		FILE *f = fopen(out, "a");
+		if (!f)
+			cli_error("cannot open %s: %s", out, strerror(errno));
+		return f;
+	}
+	if (!force && stat(out, &st) == 0) {
+		cli_error("%s exists; use --append to add to it or --force to replace it", out);
+		return NULL;
+	}
+	size_t len = strlen(out) + 32;
+	if (!(*tmp = malloc(len))) {
+		cli_error("out of memory");
+		return NULL;
+	}
+	snprintf(*tmp, len, "%s.tmp%ld", out, (long)getpid());
+	int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		cli_error("cannot create %s: %s", *tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return f;
+}
+
+static int pin_close(FILE *f, const char *out, char *tmp, bool ok)
+{
+	int bad = fflush(f) != 0 || ferror(f);
+	if (f != stdout)
+		bad |= fclose(f) != 0;
+	if (bad)
+		cli_error("cannot write %s: %s", tmp ? tmp : out, strerror(errno));
+	if (tmp) {
+		if (!bad && ok && rename(tmp, out) < 0) {
+			cli_error("cannot rename %s to %s: %s", tmp, out, strerror(errno));
+			bad = 1;
+		}
+		if (bad || !ok)
+			unlink(tmp);
+		free(tmp);
+	}
+	return bad ? -1 : 0;
+}
+
+static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const char *out,
+                    bool append, bool force)
+{
+	struct scan s = {0};
+	dkimarc_keysrc *dns = NULL;
+	size_t found = 0, records = 0, missing = 0, tempfail = 0, unwritable = 0;
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int st;
+
+	if ((st = scan_all(&s, paths, npaths)) != 0)
+		return st;
+	if (s.failed) {
+		table_free(&s.keys);
+		return EXIT_USAGE;
+	}
+	if ((st = keyopts_build_dns(ko, &dns)) != 0) {
+		table_free(&s.keys);
+		return st;
+	}
+	table_pack(&s.keys, by_name);
+
+	/* Every name once, a window of them in flight, driven by our own loop. */
+	size_t next = 0;
+	while (next < s.keys.n || dkimarc_dns_pending(dns) > 0) {
+		while (next < s.keys.n && dkimarc_dns_pending(dns) < PIN_WINDOW) {
+			struct key *k = &s.keys.keys[next++];
+			int rc = dkimarc_dns_submit(dns, k->name, pin_answer, k);
+			if (rc != DKIMARC_OK)
+				cli_error("%s: %s", k->name, dkimarc_last_error());
+		}
+		if (dkimarc_dns_poll(dns, -1) < 0) {
+			cli_error("DNS: %s", dkimarc_last_error());
+			break;
+		}
+	}
+
+	f = pin_open(out, append, force, &tmp);
+	if (!f) {
+		dkimarc_keysrc_free(dns);
+		table_free(&s.keys);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < s.keys.n; i++) {
+		const struct key *k = &s.keys.keys[i];
+		dkimarc_lookup_status ls =
+		    k->ans ? dkimarc_answer_status(k->ans) : DKIMARC_LOOKUP_TEMPFAIL;
+		if (ls == DKIMARC_LOOKUP_FOUND) {
+			found++;
+			for (size_t j = 0; j < dkimarc_answer_count(k->ans); j++) {
+				if (pin_line(f, k->name, dkimarc_answer_record(k->ans, j)) < 0) {
+					cli_error("%s: record %zu is not UTF-8 text and cannot be "
+					          "pinned exactly; not written",
+					          k->name, j + 1);
+					unwritable++;
+				} else {
+					records++;
+				}
+			}
+		} else if (ls == DKIMARC_LOOKUP_NOT_FOUND) {
+			missing++;
+			cli_error("not found: %s", dkimarc_answer_why(k->ans));
+		} else {
+			tempfail++;
+			cli_error("not pinned (temporary failure, try again): %s",
+			          k->ans ? dkimarc_answer_why(k->ans) : k->name);
+		}
+	}
+	if (pin_close(f, out, tmp, true) < 0)
+		st = EXIT_USAGE;
+	fprintf(stderr,
+	        "dkimarc: %zu keys needed by %zu messages; %zu records pinned for %zu keys from "
+	        "%s; %zu not found; %zu failed\n",
+	        s.keys.n, s.signed_messages, records, found, dkimarc_dns_servers(dns), missing,
+	        tempfail + unwritable);
+	dkimarc_keysrc_free(dns);
+	table_free(&s.keys);
+	if (st == 0 && (tempfail || unwritable))
+		st = EXIT_NOT_CONFIRMED;
+	return st;
+}
+
+/* ---- the command -------------------------------------------------------------- */
+
+int cmd_keys(int argc, char **argv)
+{
+	struct keyopts ko = {0};
+	const char *out = NULL;
+	bool json = false, append = false, force = false, opts_done = false;
+	char **paths = NULL;
+	size_t npaths = 0;
+	int st = EXIT_USAGE;
+
+	if (argc < 2) {
+		keys_usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *sub = argv[1];
+	if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+		keys_usage(stdout);
+		return 0;
+	}
+	bool pin = strcmp(sub, "pin") == 0;
+	if (!pin && strcmp(sub, "list") != 0)
+		return cli_usage_error("unknown 'keys' command '%s' (expected list or pin)", sub);
+	if (!(paths = calloc((size_t)argc, sizeof *paths))) {
+		cli_error("out of memory");
+		return EXIT_USAGE;
+	}
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i], *val;
+		int k;
+		if (opts_done || a[0] != '-' || a[1] == '\0') {
+			paths[npaths++] = argv[i];
+		} else if (strcmp(a, "--") == 0) {
+			opts_done = true;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			keys_usage(stdout);
+			st = 0;
+			goto done;
+		} else if (!pin && strcmp(a, "--json") == 0) {
+			json = true;
+		} else if (pin && strcmp(a, "--append") == 0) {
+			append = true;
+		} else if (pin && strcmp(a, "--force") == 0) {
+			force = true;
+		} else if (pin && (strcmp(a, "-o") == 0 || cli_opt_is(a, "--output", &val))) {
+			if (a[1] == 'o' || !val) {
+				if (i + 1 >= argc) {
+					cli_usage_error("option '%s' needs a FILE argument", a);
+					goto done;
+				}
+				val = argv[++i];
+			}
+			out = val;
+		} else if (pin && (k = keyopts_parse(&ko, argc, argv, &i)) != 0) {
+			if (k < 0)
+				goto done;
+			if (ko.nkeys) {
+				cli_usage_error("'keys pin' asks DNS; --keys does not apply");
+				goto done;
+			}
+		} else {
+			cli_usage_error("unknown option '%s' for 'keys %s'", a, sub);
+			goto done;
+		}
+	}
+	if (npaths == 0) {
+		cli_usage_error("'keys %s' needs at least one PATH (a message file or folder)",
+		                sub);
+		goto done;
+	}
+	if (pin && (!out || !*out)) {
+		cli_usage_error("'keys pin' needs -o FILE, the archive to write");
+		goto done;
+	}
+	if (append && force) {
+		cli_usage_error("--append and --force exclude each other");
+		goto done;
+	}
+	st =
+	    pin ? keys_pin(&ko, paths, npaths, out, append, force) : keys_list(paths, npaths, json);
+done:
+	keyopts_free(&ko);
+	free(paths);
+	return st;
+}

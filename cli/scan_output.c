@@ -1,0 +1,228 @@
+/* `dkimarc scan`: one line per item, for people (text) and for tables (CSV). */
+#include "scan.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Growable string; on out of memory it keeps failing and yields NULL. */
+struct sb {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void sb_add(struct sb *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sb *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+static void sb_fmt(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void sb_fmt(struct sb *b, const char *fmt, ...)
+{
+	char buf[64];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		sb_add(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+static char *sb_done(struct sb *b)
+{
+	if (b->failed || !b->p) {
+		free(b->p);
+		return NULL;
+	}
+	return b->p;
+}
+
+/* ---- the deciding signature ------------------------------------------------ */
+
+/* docs/verdicts.md: aligned pass, pass, pass beyond l=, weak key, changed, the rest. */
+static int rank(const dkimarc_sig *s)
+{
+	dkimarc_result res = dkimarc_sig_result(s);
+	dkimarc_reason why = dkimarc_sig_reason(s);
+	if (res == DKIMARC_RES_PASS) {
+		if (dkimarc_sig_flags(s) & DKIMARC_FLAG_BODY_BEYOND_LENGTH)
+			return 2;
+		return dkimarc_sig_aligned(s) ? 0 : 1;
+	}
+	if (res == DKIMARC_RES_FAIL) {
+		if (why == DKIMARC_REASON_KEY_TOO_WEAK)
+			return 3;
+		if (why == DKIMARC_REASON_BODY_HASH_MISMATCH ||
+		    why == DKIMARC_REASON_SIGNATURE_MISMATCH)
+			return 4;
+	}
+	return 5;
+}
+
+const dkimarc_sig *deciding_sig(const dkimarc_report *r)
+{
+	const dkimarc_sig *best = NULL;
+	int br = 6;
+	for (size_t i = 0; i < dkimarc_report_sig_count(r); i++) {
+		const dkimarc_sig *s = dkimarc_report_sig(r, i);
+		int k = rank(s);
+		if (k < br) {
+			br = k;
+			best = s;
+		}
+	}
+	return best;
+}
+
+const char *verdict_reason_code(const dkimarc_report *r)
+{
+	dkimarc_verdict v = dkimarc_report_verdict(r);
+	const dkimarc_sig *s = deciding_sig(r);
+
+	if (v == DKIMARC_VERDICT_CONFIRMED || v == DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY)
+		return "ok";
+	if (v == DKIMARC_VERDICT_UNSIGNED)
+		return "no_signature";
+	if (!s)
+		return dkimarc_reason_str(DKIMARC_REASON_LIMIT_EXCEEDED); /* header limit */
+	if (dkimarc_sig_result(s) == DKIMARC_RES_PASS) {
+		if (dkimarc_sig_flags(s) & DKIMARC_FLAG_BODY_BEYOND_LENGTH)
+			return "body_beyond_length";
+		if (dkimarc_report_flags(r) & DKIMARC_FLAG_MULTIPLE_FROM)
+			return "multiple_from";
+	}
+	return dkimarc_reason_str(dkimarc_sig_reason(s));
+}
+
+/* ---- text -------------------------------------------------------------------- */
+
+static void location(struct sb *b, const dkimarc_corpus_item *it)
+{
+	sb_str(b, dkimarc_corpus_item_path(it));
+	if (dkimarc_corpus_item_index(it) >= 0)
+		sb_fmt(b, "#%" PRId64, dkimarc_corpus_item_index(it));
+	if (dkimarc_corpus_item_offset(it) >= 0)
+		sb_fmt(b, " (offset %" PRId64 ")", dkimarc_corpus_item_offset(it));
+}
+
+char *render_text(const dkimarc_corpus_item *it, const dkimarc_report *r)
+{
+	struct sb b = {0};
+	const char *note = dkimarc_corpus_item_note(it);
+
+	location(&b, it);
+	if (r) {
+		sb_str(&b, ": ");
+		sb_str(&b, dkimarc_verdict_str(dkimarc_report_verdict(r)));
+		if (dkimarc_report_verdict_reason(r)) {
+			sb_str(&b, ": ");
+			sb_str(&b, dkimarc_report_verdict_reason(r));
+		}
+	} else {
+		dkimarc_item_kind k = dkimarc_corpus_item_kind(it);
+		bool skipped = k == DKIMARC_ITEM_EMPTY || k == DKIMARC_ITEM_NOT_MAIL ||
+		               k == DKIMARC_ITEM_SKIPPED;
+		sb_str(&b, skipped ? ": skipped (" : ": NOT VERIFIED (");
+		sb_str(&b, dkimarc_item_kind_str(k));
+		sb_str(&b, "): ");
+		sb_str(&b, dkimarc_corpus_item_problem(it));
+	}
+	if (note) {
+		sb_str(&b, " [note: ");
+		sb_str(&b, note);
+		sb_str(&b, "]");
+	}
+	sb_str(&b, "\n");
+	return sb_done(&b);
+}
+
+/* ---- CSV (RFC 4180) ---------------------------------------------------------- */
+
+const char *csv_header(void)
+{
+	return "file,index,offset,verdict,problem,from_domain,domain,selector,result,reason,"
+	       "signatures,flags,detail,note\r\n";
+}
+
+static void csv_field(struct sb *b, const char *s, bool last)
+{
+	if (s && strpbrk(s, ",\"\r\n")) {
+		sb_str(b, "\"");
+		for (const char *p = s; *p; p++) {
+			if (*p == '"')
+				sb_str(b, "\"");
+			sb_add(b, p, 1);
+		}
+		sb_str(b, "\"");
+	} else if (s) {
+		sb_str(b, s);
+	}
+	sb_str(b, last ? "\r\n" : ",");
+}
+
+static void csv_int(struct sb *b, int64_t v)
+{
+	if (v >= 0)
+		sb_fmt(b, "%" PRId64, v);
+	sb_str(b, ",");
+}
+
+char *render_csv(const dkimarc_corpus_item *it, const dkimarc_report *r)
+{
+	struct sb b = {0};
+	const dkimarc_sig *s = r ? deciding_sig(r) : NULL;
+
+	csv_field(&b, dkimarc_corpus_item_path(it), false);
+	csv_int(&b, dkimarc_corpus_item_index(it));
+	csv_int(&b, dkimarc_corpus_item_offset(it));
+	csv_field(&b, r ? dkimarc_verdict_str(dkimarc_report_verdict(r)) : NULL, false);
+	csv_field(&b, r ? NULL : dkimarc_item_kind_str(dkimarc_corpus_item_kind(it)), false);
+	csv_field(&b, r ? dkimarc_report_from_domain(r) : NULL, false);
+	csv_field(&b, s ? dkimarc_sig_domain(s) : NULL, false);
+	csv_field(&b, s ? dkimarc_sig_selector(s) : NULL, false);
+	csv_field(&b, s ? dkimarc_result_str(dkimarc_sig_result(s)) : NULL, false);
+	csv_field(&b, r ? verdict_reason_code(r) : NULL, false);
+	csv_int(&b, r ? (int64_t)dkimarc_report_sig_count(r) : -1);
+	if (r) {
+		bool first = true;
+		uint32_t fl = dkimarc_report_flags(r);
+		for (unsigned i = 0; i < 32; i++) {
+			const char *name = (fl & (1u << i)) ? dkimarc_flag_str(1u << i) : NULL;
+			if (!name)
+				continue;
+			if (!first)
+				sb_str(&b, ";");
+			sb_str(&b, name); /* flag names need no quoting */
+			first = false;
+		}
+	}
+	sb_str(&b, ",");
+	csv_field(&b, r ? dkimarc_report_verdict_reason(r) : dkimarc_corpus_item_problem(it),
+	          false);
+	csv_field(&b, dkimarc_corpus_item_note(it), true);
+	return sb_done(&b);
+}

@@ -1,0 +1,236 @@
+#!/usr/bin/python3
+"""Writes the fuzzers' seed corpora, taken from the test vectors in vectors/.
+
+    /usr/bin/python3 fuzz/seeds.py OUTDIR [TARGET...]
+
+OUTDIR/<target>/ gets one file per seed, named by its SHA-1 as libFuzzer
+names corpus files. Each target's input layout is described at the top of
+fuzz/fuzz_<target>.c; SEEDS below maps a target to the function that builds
+its seeds. A new target adds one function and one entry.
+"""
+
+import glob
+import hashlib
+import os
+import re
+import sys
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+SEP = b"\n=====\n"  # fuzz_verify.c: key archive, this line, message
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def cases():
+    """(message bytes, dns.txt bytes) of every vector case."""
+    out = []
+    for msg in sorted(glob.glob(os.path.join(REPO, "vectors", "**", "message.eml"),
+                                recursive=True)):
+        dns = os.path.join(os.path.dirname(msg), "dns.txt")
+        out.append((read(msg), read(dns) if os.path.exists(dns) else b""))
+    for msg in sorted(glob.glob(os.path.join(REPO, "vectors", "sample", "*.eml"))):
+        out.append((read(msg), read(os.path.join(REPO, "vectors", "sample", "keys.txt"))))
+    return out
+
+
+def split(msg):
+    """Header block and body of a message (CRLF or LF)."""
+    m = re.search(rb"\r?\n\r?\n", msg)
+    if not m:
+        return msg, b""
+    return msg[:m.start() + (2 if msg[m.start()] == 13 else 1)], msg[m.end():]
+
+
+def fields(header):
+    """Header fields with their folding, without the final line end."""
+    out = []
+    for line in re.split(rb"(?<=\n)", header):
+        if not line:
+            continue
+        if line[:1] in (b" ", b"\t") and out:
+            out[-1] += line
+        else:
+            out.append(line)
+    return [re.sub(rb"\r?\n$", b"", f) for f in out]
+
+
+def signature_values(msg):
+    h, _ = split(msg)
+    return [f.split(b":", 1)[1] for f in fields(h)
+            if f.split(b":", 1)[0].strip().lower() == b"dkim-signature" and b":" in f]
+
+
+def txt_records(dns):
+    out = []
+    for line in dns.splitlines():
+        parts = line.split(b"\t")
+        if len(parts) >= 3 and parts[1] == b"TXT":
+            out.append(b"\t".join(parts[2:]))
+    return out
+
+
+def archives():
+    out = [d for _, d in cases() if d]
+    for f in ("keys.zone", "keys.txt", "keys.jsonl"):
+        p = os.path.join(REPO, "vectors", "sample", f)
+        if os.path.exists(p):
+            out.append(read(p))
+    return out
+
+
+def seeds_tags():
+    out = []
+    for msg, dns in cases():
+        out += signature_values(msg) + txt_records(dns)
+    return out
+
+
+def seeds_sig():
+    return [v for msg, _ in cases() for v in signature_values(msg)]
+
+
+def seeds_keyrec():
+    return [t for _, dns in cases() for t in txt_records(dns)]
+
+
+def seeds_header():
+    # Byte 0 = 0: default limits; 0xc3: small ones.
+    out = []
+    for msg, _ in cases():
+        h, _ = split(msg)
+        out += [b"\x00" + h, b"\xc3" + h]
+    return out
+
+
+def seeds_canon():
+    # Bytes 0-1: l= off, or l= set (byte 0 bit 0) to byte 1 times a factor.
+    out = []
+    for msg, _ in cases():
+        h, body = split(msg)
+        out += [b"\x00\x00" + body, b"\x03\x40" + body]
+        out += [b"\x00\x00" + f for f in fields(h)[:8]]
+    return out
+
+
+def seeds_verify():
+    return [dns + SEP + msg for msg, dns in cases()] + [msg for msg, _ in cases()]
+
+
+def seeds_archive():
+    return archives()
+
+
+def seeds_arc():
+    out = []
+    for msg, dns in cases():
+        if b"\nARC-Seal:" in b"\n" + msg or b"\nARC-" in msg:
+            out.append(dns + SEP + msg)
+    return out
+
+
+MBOX_SEP = b"From sender@example.com Tue Nov 14 22:13:20 2023\n"
+
+
+def seeds_mbox():
+    out = []
+    for p in sorted(glob.glob(os.path.join(REPO, "vectors", "**", "*.mbox"), recursive=True)):
+        data = read(p)
+        out.append(data[:65536])
+    msgs = [m for m, _ in cases()][:40]
+    for i in range(0, len(msgs), 3):
+        group = msgs[i:i + 3]
+        lf = MBOX_SEP + b"\n".join(m.replace(b"\r\n", b"\n") for m in group)
+        out.append(lf.replace(b"\nFrom:", b"\n>From:").replace(b"Hello", b"From here\n>From there"))
+        out.append(MBOX_SEP.replace(b"\n", b"\r\n") + (b"\r\n" + MBOX_SEP).join(group))
+    return out
+
+
+DNS_NAMES = [b"sel._domainkey.example.com", b"brisbane._domainkey.example.com",
+             b"test._domainkey.football.example.com", b"adv._domainkey.example.com"]
+
+
+def seeds_dns():
+    """Raw answers to TXT queries, made with dnslib; byte 0 selects the name (fuzz_dns.c)."""
+    try:
+        from dnslib import CNAME, DNSRecord, QTYPE, RCODE, RR, SOA, TXT
+    except ImportError:
+        return []
+    out = []
+    records = [t for _, dns in cases() for t in txt_records(dns)][:30]
+    for i, data in enumerate(records):
+        idx = i % 4
+        name = DNS_NAMES[idx].decode()
+        q = DNSRecord.question(name, "TXT")
+        a = q.reply()
+        a.add_answer(RR(name, QTYPE.TXT, ttl=300,
+                        rdata=TXT([data[k:k + 255] for k in range(0, len(data), 255)] or [b""])))
+        if i % 3 == 0:  # a CNAME chain in front
+            other = "alias%d.example.net" % i
+            a = q.reply()
+            a.add_answer(RR(name, QTYPE.CNAME, ttl=60, rdata=CNAME(other)))
+            a.add_answer(RR(other, QTYPE.TXT, ttl=300, rdata=TXT([data[:255]])))
+        out.append(bytes([idx | (4 if i % 5 == 0 else 0)]) + a.pack())
+    for idx, name in enumerate(DNS_NAMES):
+        q = DNSRecord.question(name.decode(), "TXT")
+        nx = q.reply()
+        nx.header.rcode = RCODE.NXDOMAIN
+        nx.add_auth(RR("example.com", QTYPE.SOA, ttl=600,
+                       rdata=SOA("ns1.example.com", "hostmaster.example.com",
+                                 (1, 3600, 600, 86400, 300))))
+        out.append(bytes([idx]) + nx.pack())
+        loop = q.reply()
+        loop.add_answer(RR(name.decode(), QTYPE.CNAME, rdata=CNAME("a.example.net")))
+        loop.add_answer(RR("a.example.net", QTYPE.CNAME, rdata=CNAME(name.decode())))
+        out.append(bytes([idx]) + loop.pack())
+    return out
+
+
+SEEDS = {
+    "tags": seeds_tags,
+    "sig": seeds_sig,
+    "keyrec": seeds_keyrec,
+    "header": seeds_header,
+    "canon": seeds_canon,
+    "verify": seeds_verify,
+    "archive": seeds_archive,
+    "arc": seeds_arc,
+    "mbox": seeds_mbox,
+    "dns": seeds_dns,
+}
+
+# Seeds larger than this slow a fuzzer down more than they teach it.
+MAX_SEED = 65536
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__)
+        return 2
+    outdir = sys.argv[1]
+    targets = sys.argv[2:] or sorted(SEEDS)
+    for t in targets:
+        t = t[len("fuzz_"):] if t.startswith("fuzz_") else t
+        if t not in SEEDS:
+            print("seeds: no seeds for %s (add a function to fuzz/seeds.py)" % t)
+            continue
+        d = os.path.join(outdir, t)
+        os.makedirs(d, exist_ok=True)
+        n = 0
+        for s in SEEDS[t]():
+            if len(s) > MAX_SEED:
+                continue
+            name = hashlib.sha1(s).hexdigest()
+            p = os.path.join(d, name)
+            if not os.path.exists(p):
+                with open(p, "wb") as f:
+                    f.write(s)
+                n += 1
+        print("seeds: %-8s %4d new in %s" % (t, n, d))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,552 @@
+/*
+ * ARC chain validation (RFC 8617 §5.2). At the end of the header every ARC
+ * field is sorted into its instance; each AMS is parsed and hashed like a
+ * DKIM-Signature, each AS over the ARC sets below it (§5.1.1). At finish
+ * every AMS and AS is judged by the DKIM core, whether or not the chain
+ * result needs it, and the chain rules are applied in the RFC's order.
+ */
+#include "arc.h"
+
+#include "aar.h"
+#include "sigcheck.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { K_AAR = 0, K_AMS, K_AS, K_COUNT };
+
+static const char *const kind_name[K_COUNT] = {"ARC-Authentication-Results",
+                                               "ARC-Message-Signature", "ARC-Seal"};
+
+/* i= values are read up to here; anything larger is simply "too large". */
+#define INST_MAX 1000000000000LL
+
+typedef struct {
+	size_t n[K_COUNT]; /* fields of each kind with this i= */
+	size_t f[K_COUNT]; /* header index of the first of them */
+	da_sigparams ams, as;
+	dkimarc_reason ams_reason, as_reason; /* from parsing */
+	bool ams_parsed, as_parsed;
+	char ams_err[256], as_err[256];
+	unsigned char ams_dig[EVP_MAX_MD_SIZE], as_dig[EVP_MAX_MD_SIZE];
+	unsigned int ams_dlen, as_dlen;
+	int ams_bh;     /* index in the body hash registry */
+	bool as_hashed; /* the sets below were whole, so the seal's input is defined */
+	da_aar aar;
+	bool aar_parsed;
+} arcset;
+
+/* The first field whose i= is unusable, for the chain's reason. */
+typedef struct {
+	bool seen;
+	int kind;
+	int why; /* 0 absent or unreadable, 1 not digits, 2 zero, 3 above 50 */
+	char val[24];
+} badinst;
+
+struct da_arc {
+	arcset set[DA_ARC_MAX_INSTANCES + 1]; /* [1..50] */
+	unsigned max;                         /* highest usable instance */
+	badinst over, bad;
+	const da_sigparams *keyed[2 * DA_ARC_MAX_INSTANCES];
+	size_t nkeyed;
+};
+
+/* ---- reading the header ------------------------------------------------- */
+
+static int field_kind(const da_field *f)
+{
+	for (int k = 0; k < K_COUNT; k++)
+		if (da_field_is(f, kind_name[k]))
+			return k;
+	return -1;
+}
+
+static bool is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/*
+ * The i= of an AMS or AS, found even when the tag list is otherwise broken
+ * (so that a malformed signature is reported in its instance). Returns 1
+ * with *inst, or 0 (*why: 0 absent, 1 not digits) with val set.
+ */
+static int tag_instance(const char *v, size_t n, int64_t *inst, int *why, char *val, size_t vallen)
+{
+	size_t a = 0;
+	while (a <= n) {
+		const char *semi = memchr(v + a, ';', n - a);
+		size_t b = semi ? (size_t)(semi - v) : n;
+		size_t i = a;
+		while (i < b && is_fws(v[i]))
+			i++;
+		if (i < b && v[i] == 'i') {
+			size_t j = i + 1;
+			while (j < b && is_fws(v[j]))
+				j++;
+			if (j < b && v[j] == '=') {
+				size_t s = j + 1, e = b;
+				while (s < e && is_fws(v[s]))
+					s++;
+				while (e > s && is_fws(v[e - 1]))
+					e--;
+				size_t m = e - s < vallen - 1 ? e - s : vallen - 1;
+				memcpy(val, v + s, m);
+				val[m] = '\0';
+				int64_t x = 0;
+				bool digits = e > s;
+				for (size_t k = s; k < e && digits; k++) {
+					digits = v[k] >= '0' && v[k] <= '9';
+					x = x >= INST_MAX ? INST_MAX : x * 10 + (v[k] - '0');
+				}
+				if (!digits) {
+					*why = 1;
+					return 0;
+				}
+				*inst = x;
+				return 1;
+			}
+		}
+		a = b + 1;
+	}
+	*why = 0;
+	val[0] = '\0';
+	return 0;
+}
+
+static void note_bad(badinst *b, int kind, int why, const char *val)
+{
+	if (b->seen)
+		return;
+	b->seen = true;
+	b->kind = kind;
+	b->why = why;
+	snprintf(b->val, sizeof b->val, "%s", val);
+}
+
+/* Sorts one ARC field into its instance, or notes why it has none. */
+static void place(da_arc *a, const da_field *f, size_t idx, int kind)
+{
+	const char *v = f->raw + f->value_off;
+	size_t n = f->len - f->value_off;
+	int64_t inst = 0;
+	int why = 0;
+	char val[24] = "";
+	int ok;
+	if (kind == K_AAR) {
+		size_t payload;
+		ok = da_aar_instance(v, n, &inst, &payload);
+	} else {
+		ok = tag_instance(v, n, &inst, &why, val, sizeof val);
+	}
+	if (ok)
+		snprintf(val, sizeof val, "%lld%s", (long long)inst, inst >= INST_MAX ? "..." : "");
+	if (!ok || inst == 0) {
+		note_bad(&a->bad, kind, ok ? 2 : why, val);
+		return;
+	}
+	if (inst > DA_ARC_MAX_INSTANCES) {
+		note_bad(&a->over, kind, 3, val);
+		return;
+	}
+	arcset *s = &a->set[inst];
+	if (s->n[kind]++ == 0)
+		s->f[kind] = idx;
+	if ((unsigned)inst > a->max)
+		a->max = (unsigned)inst;
+}
+
+static bool whole(const arcset *s)
+{
+	return s->n[K_AAR] == 1 && s->n[K_AMS] == 1 && s->n[K_AS] == 1;
+}
+
+static int read_ams(da_arc *a, arcset *s, const da_header *hdr, da_bhreg *reg, bool *used)
+{
+	const da_field *f = &hdr->f[s->f[K_AMS]];
+	s->ams_parsed = true;
+	s->ams_reason = da_arc_sig_parse(DA_SIG_AMS, f->raw, f->len, f->value_off, &s->ams,
+	                                 s->ams_err, sizeof s->ams_err);
+	if (s->ams_reason != DKIMARC_REASON_OK)
+		return DKIMARC_OK;
+	int rc = da_sig_header_digest(hdr, s->f[K_AMS], &s->ams, used, s->ams_dig, &s->ams_dlen);
+	if (rc)
+		return rc;
+	if ((s->ams_bh = da_bhreg_index(reg, &s->ams)) < 0)
+		return DKIMARC_ENOMEM;
+	a->keyed[a->nkeyed++] = &s->ams;
+	return DKIMARC_OK;
+}
+
+/* seq holds the fields of the whole sets below, in sealing order (§5.1.1). */
+static int read_as(da_arc *a, arcset *s, const da_header *hdr, size_t *seq, size_t nseq,
+                   bool below_whole)
+{
+	const da_field *f = &hdr->f[s->f[K_AS]];
+	s->as_parsed = true;
+	s->as_reason = da_arc_sig_parse(DA_SIG_AS, f->raw, f->len, f->value_off, &s->as, s->as_err,
+	                                sizeof s->as_err);
+	if (s->as_reason != DKIMARC_REASON_OK || !below_whole || !whole(s))
+		return DKIMARC_OK;
+	seq[nseq] = s->f[K_AAR];
+	seq[nseq + 1] = s->f[K_AMS];
+	int rc = da_seal_digest(hdr, seq, nseq + 2, s->f[K_AS], &s->as, s->as_dig, &s->as_dlen);
+	if (rc)
+		return rc;
+	s->as_hashed = true;
+	a->keyed[a->nkeyed++] = &s->as;
+	return DKIMARC_OK;
+}
+
+static int read_aar(arcset *s, const da_header *hdr)
+{
+	const da_field *f = &hdr->f[s->f[K_AAR]];
+	const char *v = f->raw + f->value_off;
+	size_t n = f->len - f->value_off, payload;
+	int64_t inst;
+	if (!da_aar_instance(v, n, &inst, &payload))
+		return DKIMARC_OK;
+	int rc = da_aar_parse(v + payload, n - payload, &s->aar);
+	s->aar_parsed = rc == DKIMARC_OK;
+	return rc;
+}
+
+int da_arc_begin(const da_header *hdr, da_bhreg *reg, da_arc **out)
+{
+	*out = NULL;
+	bool any = false;
+	for (size_t i = 0; i < hdr->n && !any; i++)
+		any = field_kind(&hdr->f[i]) >= 0;
+	if (!any)
+		return DKIMARC_OK;
+	da_arc *a = calloc(1, sizeof *a);
+	bool *used = calloc(hdr->n, sizeof *used);
+	size_t *seq = calloc(3 * DA_ARC_MAX_INSTANCES, sizeof *seq);
+	int rc = a && used && seq ? DKIMARC_OK : DKIMARC_ENOMEM;
+	for (size_t i = 0; i < hdr->n && !rc; i++) {
+		int kind = field_kind(&hdr->f[i]);
+		if (kind >= 0)
+			place(a, &hdr->f[i], i, kind);
+	}
+	bool below_whole = true;
+	size_t nseq = 0;
+	for (unsigned k = 1; k <= DA_ARC_MAX_INSTANCES && !rc; k++) {
+		arcset *s = &a->set[k];
+		if (s->n[K_AMS] == 1)
+			rc = read_ams(a, s, hdr, reg, used);
+		if (!rc && s->n[K_AAR] == 1)
+			rc = read_aar(s, hdr);
+		if (!rc && s->n[K_AS] == 1)
+			rc = read_as(a, s, hdr, seq, nseq, below_whole);
+		below_whole = below_whole && whole(s);
+		if (below_whole) {
+			seq[nseq++] = s->f[K_AAR];
+			seq[nseq++] = s->f[K_AMS];
+			seq[nseq++] = s->f[K_AS];
+		}
+	}
+	free(used);
+	free(seq);
+	if (rc) {
+		da_arc_free(a);
+		return rc;
+	}
+	*out = a;
+	return DKIMARC_OK;
+}
+
+size_t da_arc_sig_count(const da_arc *a)
+{
+	return a ? a->nkeyed : 0;
+}
+
+const da_sigparams *da_arc_sig(const da_arc *a, size_t i)
+{
+	return a && i < a->nkeyed ? a->keyed[i] : NULL;
+}
+
+void da_arc_free(da_arc *a)
+{
+	if (!a)
+		return;
+	for (unsigned k = 1; k <= DA_ARC_MAX_INSTANCES; k++) {
+		da_sigparams_clear(&a->set[k].ams);
+		da_sigparams_clear(&a->set[k].as);
+		da_aar_clear(&a->set[k].aar);
+	}
+	free(a);
+}
+
+/* ---- judging ---------------------------------------------------------------- */
+
+static const char *cv_str(int cv)
+{
+	return cv == DA_CV_NONE   ? "none"
+	       : cv == DA_CV_PASS ? "pass"
+	       : cv == DA_CV_FAIL ? "fail"
+	                          : NULL;
+}
+
+static void judge_ams(const arcset *s, const dkimarc_ctx *ctx, const da_bhreg *reg, int64_t date,
+                      int64_t at, dkimarc_arc_instance *in)
+{
+	dkimarc_sig *o = &in->ams;
+	in->has_ams = true;
+	da_sig_facts(o, &s->ams);
+	if (s->ams_reason != DKIMARC_REASON_OK)
+		da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->ams_reason, s->ams_err);
+	else
+		da_sig_judge(ctx, &s->ams, s->ams_dig, s->ams_dlen, reg->h[s->ams_bh], date, at, o);
+}
+
+static void judge_as(const arcset *s, const dkimarc_ctx *ctx, int64_t date, int64_t at,
+                     dkimarc_arc_instance *in)
+{
+	dkimarc_sig *o = &in->seal;
+	in->has_seal = true;
+	in->cv = s->as.cv ? da_strdup(cv_str(s->as.cv)) : NULL;
+	da_sig_facts(o, &s->as);
+	if (s->as_reason != DKIMARC_REASON_OK)
+		da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->as_reason, s->as_err);
+	else if (!s->as_hashed)
+		da_sig_set_result(
+		    o, DKIMARC_RES_NONE, DKIMARC_REASON_OK,
+		    "not checked: an ARC set below this one is missing a field or has "
+		    "two of one, so what the seal covers is undefined");
+	else
+		da_sig_judge(ctx, &s->as, s->as_dig, s->as_dlen, NULL, date, at, o);
+}
+
+static void take_aar(const arcset *s, dkimarc_arc_instance *in)
+{
+	if (!s->aar_parsed)
+		return;
+	in->authserv_id = da_strdup(s->aar.authserv_id);
+	if (s->aar.n) {
+		in->aar_results = calloc(s->aar.n, sizeof *in->aar_results);
+		if (in->aar_results) {
+			for (size_t i = 0; i < s->aar.n; i++)
+				in->aar_results[i] = da_strdup(s->aar.results[i]);
+			in->naar_results = s->aar.n;
+		}
+	}
+}
+
+static void set_chain(da_arc_report *out, dkimarc_arc_result res, dkimarc_arc_reason reason,
+                      unsigned inst, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static void set_chain(da_arc_report *out, dkimarc_arc_result res, dkimarc_arc_reason reason,
+                      unsigned inst, const char *fmt, ...)
+{
+	char buf[1600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	out->result = res;
+	out->reason = reason;
+	out->failed_instance = res == DKIMARC_ARC_FAIL ? inst : 0;
+	free(out->reason_text);
+	out->reason_text = da_strdup(buf);
+}
+
+static const char *bad_text(const badinst *b, char *buf, size_t n)
+{
+	static const char *const what[] = {"has no readable i= tag", "has i=%s, not a number",
+	                                   "has i=0; instances start at 1",
+	                                   "has i=%s; RFC 8617 allows at most 50 ARC sets"};
+	char w[96];
+	if (b->kind == K_AAR && b->why != 2 && b->why != 3) {
+		snprintf(buf, n,
+		         "an ARC-Authentication-Results field does not begin with \"i=N;\"");
+		return buf;
+	}
+	snprintf(w, sizeof w, what[b->why], b->val);
+	snprintf(buf, n, "an %s field %s", kind_name[b->kind], w);
+	return buf;
+}
+
+static const dkimarc_arc_instance *find(const da_arc_report *out, unsigned k)
+{
+	for (size_t i = 0; i < out->ninst; i++)
+		if (out->inst[i].instance == k)
+			return &out->inst[i];
+	return NULL;
+}
+
+/* Applies RFC 8617 §5.2 steps 1-7 in order; the per-instance results are known. */
+static void decide(const da_arc *a, da_arc_report *out)
+{
+	char buf[160];
+	unsigned n = a->max;
+	if (a->over.seen) {
+		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_TOO_MANY_INSTANCES, 0, "%s",
+		          bad_text(&a->over, buf, sizeof buf));
+		return;
+	}
+	if (n && a->set[n].n[K_AS] == 1 && a->set[n].as.cv == DA_CV_FAIL) {
+		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_FAIL, n,
+		          "the latest ARC-Seal (i=%u) says cv=fail: a hop had already found the "
+		          "chain broken",
+		          n);
+		return;
+	}
+	if (a->bad.seen) {
+		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_INSTANCE_INVALID, 0, "%s",
+		          bad_text(&a->bad, buf, sizeof buf));
+		return;
+	}
+	for (unsigned k = 1; k <= n; k++) {
+		const arcset *s = &a->set[k];
+		if (!s->n[K_AAR] && !s->n[K_AMS] && !s->n[K_AS]) {
+			set_chain(
+			    out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_MISSING, k,
+			    "ARC set i=%u is missing: instances must run from 1 to %u without "
+			    "gaps",
+			    k, n);
+			return;
+		}
+		for (int kind = K_AS; kind >= K_AAR; kind--) {
+			if (s->n[kind] > 1) {
+				set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_DUPLICATE, k,
+				          "%zu %s fields have i=%u", s->n[kind], kind_name[kind],
+				          k);
+				return;
+			}
+			if (s->n[kind] == 0) {
+				set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_MISSING, k,
+				          "ARC set i=%u has no %s", k, kind_name[kind]);
+				return;
+			}
+		}
+	}
+	for (unsigned k = 1; k <= n; k++) {
+		int cv = a->set[k].as.cv; /* 0 when unreadable: that seal fails below */
+		if (cv == DA_CV_FAIL) {
+			set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_FAIL, k,
+			          "ARC-Seal i=%u says cv=fail", k);
+			return;
+		}
+		if (k == 1 && cv == DA_CV_PASS) {
+			set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_INVALID, k,
+			          "ARC-Seal i=1 says cv=pass; the first seal must say cv=none");
+			return;
+		}
+		if (k > 1 && cv == DA_CV_NONE) {
+			set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_INVALID, k,
+			          "ARC-Seal i=%u says cv=none; every seal after the first must say "
+			          "cv=pass",
+			          k);
+			return;
+		}
+	}
+	const dkimarc_arc_instance *top = find(out, n);
+	if (!top || !top->has_ams || top->ams.result != DKIMARC_RES_PASS) {
+		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_AMS_FAIL, n,
+		          "the latest ARC-Message-Signature (i=%u) does not validate: %s", n,
+		          top && top->ams.reason_text ? top->ams.reason_text : "?");
+		return;
+	}
+	for (unsigned k = n; k >= 1; k--) {
+		const dkimarc_arc_instance *in = find(out, k);
+		if (!in || !in->has_seal || in->seal.result != DKIMARC_RES_PASS) {
+			set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_SEAL_FAIL, k,
+			          "ARC-Seal i=%u does not validate: %s", k,
+			          in && in->seal.reason_text ? in->seal.reason_text : "?");
+			return;
+		}
+	}
+	unsigned oldest = n;
+	while (oldest > 1) {
+		const dkimarc_arc_instance *in = find(out, oldest - 1);
+		if (!in || !in->has_ams || in->ams.result != DKIMARC_RES_PASS)
+			break;
+		oldest--;
+	}
+	out->oldest_pass = oldest;
+	if (oldest == 1)
+		set_chain(out, DKIMARC_ARC_PASS, DKIMARC_ARC_REASON_OK, 0,
+		          "the chain of %u ARC set%s validates, and every ARC-Message-Signature "
+		          "down to i=1 still verifies",
+		          n, n == 1 ? "" : "s");
+	else
+		set_chain(
+		    out, DKIMARC_ARC_PASS, DKIMARC_ARC_REASON_OK, 0,
+		    "the chain of %u ARC sets validates; the AMS of i=%u (oldest-pass) and every "
+		    "later one verify, the one of i=%u does not: the message changed between "
+		    "those hops",
+		    n, oldest, oldest - 1);
+}
+
+void da_arc_finish(const da_arc *a, const dkimarc_ctx *ctx, const da_bhreg *reg, int64_t date,
+                   int64_t at, da_arc_report *out)
+{
+	da_arc_report_clear(out);
+	if (!a) {
+		set_chain(out, DKIMARC_ARC_NONE, DKIMARC_ARC_REASON_NO_ARC, 0,
+		          "the message has no ARC header fields");
+		return;
+	}
+	size_t count = 0;
+	for (unsigned k = 1; k <= a->max; k++)
+		count += a->set[k].n[K_AAR] + a->set[k].n[K_AMS] + a->set[k].n[K_AS] > 0;
+	if (count) {
+		out->inst = calloc(count, sizeof *out->inst);
+		if (!out->inst)
+			count = 0; /* reported without instances; the chain result stands */
+	}
+	for (unsigned k = 1; k <= a->max && out->ninst < count; k++) {
+		const arcset *s = &a->set[k];
+		if (!s->n[K_AAR] && !s->n[K_AMS] && !s->n[K_AS])
+			continue;
+		dkimarc_arc_instance *in = &out->inst[out->ninst++];
+		in->instance = k;
+		if (s->n[K_AMS] == 1)
+			judge_ams(s, ctx, reg, date, at, in);
+		if (s->n[K_AS] == 1)
+			judge_as(s, ctx, date, at, in);
+		if (s->n[K_AAR] == 1)
+			take_aar(s, in);
+	}
+	decide(a, out);
+	/* Without its instances the report cannot back a pass. */
+	if (out->result == DKIMARC_ARC_PASS && out->ninst == 0)
+		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_LIMIT_EXCEEDED, 0,
+		          "out of memory while reporting the ARC sets");
+}
+
+void da_arc_not_evaluated(da_arc_report *out, const char *why)
+{
+	da_arc_report_clear(out);
+	set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_LIMIT_EXCEEDED, 0,
+	          "not evaluated: the header exceeds the limit on %s", why ? why : "header size");
+}
+
+/* ---- for sealers ------------------------------------------------------------- */
+
+dkimarc_arc_result da_arc_report_cv(const dkimarc_report *r, unsigned *next)
+{
+	const da_arc_report *a = &r->arc;
+	unsigned top = a->ninst ? a->inst[a->ninst - 1].instance : 0;
+	*next = a->reason == DKIMARC_ARC_REASON_TOO_MANY_INSTANCES ||
+	                a->reason == DKIMARC_ARC_REASON_LIMIT_EXCEEDED ||
+	                top >= DA_ARC_MAX_INSTANCES
+	            ? 0
+	            : top + 1;
+	return a->result;
+}
+
+int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len, dkimarc_arc_result *cv,
+                      unsigned *next)
+{
+	dkimarc_report *r = NULL;
+	int rc = dkimarc_verify(ctx, msg, len, &r);
+	if (rc)
+		return rc;
+	*cv = da_arc_report_cv(r, next);
+	dkimarc_report_free(r);
+	return DKIMARC_OK;
+}

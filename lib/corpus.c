@@ -1,0 +1,1031 @@
+/*
+ * Corpus walking: paths to items (messages and reported problems), and the
+ * readers that give a message item's bytes. Folders are walked depth first
+ * in byte order of names, so a walk is the same on every run.
+ */
+#include "internal.h"
+#include "mbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define DEFAULT_MAX_MESSAGE (256u * 1024 * 1024)
+#define HEAD_BYTES          (DA_MBOX_SEP_MAX + 1)
+#define READ_CHUNK          (64 * 1024)
+
+struct dkimarc_corpus_item {
+	dkimarc_item_kind kind;
+	char *path;
+	int64_t index;  /* mbox position, -1 */
+	int64_t offset; /* separator offset, -1 */
+	uint64_t start; /* first byte in the file */
+	uint64_t size;  /* bytes as stored */
+	bool whole;     /* a file read to its end (size is what it had when walked) */
+	int quoting;
+	uint64_t max;
+	char *problem;
+	char *note;
+};
+
+struct dkimarc_msgreader {
+	int fd;
+	char *path;
+	bool whole;
+	uint64_t pos, left; /* mbox: where to read next, bytes still to read */
+	uint64_t total, max;
+	bool unquote, ended;
+	da_unquote uq;
+	char *raw;
+};
+
+/* One folder being walked. */
+typedef struct {
+	char *path;
+	char **names;
+	size_t n, i;
+	bool maildir;     /* has cur/ and new/ */
+	bool maildir_box; /* is a maildir's cur/, new/ or tmp/: files are messages */
+} frame;
+
+/* Folders walked, as (device, inode), so that none is walked twice. */
+typedef struct {
+	dev_t dev;
+	ino_t ino;
+	bool used;
+} dirkey;
+
+struct dkimarc_corpus {
+	char **roots;
+	size_t nroots, next_root;
+	int quoting;
+	bool follow;
+	uint64_t max;
+	bool started;
+	char *root_real; /* realpath of the folder being walked */
+	frame *stack;
+	size_t depth, cap;
+	dirkey *seen;
+	size_t nseen, capseen;
+	da_mbox *mb;
+	char *mb_path;
+	bool mb_pending; /* msg below waits behind a gap item */
+	da_mbox_msg msg;
+};
+
+/* ---- small helpers ------------------------------------------------------- */
+
+static char *join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	bool slash = a > 0 && dir[a - 1] == '/';
+	char *p = malloc(a + b + 2);
+	if (!p)
+		return NULL;
+	memcpy(p, dir, a);
+	if (!slash)
+		p[a++] = '/';
+	memcpy(p + a, name, b + 1);
+	return p;
+}
+
+static char *vformat(const char *fmt, va_list ap)
+{
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	char *s = n < 0 ? NULL : malloc((size_t)n + 1);
+	if (s)
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
+	return s;
+}
+
+static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *format(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = vformat(fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static int new_item(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
+                    dkimarc_corpus_item **out)
+{
+	dkimarc_corpus_item *it = calloc(1, sizeof *it);
+	if (!it || !(it->path = da_strdup(path))) {
+		free(it);
+		return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+	}
+	it->kind = kind;
+	it->index = -1;
+	it->offset = -1;
+	it->quoting = DKIMARC_MBOX_NONE;
+	it->max = c->max;
+	*out = it;
+	return DKIMARC_OK;
+}
+
+static int problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
+                   dkimarc_corpus_item **out, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static int problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
+                   dkimarc_corpus_item **out, const char *fmt, ...)
+{
+	va_list ap;
+	int rc = new_item(c, path, kind, out);
+	if (rc != DKIMARC_OK)
+		return rc;
+	va_start(ap, fmt);
+	(*out)->problem = vformat(fmt, ap);
+	va_end(ap);
+	if (!(*out)->problem) {
+		dkimarc_corpus_item_free(*out);
+		*out = NULL;
+		return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+	}
+	return DKIMARC_OK;
+}
+
+static const char *type_name(mode_t m)
+{
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m) || S_ISBLK(m))
+		return "a device";
+	return "not a regular file";
+}
+
+/* ---- folders seen -------------------------------------------------------- */
+
+static size_t dk_hash(dev_t d, ino_t i)
+{
+	uint64_t h = (uint64_t)d * 0x9e3779b97f4a7c15ull ^ (uint64_t)i * 0xc2b2ae3d27d4eb4full;
+	return (size_t)(h ^ (h >> 31));
+}
+
+/* Records a folder; returns 1 if new, 0 if seen before, -1 out of memory. */
+static int mark_seen(dkimarc_corpus *c, dev_t dev, ino_t ino)
+{
+	if ((c->nseen + 1) * 2 > c->capseen) {
+		size_t cap = c->capseen ? c->capseen * 2 : 64;
+		dirkey *t = calloc(cap, sizeof *t);
+		if (!t)
+			return -1;
+		for (size_t i = 0; i < c->capseen; i++) {
+			if (!c->seen[i].used)
+				continue;
+			size_t j = dk_hash(c->seen[i].dev, c->seen[i].ino) & (cap - 1);
+			while (t[j].used)
+				j = (j + 1) & (cap - 1);
+			t[j] = c->seen[i];
+		}
+		free(c->seen);
+		c->seen = t;
+		c->capseen = cap;
+	}
+	size_t j = dk_hash(dev, ino) & (c->capseen - 1);
+	while (c->seen[j].used) {
+		if (c->seen[j].dev == dev && c->seen[j].ino == ino)
+			return 0;
+		j = (j + 1) & (c->capseen - 1);
+	}
+	c->seen[j] = (dirkey){dev, ino, true};
+	c->nseen++;
+	return 1;
+}
+
+/* ---- setup --------------------------------------------------------------- */
+
+int dkimarc_corpus_new(dkimarc_corpus **out)
+{
+	if (!out)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_new: out is NULL");
+	*out = calloc(1, sizeof **out);
+	if (!*out)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	(*out)->quoting = DKIMARC_MBOX_MBOXRD;
+	(*out)->max = DEFAULT_MAX_MESSAGE;
+	return DKIMARC_OK;
+}
+
+static int check_setup(const dkimarc_corpus *c, const char *fn)
+{
+	if (!c)
+		return da_fail(DKIMARC_EINVAL, "%s: corpus is NULL", fn);
+	if (c->started)
+		return da_fail(DKIMARC_ESTATE, "%s: the walk has started", fn);
+	return DKIMARC_OK;
+}
+
+int dkimarc_corpus_add_path(dkimarc_corpus *c, const char *path)
+{
+	int rc = check_setup(c, "dkimarc_corpus_add_path");
+	if (rc != DKIMARC_OK)
+		return rc;
+	if (!path || !*path)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_add_path: empty path");
+	char **r = realloc(c->roots, (c->nroots + 1) * sizeof *r);
+	if (!r)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	c->roots = r;
+	if (!(c->roots[c->nroots] = da_strdup(path)))
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	c->nroots++;
+	return DKIMARC_OK;
+}
+
+int dkimarc_corpus_set_mbox_quoting(dkimarc_corpus *c, dkimarc_mbox_quoting q)
+{
+	int rc = check_setup(c, "dkimarc_corpus_set_mbox_quoting");
+	if (rc != DKIMARC_OK)
+		return rc;
+	if (q != DKIMARC_MBOX_MBOXRD && q != DKIMARC_MBOX_MBOXO && q != DKIMARC_MBOX_NONE)
+		return da_fail(DKIMARC_EINVAL, "unknown mbox quoting %d", (int)q);
+	c->quoting = q;
+	return DKIMARC_OK;
+}
+
+int dkimarc_corpus_set_follow_symlinks(dkimarc_corpus *c, int follow)
+{
+	int rc = check_setup(c, "dkimarc_corpus_set_follow_symlinks");
+	if (rc != DKIMARC_OK)
+		return rc;
+	c->follow = follow != 0;
+	return DKIMARC_OK;
+}
+
+int dkimarc_corpus_set_max_message_bytes(dkimarc_corpus *c, uint64_t max)
+{
+	int rc = check_setup(c, "dkimarc_corpus_set_max_message_bytes");
+	if (rc != DKIMARC_OK)
+		return rc;
+	if (max == 0)
+		return da_fail(DKIMARC_EINVAL, "the message size limit must be at least 1 byte");
+	c->max = max;
+	return DKIMARC_OK;
+}
+
+static void pop_frame(dkimarc_corpus *c)
+{
+	frame *f = &c->stack[--c->depth];
+	for (size_t i = 0; i < f->n; i++)
+		free(f->names[i]);
+	free(f->names);
+	free(f->path);
+}
+
+static void close_mbox(dkimarc_corpus *c)
+{
+	da_mbox_close(c->mb);
+	c->mb = NULL;
+	free(c->mb_path);
+	c->mb_path = NULL;
+	c->mb_pending = false;
+}
+
+void dkimarc_corpus_free(dkimarc_corpus *c)
+{
+	if (!c)
+		return;
+	close_mbox(c);
+	while (c->depth)
+		pop_frame(c);
+	free(c->stack);
+	for (size_t i = 0; i < c->nroots; i++)
+		free(c->roots[i]);
+	free(c->roots);
+	free(c->root_real);
+	free(c->seen);
+	free(c);
+}
+
+/* ---- folders --------------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool is_subdir(const char *dir, const char *name)
+{
+	struct stat st;
+	char *p = join(dir, name);
+	bool r = p && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+	free(p);
+	return r;
+}
+
+/*
+ * Enters a folder: reads and sorts its names. Returns DKIMARC_OK (pushed),
+ * 1 when it could not be read (*out is the problem item), or an error.
+ */
+static int push_dir(dkimarc_corpus *c, const char *path, bool maildir_box,
+                    dkimarc_corpus_item **out)
+{
+	DIR *d = opendir(path);
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	int rc;
+
+	if (!d) {
+		rc = problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot open the folder: %s",
+		             strerror(errno));
+		return rc == DKIMARC_OK ? 1 : rc;
+	}
+	for (;;) {
+		errno = 0;
+		e = readdir(d);
+		if (!e)
+			break;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			char **t = realloc(names, nc * sizeof *t);
+			if (!t)
+				goto nomem;
+			names = t;
+			cap = nc;
+		}
+		if (!(names[n] = da_strdup(e->d_name)))
+			goto nomem;
+		n++;
+	}
+	if (errno) {
+		int err = errno;
+		closedir(d);
+		for (size_t i = 0; i < n; i++)
+			free(names[i]);
+		free(names);
+		rc = problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read the folder: %s",
+		             strerror(err));
+		return rc == DKIMARC_OK ? 1 : rc;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_names);
+	if (c->depth == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 8;
+		frame *t = realloc(c->stack, nc * sizeof *t);
+		if (!t)
+			goto nomem_closed;
+		c->stack = t;
+		c->cap = nc;
+	}
+	frame *f = &c->stack[c->depth];
+	memset(f, 0, sizeof *f);
+	if (!(f->path = da_strdup(path)))
+		goto nomem_closed;
+	f->names = names;
+	f->n = n;
+	f->maildir_box = maildir_box;
+	f->maildir = !maildir_box && is_subdir(path, "cur") && is_subdir(path, "new");
+	c->depth++;
+	return DKIMARC_OK;
+nomem:
+	closedir(d);
+nomem_closed:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+}
+
+/* ---- files ------------------------------------------------------------------ */
+
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+/* A header field name (RFC 5322 ftext) then ':', on the first line. */
+static bool looks_like_header(const char *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && p[i] >= 33 && p[i] <= 126 && p[i] != ':')
+		i++;
+	return i > 0 && i < n && p[i] == ':';
+}
+
+static bool looks_like_mail(const char *head, size_t n)
+{
+	/* A leading "From " envelope line is skipped, as the verifier does. */
+	if (n >= 5 && memcmp(head, "From ", 5) == 0) {
+		const char *nl = memchr(head, '\n', n);
+		if (!nl)
+			return false;
+		n -= (size_t)(nl + 1 - head);
+		head = nl + 1;
+	}
+	return looks_like_header(head, n);
+}
+
+/*
+ * A regular file (fd open on it): an mbox (opened, nothing returned yet:
+ * *out stays NULL), or one item. Takes fd over.
+ */
+static int classify_file(dkimarc_corpus *c, const char *path, int fd, const struct stat *st,
+                         bool maildir_box, dkimarc_corpus_item **out)
+{
+	char head[HEAD_BYTES];
+	ssize_t k;
+	int rc;
+
+	if (st->st_size == 0) {
+		close(fd);
+		return problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
+	}
+	do
+		k = pread(fd, head, sizeof head, 0);
+	while (k < 0 && errno == EINTR);
+	if (k < 0) {
+		int err = errno;
+		close(fd);
+		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read: %s",
+		               strerror(err));
+	}
+	size_t n = (size_t)k;
+	const char *nl = memchr(head, '\n', n);
+	size_t first = nl ? (size_t)(nl - head) : n;
+	if (!maildir_box && !ends_with_ci(path, ".eml") && nl &&
+	    da_mbox_is_separator(head, first)) {
+		if (!(c->mb_path = da_strdup(path))) {
+			close(fd);
+			return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+		}
+		rc = da_mbox_open(path, fd, &c->mb);
+		if (rc != DKIMARC_OK) {
+			free(c->mb_path);
+			c->mb_path = NULL;
+		}
+		return rc;
+	}
+	close(fd);
+	if (!looks_like_mail(head, n))
+		return problem(c, path, DKIMARC_ITEM_NOT_MAIL, out,
+		               "does not begin like a mail message (no header field on its "
+		               "first line)");
+	if ((uint64_t)st->st_size > c->max)
+		return problem(c, path, DKIMARC_ITEM_TOO_LARGE, out,
+		               "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
+		               " bytes; not verified",
+		               (uint64_t)st->st_size, c->max);
+	rc = new_item(c, path, DKIMARC_ITEM_MESSAGE, out);
+	if (rc == DKIMARC_OK) {
+		(*out)->whole = true;
+		(*out)->size = (uint64_t)st->st_size;
+	}
+	return rc;
+}
+
+static int open_file(dkimarc_corpus *c, const char *path, bool maildir_box,
+                     dkimarc_corpus_item **out)
+{
+	struct stat st;
+	/* O_NONBLOCK: a FIFO put in place after the check must not hang the walk. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot open: %s",
+		               strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		int err = errno;
+		close(fd);
+		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot stat: %s",
+		               strerror(err));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+		               "%s, not a regular file; not read", type_name(st.st_mode));
+	}
+	return classify_file(c, path, fd, &st, maildir_box, out);
+}
+
+/* ---- the walk ------------------------------------------------------------------ */
+
+static bool inside(const char *real, const char *root)
+{
+	size_t n = strlen(root);
+	if (n == 1 && root[0] == '/')
+		return true;
+	return strncmp(real, root, n) == 0 && (real[n] == '\0' || real[n] == '/');
+}
+
+/*
+ * One entry of a folder (or a root path when root is true). Sets *out to an
+ * item, or leaves it NULL when the entry was entered (folder or mbox).
+ */
+static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_box,
+                 dkimarc_corpus_item **out)
+{
+	struct stat st;
+	int rc;
+
+	*out = NULL;
+	if (lstat(path, &st) != 0)
+		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read: %s",
+		               strerror(errno));
+	if (S_ISLNK(st.st_mode)) {
+		char *real = realpath(path, NULL);
+		if (!real) {
+			int err = errno;
+			if (err == ENOENT)
+				return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+				               "dangling symlink: its target does not exist");
+			return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+			               "cannot follow the symlink: %s", strerror(err));
+		}
+		if (!root && !c->follow && c->root_real && !inside(real, c->root_real)) {
+			rc =
+			    problem(c, path, DKIMARC_ITEM_SKIPPED, out,
+			            "symlink to %s, out of the scanned folder; not followed", real);
+			free(real);
+			return rc;
+		}
+		free(real);
+		if (stat(path, &st) != 0)
+			return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read: %s",
+			               strerror(errno));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		int seen = mark_seen(c, st.st_dev, st.st_ino);
+		if (seen < 0)
+			return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+		if (seen == 0)
+			return problem(c, path, DKIMARC_ITEM_SKIPPED, out,
+			               "folder already walked (reached again through a symlink)");
+		if (root) {
+			free(c->root_real);
+			c->root_real = realpath(path, NULL);
+			if (!c->root_real)
+				return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+				               "cannot resolve the folder: %s", strerror(errno));
+		}
+		bool box = false;
+		if (c->depth && c->stack[c->depth - 1].maildir) {
+			const char *base = strrchr(path, '/');
+			base = base ? base + 1 : path;
+			box = strcmp(base, "cur") == 0 || strcmp(base, "new") == 0 ||
+			      strcmp(base, "tmp") == 0;
+		}
+		rc = push_dir(c, path, box, out);
+		return rc == 1 ? DKIMARC_OK : rc;
+	}
+	if (!S_ISREG(st.st_mode))
+		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+		               "%s, not a regular file; not read", type_name(st.st_mode));
+	return open_file(c, path, maildir_box, out);
+}
+
+/* The next item of the open mbox, or NULL (*out) when it has ended. */
+static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
+{
+	da_mbox_msg *m = &c->msg;
+	int rc;
+
+	*out = NULL;
+	if (!c->mb_pending) {
+		rc = da_mbox_next(c->mb, m);
+		if (rc == 0) {
+			close_mbox(c);
+			return DKIMARC_OK;
+		}
+		if (rc < 0) {
+			if (rc == DKIMARC_ENOMEM)
+				return rc;
+			rc = problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out, "%s",
+			             dkimarc_last_error());
+			close_mbox(c);
+			return rc;
+		}
+		if (m->gap) {
+			c->mb_pending = true;
+			rc = problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out,
+			             "%" PRIu64 " bytes before offset %" PRIu64
+			             " belong to no message; not verified",
+			             m->gap, m->sep);
+			if (rc == DKIMARC_OK)
+				(*out)->offset = (int64_t)(m->sep - m->gap);
+			return rc;
+		}
+	}
+	c->mb_pending = false;
+	uint64_t size = m->end - m->start;
+	if (size == 0)
+		rc = problem(c, c->mb_path, DKIMARC_ITEM_EMPTY, out, "empty mbox message");
+	else if (size > c->max)
+		rc = problem(c, c->mb_path, DKIMARC_ITEM_TOO_LARGE, out,
+		             "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
+		             " bytes; not verified",
+		             size, c->max);
+	else
+		rc = new_item(c, c->mb_path, DKIMARC_ITEM_MESSAGE, out);
+	if (rc != DKIMARC_OK)
+		return rc;
+	dkimarc_corpus_item *it = *out;
+	it->index = (int64_t)m->index;
+	it->offset = (int64_t)m->sep;
+	if (it->kind == DKIMARC_ITEM_MESSAGE) {
+		it->start = m->start;
+		it->size = size;
+		it->quoting = c->quoting;
+	}
+	if (m->rejected) {
+		it->note =
+		    format("%" PRIu64 " line%s beginning \"From \" inside, the first at offset "
+		           "%" PRIu64 ", %s not taken as mbox separator%s: no sender and date",
+		           m->rejected, m->rejected == 1 ? "" : "s", m->first_rejected,
+		           m->rejected == 1 ? "was" : "were", m->rejected == 1 ? "" : "s");
+		if (!it->note) {
+			dkimarc_corpus_item_free(it);
+			*out = NULL;
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		}
+	}
+	return DKIMARC_OK;
+}
+
+int dkimarc_corpus_next(dkimarc_corpus *c, dkimarc_corpus_item **out)
+{
+	int rc;
+
+	if (!out)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_next: out is NULL");
+	*out = NULL;
+	if (!c)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_next: corpus is NULL");
+	c->started = true;
+	for (;;) {
+		if (c->mb) {
+			rc = mbox_item(c, out);
+			if (rc != DKIMARC_OK || *out)
+				return rc;
+			continue;
+		}
+		if (c->depth) {
+			frame *f = &c->stack[c->depth - 1];
+			if (f->i == f->n) {
+				pop_frame(c);
+				continue;
+			}
+			char *path = join(f->path, f->names[f->i++]);
+			if (!path)
+				return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", f->path);
+			rc = visit(c, path, false, f->maildir_box, out);
+			free(path);
+			if (rc != DKIMARC_OK || *out)
+				return rc;
+			continue;
+		}
+		if (c->next_root == c->nroots)
+			return DKIMARC_OK;
+		free(c->root_real);
+		c->root_real = NULL;
+		rc = visit(c, c->roots[c->next_root++], true, false, out);
+		if (rc != DKIMARC_OK || *out)
+			return rc;
+	}
+}
+
+/* ---- items ------------------------------------------------------------------- */
+
+const char *dkimarc_item_kind_str(dkimarc_item_kind k)
+{
+	static const char *const names[] = {"message", "unreadable", "too_large", "mbox_malformed",
+	                                    "empty",   "not_mail",   "skipped"};
+	if ((unsigned)k >= sizeof names / sizeof names[0])
+		return "unknown";
+	return names[k];
+}
+
+dkimarc_item_kind dkimarc_corpus_item_kind(const dkimarc_corpus_item *it)
+{
+	return it ? it->kind : DKIMARC_ITEM_UNREADABLE;
+}
+
+const char *dkimarc_corpus_item_path(const dkimarc_corpus_item *it)
+{
+	return it ? it->path : NULL;
+}
+
+int64_t dkimarc_corpus_item_index(const dkimarc_corpus_item *it)
+{
+	return it ? it->index : -1;
+}
+
+int64_t dkimarc_corpus_item_offset(const dkimarc_corpus_item *it)
+{
+	return it ? it->offset : -1;
+}
+
+uint64_t dkimarc_corpus_item_size(const dkimarc_corpus_item *it)
+{
+	return it && it->kind == DKIMARC_ITEM_MESSAGE ? it->size : 0;
+}
+
+const char *dkimarc_corpus_item_problem(const dkimarc_corpus_item *it)
+{
+	return it ? it->problem : NULL;
+}
+
+const char *dkimarc_corpus_item_note(const dkimarc_corpus_item *it)
+{
+	return it ? it->note : NULL;
+}
+
+int dkimarc_corpus_item_set_problem(dkimarc_corpus_item *it, dkimarc_item_kind kind,
+                                    const char *text)
+{
+	if (!it || kind == DKIMARC_ITEM_MESSAGE || (unsigned)kind > DKIMARC_ITEM_SKIPPED)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_set_problem: invalid argument");
+	char *t = da_strdup(text ? text : dkimarc_item_kind_str(kind));
+	if (!t)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	free(it->problem);
+	it->problem = t;
+	it->kind = kind;
+	return DKIMARC_OK;
+}
+
+void dkimarc_corpus_item_free(dkimarc_corpus_item *it)
+{
+	if (!it)
+		return;
+	free(it->path);
+	free(it->problem);
+	free(it->note);
+	free(it);
+}
+
+/* ---- reading a message ---------------------------------------------------------- */
+
+int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **out)
+{
+	dkimarc_msgreader *r;
+	struct stat st;
+
+	if (!out)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: out is NULL");
+	*out = NULL;
+	if (!it || it->kind != DKIMARC_ITEM_MESSAGE)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: not a message item");
+	r = calloc(1, sizeof *r);
+	if (!r || !(r->path = da_strdup(it->path))) {
+		free(r);
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	}
+	r->fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (r->fd < 0) {
+		int err = errno;
+		dkimarc_msgreader_free(r);
+		return da_fail(DKIMARC_EIO, "cannot open %s: %s", it->path, strerror(err));
+	}
+	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		dkimarc_msgreader_free(r);
+		return da_fail(DKIMARC_EIO, "%s is no longer a regular file", it->path);
+	}
+	r->whole = it->whole;
+	r->pos = it->start;
+	r->left = it->size;
+	r->max = it->max;
+	r->unquote = !it->whole && it->quoting != DKIMARC_MBOX_NONE;
+	if (r->unquote) {
+		da_unquote_init(&r->uq, it->quoting);
+		if (!(r->raw = malloc(READ_CHUNK))) {
+			dkimarc_msgreader_free(r);
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		}
+	}
+	*out = r;
+	return DKIMARC_OK;
+}
+
+/* Reads raw bytes: the file to its end, or the rest of the mbox range. */
+static int read_raw(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
+{
+	ssize_t k;
+
+	*n = 0;
+	if (r->whole) {
+		do
+			k = read(r->fd, buf, cap);
+		while (k < 0 && errno == EINTR);
+		if (k < 0)
+			return da_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
+		r->total += (uint64_t)k;
+		if (r->total > r->max)
+			return da_fail(DKIMARC_ELIMIT,
+			               "%s grew past the limit of %" PRIu64 " bytes while read; "
+			               "not verified",
+			               r->path, r->max);
+		*n = (size_t)k;
+		return DKIMARC_OK;
+	}
+	if (r->left == 0)
+		return DKIMARC_OK;
+	size_t want = r->left < cap ? (size_t)r->left : cap;
+	do
+		k = pread(r->fd, buf, want, (off_t)r->pos);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return da_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
+	if (k == 0)
+		return da_fail(DKIMARC_EIO,
+		               "%s ends before the message at %" PRIu64
+		               " does: the file changed since it was walked",
+		               r->path, r->pos);
+	r->pos += (uint64_t)k;
+	r->left -= (uint64_t)k;
+	*n = (size_t)k;
+	return DKIMARC_OK;
+}
+
+int dkimarc_msgreader_read(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
+{
+	int rc;
+
+	if (!n)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: n is NULL");
+	*n = 0;
+	if (!r || !buf || cap < 64)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: bad arguments");
+	if (r->ended)
+		return DKIMARC_OK;
+	if (!r->unquote) {
+		rc = read_raw(r, buf, cap, n);
+		if (rc == DKIMARC_OK && *n == 0)
+			r->ended = true;
+		return rc;
+	}
+	/* Un-quoting may drop bytes: loop until some come out or the input ends. */
+	while (*n == 0) {
+		size_t got, room = cap - 8;
+		rc = read_raw(r, r->raw, room < READ_CHUNK ? room : READ_CHUNK, &got);
+		if (rc != DKIMARC_OK)
+			return rc;
+		if (got == 0) {
+			*n = da_unquote_end(&r->uq, buf);
+			r->ended = true;
+			return DKIMARC_OK;
+		}
+		*n = da_unquote_run(&r->uq, r->raw, got, buf);
+	}
+	return DKIMARC_OK;
+}
+
+void dkimarc_msgreader_free(dkimarc_msgreader *r)
+{
+	if (!r)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->raw);
+	free(r->path);
+	free(r);
+}
+
+int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc_corpus_item *it,
+                               dkimarc_report **out)
+{
+	dkimarc_msgreader *rd = NULL;
+	dkimarc_verifier *v = NULL;
+	char *buf = NULL;
+	int rc;
+
+	if (!out)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: out is NULL");
+	*out = NULL;
+	if (!ctx)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: ctx is NULL");
+	rc = dkimarc_corpus_item_open(it, &rd);
+	if (rc != DKIMARC_OK)
+		return rc;
+	buf = malloc(READ_CHUNK);
+	if (!buf) {
+		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
+		goto done;
+	}
+	rc = dkimarc_verifier_new(ctx, &v);
+	while (rc == DKIMARC_OK) {
+		size_t n;
+		rc = dkimarc_msgreader_read(rd, buf, READ_CHUNK, &n);
+		if (rc != DKIMARC_OK || n == 0)
+			break;
+		rc = dkimarc_verifier_write(v, buf, n);
+	}
+	if (rc == DKIMARC_OK)
+		rc = dkimarc_verifier_finish(v, out);
+done:
+	dkimarc_verifier_free(v);
+	dkimarc_msgreader_free(rd);
+	free(buf);
+	return rc;
+}
+
+/* ---- JSON -------------------------------------------------------------------- */
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD, as in reports. */
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *fixed = g_utf8_make_valid(s, -1);
+	if (!fixed)
+		return NULL;
+	j = json_string(fixed);
+	g_free(fixed);
+	return j;
+}
+
+static json_t *jint(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer((json_int_t)v);
+}
+
+static char *dump(json_t *o)
+{
+	char *s = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(o);
+	return s;
+}
+
+int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
+{
+	if (!out)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: out is NULL");
+	*out = NULL;
+	if (!it)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: item is NULL");
+	if (it->kind != DKIMARC_ITEM_MESSAGE) {
+		json_t *o = json_object();
+		bool ok = o && json_object_set_new(o, "file", jstr(it->path)) == 0 &&
+		          json_object_set_new(o, "index", jint(it->index)) == 0 &&
+		          json_object_set_new(o, "offset", jint(it->offset)) == 0 &&
+		          json_object_set_new(o, "problem",
+		                              json_string(dkimarc_item_kind_str(it->kind))) == 0 &&
+		          json_object_set_new(o, "problem_text", jstr(it->problem)) == 0 &&
+		          json_object_set_new(o, "note", jstr(it->note)) == 0;
+		char *s = ok ? dump(o) : (json_decref(o), NULL);
+		if (!s)
+			return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+		*out = s;
+		return DKIMARC_OK;
+	}
+	if (!r)
+		return da_fail(DKIMARC_EINVAL,
+		               "dkimarc_corpus_item_json: a message needs its report");
+
+	char *rep = NULL, *note = NULL;
+	int rc = dkimarc_report_json(r, it->path, &rep);
+	if (rc != DKIMARC_OK)
+		return rc;
+	/* "file" comes first; a key cannot appear inside a JSON string, so the first
+	 * ,"verdict": is where the location goes. */
+	char *at = strstr(rep, ",\"verdict\":");
+	size_t len = strlen(rep);
+	if (!at || len < 2 || rep[len - 1] != '}') {
+		free(rep);
+		return da_fail(DKIMARC_EFORMAT, "unexpected report JSON");
+	}
+	char idx[24] = "null", off[24] = "null";
+	if (it->index >= 0)
+		snprintf(idx, sizeof idx, "%" PRId64, it->index);
+	if (it->offset >= 0)
+		snprintf(off, sizeof off, "%" PRId64, it->offset);
+	note = dump(jstr(it->note));
+	if (!note) {
+		free(rep);
+		return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+	}
+	size_t head = (size_t)(at - rep);
+	*out = format("%.*s,\"index\":%s,\"offset\":%s%.*s,\"note\":%s}", (int)head, rep, idx, off,
+	              (int)(len - 1 - head), at, note);
+	if (!*out) {
+		rc = da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+	}
+	free(note);
+	free(rep);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * A signature's key (RFC 6376 §6.1.2): looked up through the context's key
+ * source, one record chosen among several, checked against the signature,
+ * and decoded; with where it came from and why it was chosen. Shared by
+ * DKIM-Signature, ARC-Message-Signature and ARC-Seal.
+ */
+#ifndef DKIMARC_KEYFETCH_H
+#define DKIMARC_KEYFETCH_H
+
+#include "ctx.h"
+#include "sig.h"
+
+typedef struct {
+	EVP_PKEY *pkey; /* the usable key, or NULL */
+	unsigned bits;  /* key size, whenever it could be read */
+	uint32_t flags; /* DKIMARC_FLAG_KEY_TESTING, _KEY_OUTSIDE_WINDOW */
+	char *source;   /* provenance ("archive keys.zone:12"), or NULL */
+	char *choice;   /* why this record among several, or NULL */
+	bool has_rec;   /* rec holds a deep copy of the record used */
+	dkimarc_keyrec rec;
+} da_key;
+
+/*
+ * Fetches and checks the key for sp (selector, domain, algorithm, i=). The
+ * record is chosen by the signature's t=, else by date (the Date field; -1
+ * when unknown). Returns DKIMARC_REASON_OK with k->pkey set, or the reason
+ * the key is unusable, with *res (permerror or temperror) and err set; k's
+ * facts are filled as far as they got either way. Clear k with da_key_clear.
+ */
+DA_HIDDEN dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int64_t date,
+                                      da_key *k, dkimarc_result *res, char *err, size_t errlen);
+DA_HIDDEN void da_key_clear(da_key *k);
+
+#endif

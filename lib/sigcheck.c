@@ -1,0 +1,134 @@
+/* One signature judged from its hashes and its key (sigcheck.h). */
+#include "sigcheck.h"
+
+#include "crypto.h"
+#include "keyfetch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void da_sig_set_result(dkimarc_sig *o, dkimarc_result res, dkimarc_reason reason, const char *text)
+{
+	o->result = res;
+	o->reason = reason;
+	free(o->reason_text);
+	o->reason_text = da_strdup(text);
+}
+
+void da_sig_facts(dkimarc_sig *o, const da_sigparams *sp)
+{
+	o->domain = da_strdup(sp->domain);
+	o->selector = da_strdup(sp->selector);
+	o->algorithm = da_strdup(sp->alg);
+	o->auid = da_strdup(sp->auid);
+	o->canon = da_strdup(sp->canon);
+	o->l = sp->l;
+	o->t = sp->t;
+	o->x = sp->x;
+	o->body_hash_ok = -1;
+	if (sp->nheaders) {
+		o->headers = calloc(sp->nheaders, sizeof *o->headers);
+		if (o->headers) {
+			for (size_t i = 0; i < sp->nheaders; i++)
+				o->headers[i] = da_strdup(sp->headers[i]);
+			o->nheaders = sp->nheaders;
+		}
+	}
+}
+
+/* Moves the key's facts into the report's signature. */
+static void take_key_facts(dkimarc_sig *o, da_key *k)
+{
+	o->flags |= k->flags;
+	o->key_choice = k->choice;
+	o->key_source = k->source;
+	o->has_key = k->has_rec;
+	if (k->has_rec)
+		o->key = k->rec;
+	k->choice = k->source = NULL;
+	k->has_rec = false;
+	memset(&k->rec, 0, sizeof k->rec);
+}
+
+void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned char *hdigest,
+                  unsigned int hdigest_len, const da_bodyhash *bh, int64_t date, int64_t at,
+                  dkimarc_sig *o)
+{
+	char err[1200];
+
+	if (sp->hash == DA_HASH_SHA1)
+		o->flags |= DKIMARC_FLAG_RSA_SHA1;
+	if (sp->x >= 0 && sp->x < at)
+		o->flags |= DKIMARC_FLAG_EXPIRED;
+	if (sp->t > at + 300)
+		o->flags |= DKIMARC_FLAG_TIMESTAMP_FUTURE;
+	if (sp->t >= 0 && date >= 0 && (sp->t - date > 86400 || date - sp->t > 86400))
+		o->flags |= DKIMARC_FLAG_TIMESTAMP_FAR_FROM_DATE;
+
+	bool body_ok = true;
+	if (bh) {
+		o->body_bytes = bh->total;
+		if (sp->l >= 0 && (uint64_t)sp->l < bh->total)
+			o->flags |= DKIMARC_FLAG_BODY_BEYOND_LENGTH;
+		body_ok =
+		    bh->digest_len == sp->bh_len && memcmp(bh->digest, sp->bh, sp->bh_len) == 0;
+		if (sp->l >= 0 && (uint64_t)sp->l > bh->total) {
+			snprintf(err, sizeof err,
+			         "l=%lld is longer than the %llu-byte canonical body",
+			         (long long)sp->l, (unsigned long long)bh->total);
+			da_sig_set_result(o, DKIMARC_RES_PERMERROR,
+			                  DKIMARC_REASON_SIG_BODY_LENGTH_EXCEEDS, err);
+			return;
+		}
+		o->body_hash_ok = body_ok;
+	}
+
+	/* The key (§6.1.2). */
+	da_key k;
+	dkimarc_result res;
+	dkimarc_reason why = da_key_fetch(ctx, sp, date, &k, &res, err, sizeof err);
+	take_key_facts(o, &k);
+	o->key_bits = k.bits;
+	if (why != DKIMARC_REASON_OK) {
+		da_sig_set_result(o, res, why, err);
+		da_key_clear(&k);
+		return;
+	}
+	unsigned bits = k.bits;
+	int ok = da_verify_digest(k.pkey, sp->key_type, sp->hash, hdigest, hdigest_len, sp->b,
+	                          sp->b_len);
+	da_key_clear(&k);
+	if (!body_ok) {
+		snprintf(err, sizeof err,
+		         "the body was changed after signing: its hash does not match "
+		         "bh= (%llu canonical bytes%s)",
+		         (unsigned long long)bh->total, sp->l >= 0 ? ", l= set" : "");
+		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_BODY_HASH_MISMATCH, err);
+	} else if (ok != 1) {
+		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIGNATURE_MISMATCH,
+		                  bh ? "the body is intact, but the signature does not verify: "
+		                       "signed header fields changed, or another key signed"
+		                     : "the signature does not verify: the sealed ARC header "
+		                       "fields changed, or another key signed");
+	} else if (sp->key_type == DA_KEY_RSA && bits < DA_RSA_MIN_BITS) {
+		snprintf(err, sizeof err,
+		         "the signature verifies, but only with a %u-bit RSA key; "
+		         "RFC 8301 requires at least 1024 bits and such keys can be "
+		         "factored",
+		         bits);
+		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_KEY_TOO_WEAK, err);
+	} else if (sp->hash == DA_HASH_SHA1 && ctx->strict) {
+		da_sig_set_result(o, DKIMARC_RES_POLICY, DKIMARC_REASON_POLICY_RSA_SHA1,
+		                  "the signature verifies, but rsa-sha1 is not acceptable "
+		                  "(RFC 8301) under --strict");
+	} else if ((o->flags & DKIMARC_FLAG_EXPIRED) && ctx->strict) {
+		snprintf(err, sizeof err,
+		         "the signature verifies, but it expired (x=%lld) before the "
+		         "verification time",
+		         (long long)sp->x);
+		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIG_EXPIRED, err);
+	} else {
+		da_sig_set_result(o, DKIMARC_RES_PASS, DKIMARC_REASON_OK, "signature verified");
+	}
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Runs the CLI test scripts with every dkimarc invocation under valgrind
+# memcheck: no invalid read or write, no use of uninitialised memory, no
+# definite or indirect leak. A release build (-O2 -g) in build-valgrind/.
+#   bash scripts/valgrind-cli.sh [TEST_SCRIPT...]
+# Default scripts: VALGRIND_TESTS, or the CLI tests listed below. Each
+# invocation writes its own log; any error in any log fails the run, and the
+# logs with errors are printed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+dir=${VALGRIND_BUILDDIR:-$repo/build-valgrind}
+tests=("$@")
+if [ ${#tests[@]} -eq 0 ]; then
+	read -r -a tests <<<"${VALGRIND_TESTS:-test_cli.sh test_sample.sh test_adversarial.py test_scan.py}"
+fi
+
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDKIMARC_WERROR=ON >/dev/null || exit 1
+cmake --build "$dir" -j"${JOBS:-2}" --target dkimarc_cli >/dev/null || exit 1
+
+logs=$dir/valgrind-logs
+rm -rf "$logs"
+mkdir -p "$logs"
+wrapper=$dir/dkimarc-valgrind
+cat >"$wrapper" <<WRAP
+#!/bin/sh
+# dkimarc under valgrind memcheck (made by scripts/valgrind-cli.sh).
+exec valgrind --quiet --error-exitcode=99 --leak-check=full \\
+	--show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect \\
+	--track-origins=yes --log-file="$logs/%p.log" "$dir/dkimarc" "\$@"
+WRAP
+chmod +x "$wrapper"
+
+failed=0
+for t in "${tests[@]}"; do
+	src=$repo/tests/scripts/$t
+	[ -f "$src" ] || { echo "valgrind-cli: no $src"; failed=1; continue; }
+	start=$(date +%s)
+	case $t in
+	*.py) runner=(/usr/bin/python3 "$src") ;;
+	*) runner=(bash "$src") ;;
+	esac
+	out=$(DKIMARC=$wrapper SRCDIR=$repo BUILDDIR=$dir "${runner[@]}" 2>&1)
+	rc=$?
+	echo "valgrind-cli: $t: $(printf '%s\n' "$out" | tail -1) ($(($(date +%s) - start)) s)"
+	if [ $rc -ne 0 ]; then
+		printf '%s\n' "$out" | grep -E 'FAIL|MISMATCH' | head -20 | sed 's/^/    /'
+		failed=1
+	fi
+done
+
+runs=$(ls "$logs" | wc -l)
+bad=$(grep -l -E 'ERROR SUMMARY: [1-9]|definitely lost|indirectly lost|Invalid (read|write)|uninitialised' "$logs"/*.log 2>/dev/null)
+if [ -n "$bad" ]; then
+	failed=1
+	for f in $bad; do
+		echo "== $f"
+		head -60 "$f"
+	done
+fi
+echo "valgrind-cli: $runs dkimarc runs under memcheck, $(printf '%s' "$bad" | grep -c . ) with errors"
+exit $failed

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs the build into a temporary prefix, builds examples/verify_file.c
+# there through pkg-config (examples/Makefile) and through CMake
+# find_package(dkimarc) (examples/CMakeLists.txt), and runs both builds on the
+# sample messages: each must print the verdict of vectors/sample/expected.txt
+# and exit 0 exactly for the confirmed ones. Also: a missing key archive is
+# reported with the library's message, and the installed man pages are there.
+set -u
+: "${BUILDDIR:?}" "${SRCDIR:?}"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prefix="$tmp/prefix"
+
+if ! cmake --install "$BUILDDIR" --prefix "$prefix" >"$tmp/install.log" 2>&1; then
+	cat "$tmp/install.log"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+lib=$(dirname "$(find "$prefix" -name 'libdkimarc.so.0' | head -1)")
+
+for page in man1/dkimarc.1 man1/dkimarc-verify.1 man3/libdkimarc.3; do
+	[ -f "$prefix/share/man/$page" ] && ok || bad "man page $page not installed"
+done
+
+# A sanitizer build of the library needs the programs linked the same way.
+san=""
+ldd "$lib/libdkimarc.so" | grep -q libasan && san="-fsanitize=address,undefined"
+
+# 0. the Python binding of the prefix loads the prefix's library by itself
+pre=""
+[ -n "$san" ] && pre="$(${CC:-cc} -print-file-name=libasan.so):$(${CC:-cc} -print-file-name=libubsan.so)"
+out=$(cd / && env -u DKIMARC_LIBRARY LD_PRELOAD="$pre" ASAN_OPTIONS=detect_leaks=0 \
+	PYTHONPATH="$prefix/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
+	/usr/bin/python3 -c 'import dkimarc; print(dkimarc.library_path())' 2>&1)
+[ "$out" = "$lib/libdkimarc.so.0" ] && ok || bad "python from the prefix loaded '$out'"
+
+# 1. pkg-config, through the example's Makefile, built outside the source tree
+mkdir -p "$tmp/pc"
+if PKG_CONFIG_PATH="$lib/pkgconfig" make -s -C "$tmp/pc" -f "$SRCDIR/examples/Makefile" \
+	CC="${CC:-cc}" CFLAGS="-O2 $san -Werror" LDFLAGS="$san -Wl,-rpath,$lib" \
+	>"$tmp/pc.log" 2>&1; then
+	ok
+else
+	bad "pkg-config build failed:"
+	sed 's/^/    /' "$tmp/pc.log"
+fi
+
+# 2. CMake find_package(dkimarc), with only the prefix to go on
+if cmake -S "$SRCDIR/examples" -B "$tmp/cm" -DCMAKE_PREFIX_PATH="$prefix" \
+	-DCMAKE_C_COMPILER="${CC:-cc}" -DCMAKE_C_FLAGS="$san -Werror" \
+	-DCMAKE_EXE_LINKER_FLAGS="$san" >"$tmp/cm.log" 2>&1 &&
+	cmake --build "$tmp/cm" >>"$tmp/cm.log" 2>&1; then
+	ok
+else
+	bad "CMake find_package build failed:"
+	sed 's/^/    /' "$tmp/cm.log"
+fi
+
+# 3. both programs on every sample message
+cd "$SRCDIR/vectors/sample" || exit 1
+for build in pc cm; do
+	prog="$tmp/$build/verify_file"
+	[ -x "$prog" ] || continue
+	while read -r name verdict; do
+		case "$name" in '' | '#'*) continue ;; esac
+		out=$("$prog" keys.zone "$name" 2>&1)
+		rc=$?
+		first=$(printf '%s\n' "$out" | head -1)
+		want_rc=1
+		case "$verdict" in confirmed | confirmed-third-party) want_rc=0 ;; esac
+		if [ "$first" = "$name: $verdict" ] && [ "$rc" -eq "$want_rc" ]; then
+			ok
+		else
+			bad "[$build] $name: got '$first' (exit $rc), want '$name: $verdict' (exit $want_rc)"
+		fi
+	done <expected.txt
+	# An error is reported with dkimarc_last_error()'s message, exit 2.
+	out=$("$prog" "$tmp/no-such-keys.zone" confirmed-rsa.eml 2>&1)
+	rc=$?
+	if [ "$rc" -eq 2 ] && printf '%s' "$out" | grep -q "no-such-keys.zone.*No such file"; then
+		ok
+	else
+		bad "[$build] missing key archive: exit $rc, output '$out'"
+	fi
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
