@@ -30,12 +30,12 @@ else
 fi
 rm -rf "$work/leak-out"
 
-# /usr/bin/time: wall seconds and peak memory of one command (its output kept aside).
+# /usr/bin/time: wall and CPU seconds, peak memory of one command (its output kept aside).
 timed() {
 	local label=$1
 	shift
 	local rc=0
-	/usr/bin/time -f "$label	%e s	%M KiB" -o "$work/time.txt" "$@" >"$work/stdout.txt" || rc=$?
+	/usr/bin/time -f "$label	%e s wall	%U+%S s CPU	%M KiB" -o "$work/time.txt" "$@" >"$work/stdout.txt" || rc=$?
 	tail -1 "$work/time.txt"
 	return $rc
 }

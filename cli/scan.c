@@ -679,10 +679,10 @@ int cmd_scan(int argc, char **argv)
 	tally_print(vr.tally, machine_on_stdout ? stderr : stdout);
 	if (pg.on)
 		fprintf(stderr,
-		        "\n%" PRIu64 " messages in %.1f s on %u threads (reading headers %.1f s, "
+		        "\n%" PRIu64 " messages in %.1f s on %u thread%s (reading headers %.1f s, "
 		        "fetching keys %.1f s, verifying %.1f s)\n",
-		        tally_messages(vr.tally), t_end - t0, o.jobs, t_fetch - t0,
-		        t_verify - t_fetch, t_end - t_verify);
+		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s",
+		        t_fetch - t0, t_verify - t_fetch, t_end - t_verify);
 	if (o.summary_json && tally_write_json(vr.tally, o.summary_json, st) < 0) {
 		cli_error("cannot write the summary to %s: %s", o.summary_json, strerror(errno));
 		ok = false;

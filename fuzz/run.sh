@@ -43,7 +43,11 @@ run_one() {
 	[ -d "$repo/fuzz/regress/$t" ] && dirs+=("$repo/fuzz/regress/$t")
 	local opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=1024 -print_final_stats=1
 		-artifact_prefix="$dir/artifacts/$t-")
-	[ -f "$repo/fuzz/$t.dict" ] && opts+=(-dict="$repo/fuzz/$t.dict")
+	if [ -f "$repo/fuzz/$t.dict" ]; then
+		opts+=(-dict="$repo/fuzz/$t.dict")
+	elif [ "$t" != dns ]; then
+		opts+=(-dict="$repo/fuzz/dkim.dict")
+	fi
 	local start rc took execs cov corpus status
 	start=$(date +%s)
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} "$bin" "${opts[@]}" "${dirs[@]}" >"$log" 2>&1

@@ -6,6 +6,7 @@
  * calls: what it cannot decide yet (empty lines, whitespace, a CR that may
  * pair with the next chunk's LF) is held as counters and flags.
  */
+#include "crypto.h"
 #include "internal.h"
 
 #include <string.h>
@@ -370,12 +371,9 @@ int da_bodyhash_init(da_bodyhash *bh, da_canon c, int hash, int64_t limit)
 	const EVP_MD *md;
 
 	memset(bh, 0, sizeof *bh);
-	if (hash == DA_HASH_SHA256)
-		md = EVP_sha256();
-	else if (hash == DA_HASH_SHA1)
-		md = EVP_sha1();
-	else
+	if (hash != DA_HASH_SHA256 && hash != DA_HASH_SHA1)
 		return -1;
+	md = da_hash_md(hash);
 	bh->limit = limit < 0 ? -1 : limit;
 	da_body_canon_init(&bh->bc, c, bodyhash_sink, bh);
 	bh->md = EVP_MD_CTX_new();

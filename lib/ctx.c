@@ -20,6 +20,11 @@ int dkimarc_ctx_new(dkimarc_ctx **out)
 	if (!c)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	c->at = -1;
+	c->pkcache = da_pkcache_new();
+	if (!c->pkcache) {
+		free(c);
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	}
 	for (int i = 0; i < DKIMARC_LIMIT_COUNT_; i++)
 		c->limits[i] = limit_defaults[i];
 	/* Debian's list (package publicsuffix) first; the built-in one if the
@@ -81,5 +86,6 @@ void dkimarc_ctx_free(dkimarc_ctx *ctx)
 	dkimarc_keysrc_free(ctx->keysrc);
 	if (ctx->psl_owned)
 		psl_free(ctx->psl);
+	da_pkcache_free(ctx->pkcache);
 	free(ctx);
 }

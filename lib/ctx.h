@@ -4,6 +4,8 @@
 
 #include "internal.h"
 
+#include "pkcache.h"
+
 #include <libpsl.h>
 
 struct dkimarc_ctx {
@@ -13,6 +15,7 @@ struct dkimarc_ctx {
 	dkimarc_keysrc *keysrc;
 	psl_ctx_t *psl;
 	bool psl_owned;
+	da_pkcache *pkcache; /* thread-safe memo, not configuration */
 };
 
 #endif

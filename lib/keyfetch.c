@@ -213,7 +213,7 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 		k->flags |= DKIMARC_FLAG_KEY_TESTING;
 	why = check_record(&kr, sp, err, errlen);
 	if (why == DKIMARC_REASON_OK)
-		k->pkey = da_pkey_decode(&kr, &k->bits, &why, err, errlen);
+		k->pkey = da_pkcache_get(ctx->pkcache, &kr, &k->bits, &why, err, errlen);
 	da_keyrec_clear(&kr);
 	return why;
 }

@@ -6,13 +6,14 @@ set -euo pipefail
 PKGS=(
   build-essential cmake pkg-config clang llvm
   libssl-dev libc-ares-dev libgmime-3.0-dev libpsl-dev publicsuffix
-  libjansson-dev libcmocka-dev
+  libjansson-dev libcmocka-dev libsodium-dev
   python3 python3-dkim python3-nacl python3-dnslib python3-authres
   libmail-dkim-perl libcryptx-perl libnet-dns-perl
   libopendkim-dev opendkim-tools
   valgrind
   doxygen python3-pytest dpkg-dev file binutils man-db
   dnsmasq-base strace
+  time util-linux
 )
 
 missing=()

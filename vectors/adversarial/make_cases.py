@@ -1193,6 +1193,39 @@ def small_order_case(name, point, comment, need_k_mod8):
                 comment)
 
 
+def small_order_encodings():
+    """Every 32-byte encoding of an Ed25519 point whose order divides 8: the y of
+    each such point (found by halving: [2]P of order 4 is (sqrt(-1), 0)), y + p
+    where that still fits, and both sign bits. tests/unit/test_weak_keys.c lists
+    the same y values."""
+    p = 2 ** 255 - 19
+    d = -121665 * pow(121666, -1, p) % p
+    i = pow(2, (p - 1) // 4, p)  # sqrt(-1)
+    ys = {1, p - 1, 0}
+    # y of the order-8 points: [2]P has y = 0, so x^2 = -y^2 (doubling: y3 =
+    # (y^2 + x^2) / (1 - d x^2 y^2)); on -x^2 + y^2 = 1 + d x^2 y^2 that gives
+    # d y^4 + 2 y^2 - 1 = 0, a quadratic in y^2.
+    a, b, c = d, 2, p - 1
+    disc = (b * b - 4 * a * c) % p
+    r = pow(disc, (p + 3) // 8, p)
+    if (r * r - disc) % p:
+        r = r * i % p
+    for root in (r, p - r):
+        y2 = (-b + root) * pow(2 * a, -1, p) % p
+        y = pow(y2, (p + 3) // 8, p)
+        if (y * y - y2) % p:
+            y = y * i % p
+        if (y * y - y2) % p == 0:
+            ys |= {y, p - y}
+    out = []
+    for y in sorted(ys | {y + p for y in ys if y + p < 2 ** 255}):
+        for sign in (0, 0x80):
+            e = bytearray(y.to_bytes(32, "little"))
+            e[31] |= sign
+            out.append(bytes(e))
+    return out
+
+
 @case
 def ed25519_identity_key():
     ident = (1).to_bytes(32, "little")
@@ -1390,6 +1423,10 @@ def self_check():
             body = b"line  with \t spaces  \r\n\r\n\r\n"
             m = message(signed(f, body, key, std_tags(body, a=a, c=c)), body)
             assert dkim.verify(m, dnsfunc=dnsfunc_for(dns)), "dkimpy rejects our %s %s" % (a, c)
+    enc = small_order_encodings()
+    assert len(enc) == 14 and Y8 in enc, "small-order encodings: %d" % len(enc)
+    for e in enc:
+        assert not nacl.bindings.crypto_core_ed25519_is_valid_point(e), e.hex()
     f = signed(base_fields("arc-check"), BODY, RSA2048, std_tags(BODY))
     m = message(arc_sets(f, BODY, RSA2048, 3), BODY)
     cv, _, why = dkim.arc_verify(m, dnsfunc=dnsfunc_for(RSA_DNS + ARC_DNS))

@@ -1,0 +1,112 @@
+/* Decoded public keys, remembered per context (see pkcache.h). */
+#include "pkcache.h"
+
+#include "crypto.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NBUCKETS 4096
+
+typedef struct entry {
+	struct entry *next;
+	uint64_t hash;
+	int key_type;
+	size_t len;
+	EVP_PKEY *pkey;
+	unsigned bits;
+	unsigned char pk[]; /* the decoded p= bytes */
+} entry;
+
+struct da_pkcache {
+	pthread_mutex_t lock;
+	size_t count;
+	entry *buckets[NBUCKETS];
+};
+
+da_pkcache *da_pkcache_new(void)
+{
+	da_pkcache *c = calloc(1, sizeof *c);
+	if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void da_pkcache_free(da_pkcache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < NBUCKETS; i++) {
+		for (entry *e = c->buckets[i], *n; e; e = n) {
+			n = e->next;
+			EVP_PKEY_free(e->pkey);
+			free(e);
+		}
+	}
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* FNV-1a: the input is a public key, so no need for a keyed hash. */
+static uint64_t hash_of(int type, const unsigned char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)type;
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+static entry *find(da_pkcache *c, uint64_t h, const da_keyrec *k)
+{
+	for (entry *e = c->buckets[h % NBUCKETS]; e; e = e->next)
+		if (e->hash == h && e->key_type == k->key_type && e->len == k->pk_len &&
+		    memcmp(e->pk, k->pk, k->pk_len) == 0)
+			return e;
+	return NULL;
+}
+
+EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                         char *err, size_t errlen)
+{
+	if (!c || !k->pk)
+		return da_pkey_decode(k, bits, reason, err, errlen);
+	uint64_t h = hash_of(k->key_type, k->pk, k->pk_len);
+	pthread_mutex_lock(&c->lock);
+	entry *e = find(c, h, k);
+	if (e && EVP_PKEY_up_ref(e->pkey) == 1) {
+		*bits = e->bits;
+		pthread_mutex_unlock(&c->lock);
+		return e->pkey;
+	}
+	pthread_mutex_unlock(&c->lock);
+
+	/* Decode outside the lock; failures are not remembered (they are rare). */
+	EVP_PKEY *pk = da_pkey_decode(k, bits, reason, err, errlen);
+	if (!pk)
+		return NULL;
+	entry *ne = malloc(sizeof *ne + k->pk_len);
+	if (!ne)
+		return pk;
+	ne->hash = h;
+	ne->key_type = k->key_type;
+	ne->len = k->pk_len;
+	ne->bits = *bits;
+	ne->pkey = pk;
+	memcpy(ne->pk, k->pk, k->pk_len);
+	pthread_mutex_lock(&c->lock);
+	if (c->count >= DA_PKCACHE_MAX || find(c, h, k) || EVP_PKEY_up_ref(pk) != 1) {
+		pthread_mutex_unlock(&c->lock);
+		free(ne);
+		return pk;
+	}
+	ne->next = c->buckets[h % NBUCKETS];
+	c->buckets[h % NBUCKETS] = ne;
+	c->count++;
+	pthread_mutex_unlock(&c->lock);
+	return pk;
+}
