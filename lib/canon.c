@@ -10,6 +10,9 @@
 #include "internal.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* Bytes that stop a verbatim run: WSP, and CR (it may start a line end). */
 static const unsigned char stop[256] = {[' '] = 1, ['\t'] = 1, ['\r'] = 1};
@@ -242,12 +245,63 @@ static void simple_update(outbuf *o, const char *p, const char *end)
 	bc->cr = tcr;
 }
 
+#if defined(__SSE2__)
+/*
+ * Most text is already relaxed-canonical: single spaces between words, line
+ * ends right after content. Returns the first position at or after i (at
+ * most end - 16) where that may not hold: an HTAB, a space followed by
+ * WSP or CR, or a CR that starts an empty line (perhaps a trailing one).
+ * start is the chunk's first byte, where the line state is unknown.
+ * Bare CRs and single spaces need no change and are skipped 16 at a time.
+ */
+static const char *relaxed_skip(const char *start, const char *i, const char *end)
+{
+	const __m128i sp = _mm_set1_epi8(' '), tab = _mm_set1_epi8('\t'), cr = _mm_set1_epi8('\r'),
+	              lf = _mm_set1_epi8('\n');
+	const char *s0 = i;
+
+	/* A line end at i starts an empty line: the pair check below only sees
+	 * LF-then-CR inside the window. */
+	if (i < end && *i == '\r' && (i == start || i[-1] == '\n'))
+		return i;
+	while (end - i >= 17) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)i);
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(i + 1));
+		__m128i bcr = _mm_cmpeq_epi8(b, cr);
+		__m128i bws = _mm_or_si128(_mm_cmpeq_epi8(b, sp), _mm_cmpeq_epi8(b, tab));
+		__m128i bad = _mm_or_si128(
+		    _mm_cmpeq_epi8(a, tab),
+		    _mm_or_si128(_mm_and_si128(_mm_cmpeq_epi8(a, sp), _mm_or_si128(bws, bcr)),
+		                 _mm_and_si128(_mm_cmpeq_epi8(a, lf), bcr)));
+		unsigned m = (unsigned)_mm_movemask_epi8(bad);
+		if (m) {
+			i += __builtin_ctz(m);
+			break;
+		}
+		i += 16;
+	}
+	/* Never stop just past a CR or a CRLF: whether a line end may stay in
+	 * the run depends on what follows it, which the byte loop decides. */
+	if (i > s0 && i[-1] == '\r')
+		i--;
+	else if (i - s0 >= 2 && i[-1] == '\n' && i[-2] == '\r')
+		i -= 2;
+	return i;
+}
+#endif
+
 static void relaxed_update(outbuf *o, const char *p, const char *end)
 {
 	da_body_canon *bc = o->bc;
 	const char *run = p, *i = p, *j;
 
 	while (i < end) {
+#if defined(__SSE2__)
+		/* Not at a run start with whitespace held from the last chunk:
+		 * there a leading space would double it. */
+		if (i > run || !bc->pending_wsp)
+			i = relaxed_skip(p, i, end);
+#endif
 		while (i < end && !stop[(unsigned char)*i])
 			i++;
 		if (i == end)
