@@ -2,7 +2,9 @@
 #ifndef DKIMARC_CLI_H
 #define DKIMARC_CLI_H
 
+#include <dkimarc.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit statuses of every command. */
@@ -15,6 +17,18 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True when arg is "--name" (*val = NULL) or "--name=value" (*val = value). */
 bool cli_opt_is(const char *arg, const char *name, const char **val);
+
+/* runmeta.c: what a rerun needs, added to reports (docs/json.md "run"). */
+/* A JSON string literal of s, malloc'd; NULL when out of memory. */
+char *json_string_lit(const char *s);
+/* obj (one compact JSON object) with "key":value (raw JSON) added last; malloc'd, or NULL. */
+char *json_add_member(const char *obj, const char *key, const char *value);
+/* Prints the "run:" block that ends a text report; first/last: times judged at. 0 or -1. */
+int run_print_text(FILE *out, const dkimarc_ctx *ctx, int64_t first, int64_t last);
+
+/* explain.c: `verify --explain`, for each signature of r (msgno: 1-based input number);
+ * with dir, the files too. Returns 0 or -1 after printing why. */
+int explain_report(FILE *out, const dkimarc_report *r, size_t msgno, const char *dir);
 
 /* `dkimarc verify ...`: argv[0] is "verify". */
 int cmd_verify(int argc, char **argv);

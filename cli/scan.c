@@ -6,13 +6,16 @@
  * key source. Results come out in walk order, identical for any --jobs.
  */
 #include "scan.h"
+
 #include "cli.h"
 #include "keyopts.h"
+#include "scan_html.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #define CHUNK (64 * 1024)
@@ -27,6 +30,7 @@ struct scan_opts {
 	const char *json; /* "-" for standard output */
 	const char *csv;  /* idem */
 	const char *summary_json;
+	const char *html; /* --html FILE */
 	const char *at;
 	dkimarc_mbox_quoting quoting;
 	uint64_t max_size;
@@ -53,6 +57,8 @@ void scan_usage(FILE *out)
 	      "                    into FILE; the summary then goes to standard error\n"
 	      "  --csv FILE        one CSV record per item into FILE ('-': standard output)\n"
 	      "  --summary-json FILE  the summary as JSON into FILE\n"
+	      "  --html FILE       a self-contained HTML report into FILE: charts of the\n"
+	      "                    summary, confirmed mail by Date and domain, every item\n"
 	      "  --mbox-quoting=Q  how '>From ' lines in mbox files are read back: mboxrd\n"
 	      "                    (default: one '>' removed from '>From ', '>>From ', ...),\n"
 	      "                    mboxo (only '>From '), none (bytes as stored)\n"
@@ -210,6 +216,10 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
 			if (need_value(argc, argv, &i, "--summary-json", &val))
 				return EXIT_USAGE;
 			o->summary_json = val;
+		} else if (cli_opt_is(a, "--html", &val)) {
+			if (need_value(argc, argv, &i, "--html", &val))
+				return EXIT_USAGE;
+			o->html = val;
 		} else if (cli_opt_is(a, "--mbox-quoting", &val)) {
 			if (need_value(argc, argv, &i, "--mbox-quoting", &val))
 				return EXIT_USAGE;
@@ -372,7 +382,7 @@ static void names_add(struct names *s, const char *name)
 struct gather {
 	const dkimarc_ctx *ctx;
 	struct names names;
-	uint64_t messages;
+	uint64_t items; /* what the second walk will count to */
 	struct progress *pg;
 };
 
@@ -419,9 +429,9 @@ static void gather_consume(void *arg, void *result)
 {
 	struct gather *g = arg;
 	char **res = result;
+	g->items++;
 	if (!res)
 		return;
-	g->messages++;
 	for (char **p = res; *p; p++) {
 		names_add(&g->names, *p);
 		free(*p);
@@ -433,7 +443,7 @@ static void gather_tick(void *arg, uint64_t done)
 {
 	struct gather *g = arg;
 	(void)done;
-	progress_draw(g->pg, "reading headers", g->messages, false);
+	progress_draw(g->pg, "reading headers", g->items, false);
 }
 
 /* ---- second walk: verification ----------------------------------------------------- */
@@ -443,6 +453,7 @@ struct verify_run {
 	const struct scan_opts *o;
 	FILE *json, *csv, *text;
 	struct tally *tally;
+	struct html *html; /* --html */
 	struct progress *pg;
 	bool tty_out; /* the progress line shares the terminal with standard output */
 	bool write_failed, nomem;
@@ -451,6 +462,8 @@ struct verify_run {
 struct result {
 	struct facts f;
 	char *json, *csv, *text;
+	char *html;   /* its row of the HTML report */
+	int64_t date; /* the message's Date, for the HTML timeline */
 	bool nomem;
 };
 
@@ -490,6 +503,9 @@ static void *verify_work(void *arg, dkimarc_corpus_item *it)
 		res->nomem = true;
 	if (vr->text && !(res->text = render_text(it, r)))
 		res->nomem = true;
+	res->date = r ? dkimarc_report_date(r) : -1;
+	if (vr->html && !(res->html = html_row(it, r)))
+		res->nomem = true;
 	dkimarc_report_free(r);
 	dkimarc_corpus_item_free(it);
 	return res;
@@ -513,6 +529,8 @@ static void verify_consume(void *arg, void *result)
 			return;
 	}
 	if (tally_add(vr->tally, &res->f) < 0)
+		vr->nomem = true;
+	if (vr->html && html_add(vr->html, &res->f, res->date, res->html) < 0)
 		vr->nomem = true;
 	if (vr->tty_out &&
 	    (res->text || (vr->json == stdout && res->json) || (vr->csv == stdout && res->csv)))
@@ -576,6 +594,8 @@ int cmd_scan(int argc, char **argv)
 	int st;
 
 	double t0 = progress_now(), t_fetch = 0, t_verify = 0;
+	int64_t started = (int64_t)time(NULL);
+	char *run_json = NULL;
 
 	st = parse_args(argc, argv, &o);
 	if (st >= 0)
@@ -649,6 +669,8 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (o.json && !(vr.json = open_out(o.json, "JSON output")))
 		goto out;
+	if (o.html && !(vr.html = html_open(o.html)))
+		goto out;
 	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output")))
 		goto out;
 	bool machine_on_stdout = vr.json == stdout || vr.csv == stdout;
@@ -658,7 +680,7 @@ int cmd_scan(int argc, char **argv)
 		put(&vr, vr.csv, csv_header(), false);
 	vr.tty_out = pg.on && isatty(STDOUT_FILENO);
 	t_verify = progress_now();
-	progress_init(&pg, pg.on, g.messages);
+	progress_init(&pg, pg.on, g.items);
 	if (new_corpus(&o, &c) < 0 ||
 	    pool_run(c, o.jobs, verify_work, verify_consume, verify_tick, &vr) < 0) {
 		progress_clear(&pg);
@@ -677,13 +699,23 @@ int cmd_scan(int argc, char **argv)
 	bool ok = close_out(vr.json, o.json) && close_out(vr.csv, o.csv) && !vr.write_failed;
 	vr.json = vr.csv = NULL;
 	tally_print(vr.tally, machine_on_stdout ? stderr : stdout);
+	/* What a rerun needs: after the summary, in the summary JSON and in the HTML. */
+	int64_t began = at >= 0 ? at : started, ended = at >= 0 ? at : (int64_t)time(NULL);
+	fputc('\n', machine_on_stdout ? stderr : stdout);
+	if (run_print_text(machine_on_stdout ? stderr : stdout, ctx, began, ended) < 0 ||
+	    dkimarc_ctx_describe_json(ctx, &run_json) != DKIMARC_OK)
+		ok = false;
+	if (vr.html && html_finish(vr.html, ctx, o.paths, o.npaths, st, started,
+	                           (int64_t)time(NULL)) < 0)
+		ok = false;
 	if (pg.on)
 		fprintf(stderr,
 		        "\n%" PRIu64 " messages in %.1f s on %u thread%s (reading headers %.1f s, "
 		        "fetching keys %.1f s, verifying %.1f s)\n",
 		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s",
 		        t_fetch - t0, t_verify - t_fetch, t_end - t_verify);
-	if (o.summary_json && tally_write_json(vr.tally, o.summary_json, st) < 0) {
+	if (o.summary_json && run_json &&
+	    tally_write_json(vr.tally, o.summary_json, st, run_json) < 0) {
 		cli_error("cannot write the summary to %s: %s", o.summary_json, strerror(errno));
 		ok = false;
 	}
@@ -697,6 +729,8 @@ out:
 	if (vr.csv && vr.csv != stdout)
 		fclose(vr.csv);
 	tally_free(vr.tally);
+	html_free(vr.html);
+	free(run_json);
 	for (size_t i = 0; i < g.names.cap; i++)
 		free(g.names.v[i]);
 	free(g.names.v);

@@ -64,8 +64,9 @@ uint64_t tally_incomplete(const struct tally *t);
 uint64_t tally_messages(const struct tally *t);
 bool tally_all_confirmed(const struct tally *t);
 void tally_print(const struct tally *t, FILE *out);
-/* Returns 0, or -1 when the file could not be written (errno set). */
-int tally_write_json(const struct tally *t, const char *path, int exit_status);
+/* Returns 0, or -1 when the file could not be written (errno set). run: the
+ * run object (dkimarc_ctx_describe_json()), written last as "run". */
+int tally_write_json(const struct tally *t, const char *path, int exit_status, const char *run);
 void tally_free(struct tally *t);
 
 /* ---- scan_output.c: per-item lines --------------------------------------------- */

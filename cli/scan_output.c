@@ -39,6 +39,23 @@ static void sb_str(struct sb *b, const char *s)
 	sb_add(b, s, strlen(s));
 }
 
+/* Text for a terminal: control characters (a file name may hold a newline) as \xNN. */
+static void sb_safe(struct sb *b, const char *s)
+{
+	for (const char *p = s; *p;) {
+		size_t n = 0;
+		while (p[n] && ((unsigned char)p[n] >= 0x20 && p[n] != 0x7f))
+			n++;
+		sb_add(b, p, n);
+		p += n;
+		if (*p) {
+			char esc[8];
+			snprintf(esc, sizeof esc, "\\x%02X", (unsigned char)*p++);
+			sb_add(b, esc, 4);
+		}
+	}
+}
+
 static void sb_fmt(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void sb_fmt(struct sb *b, const char *fmt, ...)
@@ -122,7 +139,7 @@ const char *verdict_reason_code(const dkimarc_report *r)
 
 static void location(struct sb *b, const dkimarc_corpus_item *it)
 {
-	sb_str(b, dkimarc_corpus_item_path(it));
+	sb_safe(b, dkimarc_corpus_item_path(it));
 	if (dkimarc_corpus_item_index(it) >= 0)
 		sb_fmt(b, "#%" PRId64, dkimarc_corpus_item_index(it));
 	if (dkimarc_corpus_item_offset(it) >= 0)
@@ -140,7 +157,7 @@ char *render_text(const dkimarc_corpus_item *it, const dkimarc_report *r)
 		sb_str(&b, dkimarc_verdict_str(dkimarc_report_verdict(r)));
 		if (dkimarc_report_verdict_reason(r)) {
 			sb_str(&b, ": ");
-			sb_str(&b, dkimarc_report_verdict_reason(r));
+			sb_safe(&b, dkimarc_report_verdict_reason(r));
 		}
 	} else {
 		dkimarc_item_kind k = dkimarc_corpus_item_kind(it);
@@ -149,11 +166,11 @@ char *render_text(const dkimarc_corpus_item *it, const dkimarc_report *r)
 		sb_str(&b, skipped ? ": skipped (" : ": NOT VERIFIED (");
 		sb_str(&b, dkimarc_item_kind_str(k));
 		sb_str(&b, "): ");
-		sb_str(&b, dkimarc_corpus_item_problem(it));
+		sb_safe(&b, dkimarc_corpus_item_problem(it));
 	}
 	if (note) {
 		sb_str(&b, " [note: ");
-		sb_str(&b, note);
+		sb_safe(&b, note);
 		sb_str(&b, "]");
 	}
 	sb_str(&b, "\n");

@@ -295,7 +295,7 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-int tally_write_json(const struct tally *t, const char *path, int exit_status)
+int tally_write_json(const struct tally *t, const char *path, int exit_status, const char *run)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
 	struct reason rs[64];
@@ -328,7 +328,7 @@ int tally_write_json(const struct tally *t, const char *path, int exit_status)
 	for (size_t i = 0; i < t->nreasons; i++)
 		fprintf(f, "%s{\"reason\":\"%s\",\"messages\":%" PRIu64 "}", i ? "," : "",
 		        rs[i].code, rs[i].n);
-	fprintf(f, "],\"exit_status\":%d}\n", exit_status);
+	fprintf(f, "],\"exit_status\":%d,\"run\":%s}\n", exit_status, run);
 	if (f == stdout)
 		return fflush(f) == 0 && !ferror(f) ? 0 : -1;
 	bool bad = ferror(f) != 0;

@@ -13,6 +13,8 @@
 
 /* Read size: big enough to be quick, small enough that memory stays flat. */
 #define CHUNK (64 * 1024)
+/* Bodies kept to say what changed in a failing signature (docs/forensics.md). */
+#define DIAGNOSE_MAX (16 * 1024 * 1024)
 
 struct verify_opts {
 	struct keyopts ko;
@@ -21,12 +23,18 @@ struct verify_opts {
 	const char *at;
 	bool json;
 	bool strict;
+	const char *ar;          /* --ar AUTHSERV-ID */
+	bool explain;            /* --explain */
+	const char *explain_dir; /* --explain-dir DIR */
+	bool no_diagnose;        /* --no-diagnose */
 };
 
 void verify_usage(FILE *out)
 {
 	fputs("usage: dkimarc verify [--keys FILE]... [--dns] [--dns-server ADDR[:PORT]]...\n"
-	      "                      [--json] [--strict] [--at TIME] [FILE|-]...\n"
+	      "                      [--json] [--strict] [--at TIME] [--explain]\n"
+	      "                      [--explain-dir DIR] [--ar AUTHSERV-ID] [--no-diagnose]\n"
+	      "                      [FILE|-]...\n"
 	      "\n"
 	      "Verifies the DKIM signatures of each message FILE (standard input for '-' or\n"
 	      "when no FILE is given) and prints one verdict per message: confirmed,\n"
@@ -42,6 +50,16 @@ void verify_usage(FILE *out)
 	      "                expired x= fails the signature\n"
 	      "  --at TIME     judge expiry and timestamps as of TIME: 2017-05-05T12:00:00Z,\n"
 	      "                2017-05-05 or unix seconds (default: now)\n"
+	      "  --explain     for each signature, print the exact bytes its header hash\n"
+	      "                covers, the body hash summary and openssl commands that\n"
+	      "                check it again (not with --json)\n"
+	      "  --explain-dir DIR  write those bytes, the signature, the key (PEM) and a\n"
+	      "                verify.sh for each signature to DIR/mN-sK/\n"
+	      "  --ar AUTHSERV-ID  print an Authentication-Results field (RFC 8601) per\n"
+	      "                message instead of the report; with --json, add it to the\n"
+	      "                object as \"authentication_results\"\n"
+	      "  --no-diagnose do not keep bodies to say what changed in failing signatures\n"
+	      "                (by default bodies up to 16 MiB are kept while verified)\n"
 	      "  -h, --help    show this help\n"
 	      "  --            end of options; later arguments are files\n"
 	      "\n"
@@ -82,14 +100,33 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 				return cli_usage_error(
 				    "option '--at' needs a non-empty TIME argument");
 			o->at = val;
-		} else if (cli_opt_is(a, "--json", &val) || cli_opt_is(a, "--strict", &val)) {
+		} else if (cli_opt_is(a, "--json", &val) || cli_opt_is(a, "--strict", &val) ||
+		           cli_opt_is(a, "--explain", &val) ||
+		           cli_opt_is(a, "--no-diagnose", &val)) {
 			if (val)
 				return cli_usage_error("option '%.*s' takes no value",
 				                       (int)(strchr(a, '=') - a), a);
 			if (a[2] == 'j')
 				o->json = true;
-			else
+			else if (a[2] == 's')
 				o->strict = true;
+			else if (a[2] == 'e')
+				o->explain = true;
+			else
+				o->no_diagnose = true;
+		} else if (cli_opt_is(a, "--ar", &val) || cli_opt_is(a, "--explain-dir", &val)) {
+			const char *name = a[2] == 'a' ? "--ar" : "--explain-dir";
+			if (!val) {
+				if (i + 1 >= argc)
+					return cli_usage_error("option '%s' needs a value", name);
+				val = argv[++i];
+			}
+			if (val[0] == '\0')
+				return cli_usage_error("option '%s' needs a non-empty value", name);
+			if (a[2] == 'a')
+				o->ar = val;
+			else
+				o->explain_dir = val;
 		} else {
 			return cli_usage_error("unknown option '%s'", a);
 		}
@@ -118,6 +155,11 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at)
 	rc = dkimarc_ctx_set_strict(ctx, o->strict);
 	if (rc == DKIMARC_OK && at >= 0)
 		rc = dkimarc_ctx_set_time(ctx, at);
+	/* Messages are files here, so keeping a body for the diagnosis is affordable. */
+	if (rc == DKIMARC_OK && !o->no_diagnose)
+		rc = dkimarc_ctx_set_diagnose(ctx, DIAGNOSE_MAX);
+	if (rc == DKIMARC_OK && (o->explain || o->explain_dir))
+		rc = dkimarc_ctx_set_explain(ctx, 1);
 	if (rc != DKIMARC_OK)
 		goto fail;
 	return ctx;
@@ -188,27 +230,81 @@ done:
 	return ret;
 }
 
-/* Prints one report; returns 0 or -1 after printing why. */
-static int print_report(const dkimarc_report *r, const char *path, bool json, bool first)
-{
-	char *s = NULL;
-	int rc;
+/* What every report of the run shares. */
+struct run {
+	const struct verify_opts *o;
+	const char *run_json; /* dkimarc_ctx_describe_json() */
+	FILE *devnull;        /* --explain-dir with --json: the files only */
+};
 
-	rc = json ? dkimarc_report_json(r, path, &s) : dkimarc_report_text(r, path, &s);
-	if (rc != DKIMARC_OK) {
-		cli_error("%s: cannot render the report: %s", path, dkimarc_strerror(rc));
+/* A JSON line: the report, then "authentication_results" (--ar) and "run". */
+static char *json_line(const struct run *run, const dkimarc_report *r, const char *path,
+                       const char *ar)
+{
+	char *s = NULL, *lit = NULL, *t;
+
+	if (dkimarc_report_json(r, path, &s) != DKIMARC_OK)
+		return NULL;
+	if (ar) {
+		lit = json_string_lit(ar);
+		t = lit ? json_add_member(s, "authentication_results", lit) : NULL;
+		free(s);
+		free(lit);
+		if (!(s = t))
+			return NULL;
+	}
+	t = json_add_member(s, "run", run->run_json);
+	free(s);
+	return t;
+}
+
+/* Prints one report; returns 0 or -1 after printing why. */
+static int print_report(const struct run *run, const dkimarc_report *r, const char *path,
+                        size_t msgno, bool first)
+{
+	const struct verify_opts *o = run->o;
+	char *s = NULL, *ar = NULL;
+	int rc = DKIMARC_OK;
+
+	if (o->ar && (rc = dkimarc_report_authres(r, o->ar, &ar)) != DKIMARC_OK) {
+		cli_error("%s: %s", path, dkimarc_last_error());
 		return -1;
 	}
-	/* Text reports are separated by a blank line; JSON Lines are one per line. */
-	if (!json && !first)
+	if (o->json)
+		s = json_line(run, r, path, ar);
+	else if (!o->ar)
+		rc = dkimarc_report_text(r, path, &s);
+	if (rc != DKIMARC_OK || (!s && !(o->ar && !o->json))) {
+		cli_error("%s: cannot render the report: %s", path, dkimarc_strerror(rc));
+		free(ar);
+		return -1;
+	}
+	if (o->json) {
+		/* JSON Lines: one object per message. */
+		fputs(s, stdout);
 		putchar('\n');
-	fputs(s, stdout);
-	if (json)
-		putchar('\n');
+	} else if (o->ar) {
+		/* The field as it goes on top of the message; several messages named as head(1)
+		 * does. */
+		if (o->nfiles > 1)
+			printf("%s==> %s <==\n", first ? "" : "\n", path);
+		fputs(ar, stdout);
+	} else {
+		/* Text reports are separated by a blank line. */
+		if (!first)
+			putchar('\n');
+		fputs(s, stdout);
+	}
 	free(s);
+	free(ar);
+	if (o->explain || o->explain_dir) {
+		FILE *out = o->json || o->ar ? run->devnull : stdout;
+		if (explain_report(out, r, msgno, o->explain_dir) < 0)
+			rc = -1;
+	}
 	/* Flush per message so a pipeline sees results as they come. */
 	fflush(stdout);
-	return 0;
+	return rc == DKIMARC_OK ? 0 : -1;
 }
 
 int cmd_verify(int argc, char **argv)
@@ -219,6 +315,9 @@ int cmd_verify(int argc, char **argv)
 	int64_t at = -1;
 	char *buf = NULL;
 	bool all_confirmed = true, failed = false;
+	struct run run = {&o, NULL, NULL};
+	char *run_json = NULL;
+	int64_t tfirst = -1, tlast = -1;
 	int st;
 
 	o.files = calloc((size_t)argc, sizeof *o.files);
@@ -250,13 +349,26 @@ int cmd_verify(int argc, char **argv)
 		st = EXIT_USAGE;
 		goto out;
 	}
+	if (o.explain && (o.json || o.ar)) {
+		st = cli_usage_error(
+		    "--explain prints text; with --json or --ar, use --explain-dir");
+		goto out;
+	}
 	ctx = make_ctx(&o, at);
 	if (!ctx) {
 		st = EXIT_USAGE;
 		goto out;
 	}
+	if (dkimarc_ctx_describe_json(ctx, &run_json) != DKIMARC_OK ||
+	    (o.explain_dir && (o.json || o.ar) && !(run.devnull = fopen("/dev/null", "w")))) {
+		cli_error("cannot set up the run: %s", dkimarc_last_error());
+		st = EXIT_USAGE;
+		goto out;
+	}
+	run.run_json = run_json;
 
-	for (size_t i = 0, shown = 0; i < o.nfiles; i++) {
+	size_t shown = 0;
+	for (size_t i = 0; i < o.nfiles; i++) {
 		dkimarc_report *r;
 		dkimarc_verdict v;
 
@@ -267,11 +379,20 @@ int cmd_verify(int argc, char **argv)
 		v = dkimarc_report_verdict(r);
 		if (v != DKIMARC_VERDICT_CONFIRMED && v != DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY)
 			all_confirmed = false;
-		if (print_report(r, o.files[i], o.json, shown == 0) < 0)
+		if (print_report(&run, r, o.files[i], i + 1, shown == 0) < 0)
 			failed = true;
 		else
 			shown++;
+		int64_t t = dkimarc_report_time(r);
+		tfirst = tfirst < 0 ? t : tfirst;
+		tlast = t;
 		dkimarc_report_free(r);
+	}
+	/* Text reports end with what a rerun needs (JSON lines carry it in "run"). */
+	if (shown && !o.json && !o.ar) {
+		putchar('\n');
+		if (run_print_text(stdout, ctx, tfirst, tlast) < 0)
+			failed = true;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("cannot write output: %s", strerror(errno));
@@ -281,6 +402,9 @@ int cmd_verify(int argc, char **argv)
 out:
 	if (ctx)
 		dkimarc_ctx_free(ctx);
+	free(run_json);
+	if (run.devnull)
+		fclose(run.devnull);
 	free(buf);
 	keyopts_free(&o.ko);
 	if (o.files != stdin_only)

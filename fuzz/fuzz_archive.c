@@ -40,8 +40,8 @@ static void lookups(dkimarc_keysrc *src, const char *s, size_t n)
 	int done = 0;
 
 	for (size_t i = 0; i < n && done < 16;) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||
-		                 s[i] == '"'))
+		while (i < n &&
+		       (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' || s[i] == '"'))
 			i++;
 		size_t st = i;
 		while (i < n && !(s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' ||

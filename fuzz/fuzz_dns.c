@@ -31,8 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&p, 0, sizeof p);
 	err[0] = '\0';
 	int rc = da_dns_parse(data + 1, size - 1, qname, max_txt, &p, err, sizeof err);
-	FUZZ_CHECK(rc == 0 || rc == DA_DNS_MALFORMED || rc == DA_DNS_TOO_BIG ||
-	           rc == DA_DNS_NOMEM);
+	FUZZ_CHECK(rc == 0 || rc == DA_DNS_MALFORMED || rc == DA_DNS_TOO_BIG || rc == DA_DNS_NOMEM);
 	if (rc != 0) {
 		FUZZ_CHECK(err[0] != '\0');
 	} else {

@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		(void)da_parse_rfc5322_date(v, vn);
 
-		/* Simple is the bytes themselves; relaxed never grows a field by more than ":\r\n". */
+		/* Simple is the bytes themselves; relaxed never grows a field by more than ":\r\n".
+		 */
 		size_t sn = 0, rn = 0;
 		da_canon_header(DA_CANON_SIMPLE, f->raw, f->len, true, count_sink, &sn);
 		FUZZ_CHECK(sn == f->len + 2);

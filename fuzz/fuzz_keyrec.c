@@ -35,7 +35,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dkimarc_reason why = DKIMARC_REASON_OK;
 	EVP_PKEY *pk = da_pkey_decode(&k, &bits, &why, err, sizeof err);
 	if (pk == NULL) {
-		FUZZ_CHECK(why == DKIMARC_REASON_KEY_SYNTAX || why == DKIMARC_REASON_KEY_TOO_LARGE ||
+		FUZZ_CHECK(why == DKIMARC_REASON_KEY_SYNTAX ||
+		           why == DKIMARC_REASON_KEY_TOO_LARGE ||
 		           why == DKIMARC_REASON_KEY_TYPE_MISMATCH);
 	} else {
 		FUZZ_CHECK(bits > 0 && bits <= DA_RSA_MAX_BITS);

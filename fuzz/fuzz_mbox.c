@@ -4,7 +4,8 @@
  * un-quoting (da_unquote_*).
  *
  * Properties: messages come in order, each inside the file and after its
- * own "From " separator line, which is a separator by da_mbox_is_separator;
+ * own "From " separator line, which starts a line and is a separator by
+ * da_mbox_is_separator;
  * un-quoting in random chunks equals one call, never grows the text, and
  * mode "none" is the identity.
  */
@@ -31,15 +32,18 @@ static void check_split(const uint8_t *data, size_t size)
 		return; /* the reader closed fd */
 	while ((rc = da_mbox_next(mb, &m)) == 1) {
 		FUZZ_CHECK(m.index == count++);
-		FUZZ_CHECK(m.sep >= prev_end && m.sep < m.start && m.start <= m.end && m.end <= size);
+		FUZZ_CHECK(m.sep >= prev_end && m.sep < m.start && m.start <= m.end &&
+		           m.end <= size);
 		FUZZ_CHECK(memcmp(data + m.sep, "From ", 5) == 0);
+		FUZZ_CHECK(m.sep == 0 || data[m.sep - 1] == '\n'); /* a separator starts a line */
 		const uint8_t *nl = memchr(data + m.sep, '\n', m.start - m.sep);
 		FUZZ_CHECK(nl != NULL && (uint64_t)(nl - data) + 1 == m.start);
 		size_t ll = (size_t)(nl - (data + m.sep));
 		if (ll > 0 && data[m.sep + ll - 1] == '\r')
 			ll--;
 		FUZZ_CHECK(da_mbox_is_separator((const char *)data + m.sep, ll));
-		FUZZ_CHECK(m.rejected == 0 || (m.first_rejected >= m.start && m.first_rejected < m.end));
+		FUZZ_CHECK(m.rejected == 0 ||
+		           (m.first_rejected >= m.start && m.first_rejected < m.end));
 		prev_end = m.end;
 	}
 	FUZZ_CHECK(rc == 0 || rc < 0);

@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < sp.nheaders; i++)
 			from |= sp.headers[i] != NULL && strcasecmp(sp.headers[i], "from") == 0;
 		FUZZ_CHECK(from);
-		FUZZ_CHECK(sp.t >= -1 && sp.t <= 999999999999 && sp.x >= -1 && sp.x <= 999999999999);
+		FUZZ_CHECK(sp.t >= -1 && sp.t <= 999999999999 && sp.x >= -1 &&
+		           sp.x <= 999999999999);
 		FUZZ_CHECK(sp.t < 0 || sp.x < 0 || sp.x > sp.t);
 		FUZZ_CHECK(sp.l >= -1);
 		/* i= is d= or a subdomain of it. */

@@ -179,6 +179,26 @@ DKIMARC_API int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char 
 /** Number of records loaded so far; 0 when src is NULL or not an archive. */
 DKIMARC_API size_t dkimarc_keysrc_archive_count(const dkimarc_keysrc *src);
 /**
+ * Number of files loaded into an archive (failed loads do not count). src
+ * may also be a chain or a prefetching source: the archives inside it are
+ * counted, in chain order. 0 when src holds no archive. Thread-safe once
+ * loading is done.
+ */
+DKIMARC_API size_t dkimarc_keysrc_archive_file_count(const dkimarc_keysrc *src);
+/**
+ * Name of loaded file i (0-based, in load order; the path given to
+ * dkimarc_keysrc_archive_load() or the name given to _load_mem()), owned
+ * by the source; NULL when i is out of range. src as for
+ * dkimarc_keysrc_archive_file_count().
+ */
+DKIMARC_API const char *dkimarc_keysrc_archive_file(const dkimarc_keysrc *src, size_t i);
+/**
+ * SHA-256 of loaded file i's bytes exactly as they were read at load time
+ * (64 lower-case hex digits), so that a report can name the archive it was
+ * made with. Owned by the source; NULL when i is out of range.
+ */
+DKIMARC_API const char *dkimarc_keysrc_archive_file_sha256(const dkimarc_keysrc *src, size_t i);
+/**
  * A chain: asks each source in order and returns the first FOUND answer;
  * otherwise TEMPFAIL if any source said so, else NOT_FOUND, with each
  * source's reason. The chain, in *out, takes ownership of the n sources (also
@@ -310,6 +330,7 @@ typedef enum {
 	DKIMARC_REASON_POLICY_RSA_SHA1,
 	DKIMARC_REASON_DNS_TEMPFAIL,
 	DKIMARC_REASON_LIMIT_EXCEEDED,
+	DKIMARC_REASON_KEY_MISMATCH, /**< RSA: the signature was not made with this key */
 	DKIMARC_REASON_COUNT_
 } dkimarc_reason;
 
@@ -487,6 +508,157 @@ DKIMARC_API const char *dkimarc_verifier_key_name(const dkimarc_verifier *v, siz
 DKIMARC_API int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out);
 /** Frees a verifier (finished or not). Accepts NULL. */
 DKIMARC_API void dkimarc_verifier_free(dkimarc_verifier *v);
+
+/* ------------------------------------------------------------------ */
+/* Forensics: what changed, explain, Authentication-Results             */
+/* ------------------------------------------------------------------ */
+
+/*
+ * For people who must show their work (docs/forensics.md). None of this
+ * changes a result or a verdict: it explains them. Everything here is about
+ * DKIM-Signature fields; the ARC signatures of a report carry none of it.
+ */
+
+/**
+ * Turns on the diagnosis of DKIM signatures that fail (or pass with content
+ * after l=): each verifier made from ctx then keeps a copy of the message
+ * body, up to max_body bytes, and for such a signature works out what
+ * changed (body or signed header fields, z= copies that differ, likely
+ * transit steps) and whether undoing each step makes the signature verify,
+ * by hashing modified copies; the bytes judged are never modified. Cost:
+ * memory for the body copy (up to max_body per verifier at work, freed with
+ * the verifier) and, only for such signatures, bounded work: at most 128
+ * header variants and a few passes over the kept body. A longer body is not
+ * kept; its body steps are then reported as not tried. 0 (the default)
+ * turns it off. Setup only. Errors: DKIMARC_EINVAL (NULL ctx).
+ */
+DKIMARC_API int dkimarc_ctx_set_diagnose(dkimarc_ctx *ctx, uint64_t max_body);
+/**
+ * Non-zero: keep, for each DKIM signature, the exact bytes of its header
+ * hash input (dkimarc_sig_hashed_headers()), its header digest and its
+ * decoded b=, so that the verdict can be reproduced with other tools. Costs
+ * a copy of the signed header fields per signature. Default off. Setup
+ * only. Errors: DKIMARC_EINVAL (NULL ctx).
+ */
+DKIMARC_API int dkimarc_ctx_set_explain(dkimarc_ctx *ctx, int on);
+
+/** What a diagnosis found; dkimarc_finding_str() gives the JSON name. */
+typedef enum {
+	DKIMARC_FINDING_BODY_CHANGED = 0,     /**< the body does not hash to bh=; lengths in the text */
+	DKIMARC_FINDING_HEADERS_INTACT,       /**< the body changed, the signed fields did not */
+	DKIMARC_FINDING_HEADERS_CHANGED,      /**< the body is intact, signed header fields changed */
+	DKIMARC_FINDING_KEY_MISMATCH,         /**< this key did not make this signature */
+	DKIMARC_FINDING_COPIED_HEADER_DIFFERS, /**< a signed field differs from its z= copy */
+	DKIMARC_FINDING_SUBJECT_TAG,          /**< a "[list]" tag prefixed to Subject */
+	DKIMARC_FINDING_FOOTER_BEYOND_LENGTH, /**< content after l=; the signed part verifies */
+	DKIMARC_FINDING_FOOTER_APPENDED,      /**< text appended to a body signed without l= */
+	DKIMARC_FINDING_HEADER_REFOLDED,      /**< a field re-folded (simple header canonicalization) */
+	DKIMARC_FINDING_BODY_REENCODED,       /**< quoted-printable / 8bit re-encoding */
+	DKIMARC_FINDING_LINE_ENDINGS,         /**< CR/LF damage */
+	DKIMARC_FINDING_DOT_STUFFING,         /**< SMTP dot-stuffing left in the body */
+	DKIMARC_FINDING_NOT_TRIED,            /**< a part of the diagnosis skipped (size, limit) */
+	DKIMARC_FINDING_COUNT_
+} dkimarc_finding;
+
+/** Stable name of a finding ("footer_appended"); "unknown" if out of range. Static. */
+DKIMARC_API const char *dkimarc_finding_str(dkimarc_finding f);
+/** Number of findings of a signature's diagnosis; 0 without dkimarc_ctx_set_diagnose(). */
+DKIMARC_API size_t dkimarc_sig_finding_count(const dkimarc_sig *s);
+/** Kind of finding i; DKIMARC_FINDING_COUNT_ when out of range. */
+DKIMARC_API dkimarc_finding dkimarc_sig_finding_kind(const dkimarc_sig *s, size_t i);
+/** The header field finding i is about ("Subject"), owned by the report; NULL if none. */
+DKIMARC_API const char *dkimarc_sig_finding_field(const dkimarc_sig *s, size_t i);
+/** Finding i as a sentence for people, owned by the report; NULL when out of range. */
+DKIMARC_API const char *dkimarc_sig_finding_text(const dkimarc_sig *s, size_t i);
+/**
+ * For a finding that names a step (a tag, footer, re-folding, re-encoding,
+ * z= copy): 1 when the signature verifies once the step is undone on a
+ * copy of the message, 0 when it still does not; -1 when the finding names
+ * no step that can be undone, or i is out of range.
+ */
+DKIMARC_API int dkimarc_sig_finding_undo(const dkimarc_sig *s, size_t i);
+
+/**
+ * The signature's b= value without whitespace, owned by the report (the
+ * first 8 characters are RFC 6008's header.b); NULL when the signature
+ * could not be parsed.
+ */
+DKIMARC_API const char *dkimarc_sig_b(const dkimarc_sig *s);
+/** bh= as claimed, without whitespace, owned by the report; NULL when unparsable. */
+DKIMARC_API const char *dkimarc_sig_bh(const dkimarc_sig *s);
+/**
+ * The body hash computed from the message (base64, as bh= writes it),
+ * owned by the report; NULL when it was not computed.
+ */
+DKIMARC_API const char *dkimarc_sig_bh_computed(const dkimarc_sig *s);
+/**
+ * With dkimarc_ctx_set_explain(): the exact bytes hashed for the header
+ * digest (RFC 6376 §3.7): the signed fields canonicalized, each ending in
+ * CRLF, then the DKIM-Signature with b= emptied and no final CRLF. Owned by
+ * the report; *len gets their number. NULL (and *len 0) without explain or
+ * for a signature that could not be parsed. len may be NULL.
+ */
+DKIMARC_API const char *dkimarc_sig_hashed_headers(const dkimarc_sig *s, size_t *len);
+/**
+ * With dkimarc_ctx_set_explain(): the header digest (SHA-256 or SHA-1 of
+ * dkimarc_sig_hashed_headers()), owned by the report, *len bytes; NULL
+ * otherwise. len may be NULL.
+ */
+DKIMARC_API const unsigned char *dkimarc_sig_header_digest(const dkimarc_sig *s, size_t *len);
+/**
+ * With dkimarc_ctx_set_explain(): b= decoded, the signature's bytes, owned
+ * by the report, *len bytes; NULL otherwise. len may be NULL.
+ */
+DKIMARC_API const unsigned char *dkimarc_sig_signature(const dkimarc_sig *s, size_t *len);
+/**
+ * The public key the signature was checked with, as a PEM
+ * SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----"), which
+ * `openssl pkeyutl -pubin` reads. *out is malloc'd; free() it.
+ * Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, or no usable key was
+ * found for the signature), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
+ */
+DKIMARC_API int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out);
+
+/**
+ * The message's Date field (RFC 5322) as unix time, as the verifier read it
+ * to choose among archived keys; -1 when absent or unreadable, or for NULL.
+ * A Date is what the sender's software wrote: evidence only as far as a
+ * verifying signature covers it (Date in h=).
+ */
+DKIMARC_API int64_t dkimarc_report_date(const dkimarc_report *r);
+
+/**
+ * Renders an Authentication-Results header field (RFC 8601) for the
+ * report: "Authentication-Results: AUTHSERV-ID;" then one dkim= result per
+ * DKIM-Signature (dkim=none when there is none) with reason=, header.d,
+ * header.i, header.s, header.a and header.b (the first 8 characters of b=,
+ * RFC 6008), and arc= with the chain's result (RFC 8617) and
+ * header.oldest-pass on a pass. Folded, each result on its own line; line
+ * ends are CRLF, or LF when the message had bare-LF line ends; it ends with
+ * a line end, ready to be put at the top of the header. *out is malloc'd;
+ * free() it. Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, or an
+ * authserv-id that is empty or not a dot-atom/token), DKIMARC_ENOMEM.
+ */
+DKIMARC_API int dkimarc_report_authres(const dkimarc_report *r, const char *authserv_id,
+                                       char **out);
+
+/**
+ * What a rerun needs to know about a context, as one line of JSON (no
+ * newline): {"dkimarc": version, "strict", "at" (RFC 3339 or null for the
+ * time of each verification), "limits": {...}, "keys": [...], "diagnose",
+ * "explain"}, where "keys" lists the key sources in lookup order: each
+ * archive file with its name, SHA-256 and record count, live DNS with its
+ * resolvers, other sources by kind. See docs/json.md. *out is malloc'd;
+ * free() it. Thread-safe once set up. Errors: DKIMARC_EINVAL,
+ * DKIMARC_ENOMEM.
+ */
+DKIMARC_API int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out);
+/**
+ * The same for people, one fact per line, each ending in a newline:
+ * "dkimarc 0.1.0", the policy, the time, each key source. *out is
+ * malloc'd; free() it. Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM.
+ */
+DKIMARC_API int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out);
 
 /* ------------------------------------------------------------------ */
 /* Live DNS key source (c-ares)                                         */
@@ -1054,7 +1226,10 @@ DKIMARC_API dkimarc_item_kind dkimarc_corpus_item_kind(const dkimarc_corpus_item
 DKIMARC_API const char *dkimarc_corpus_item_path(const dkimarc_corpus_item *it);
 /** 0-based position of the message in its mbox; -1 when not in an mbox. */
 DKIMARC_API int64_t dkimarc_corpus_item_index(const dkimarc_corpus_item *it);
-/** Byte offset of the message's "From " separator in its mbox; -1 when not in one. */
+/**
+ * Byte offset of the message's "From " separator in its mbox (for an mbox
+ * problem, where the bad part starts); -1 when not in an mbox.
+ */
 DKIMARC_API int64_t dkimarc_corpus_item_offset(const dkimarc_corpus_item *it);
 /** Size of the message in bytes as stored (before un-quoting); 0 for problems. */
 DKIMARC_API uint64_t dkimarc_corpus_item_size(const dkimarc_corpus_item *it);

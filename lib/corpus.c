@@ -612,8 +612,11 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 		if (rc < 0) {
 			if (rc == DKIMARC_ENOMEM)
 				return rc;
+			uint64_t at = da_mbox_offset(c->mb);
 			rc = problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out, "%s",
 			             dkimarc_last_error());
+			if (rc == DKIMARC_OK)
+				(*out)->offset = (int64_t)at;
 			close_mbox(c);
 			return rc;
 		}

@@ -15,7 +15,9 @@ struct dkimarc_ctx {
 	dkimarc_keysrc *keysrc;
 	psl_ctx_t *psl;
 	bool psl_owned;
-	da_pkcache *pkcache; /* thread-safe memo, not configuration */
+	da_pkcache *pkcache;   /* thread-safe memo, not configuration */
+	uint64_t diagnose_max; /* body bytes kept for diagnosis; 0 = off (diagnose.c) */
+	bool explain;          /* keep header hash inputs (sigx.c) */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include "arc.h"
 #include "crypto.h"
 #include "ctx.h"
+#include "forensic.h"
 #include "msg.h"
 #include "sig.h"
 #include "sigcheck.h"
@@ -66,6 +67,7 @@ struct dkimarc_verifier {
 	int error;       /* sticky failure of a call (ENOMEM) */
 	char **keynames; /* distinct key names the signatures need */
 	size_t nkeynames;
+	da_keep keep; /* body copy for diagnosis (ctx->diagnose_max) */
 };
 
 /* ---- header ------------------------------------------------------------- */
@@ -213,6 +215,8 @@ static int dkim_fields(dkimarc_verifier *v, size_t nsig)
 static void body_feed(dkimarc_verifier *v, const char *p, size_t n)
 {
 	da_bhreg_update(&v->bhs, p, n);
+	if (v->ctx->diagnose_max)
+		da_keep_add(&v->keep, p, n, v->ctx->diagnose_max);
 }
 
 static void body_write(dkimarc_verifier *v, const char *p, size_t n)
@@ -485,6 +489,15 @@ static void evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
 	}
 	o->flags |= coverage_flags(v, sp);
 	da_sig_judge(v->ctx, sp, s->hdigest, s->hdigest_len, v->bhs.h[s->bh], v->date, at, o);
+	da_sigfacts sf = {.ctx = v->ctx,
+	                  .hdr = &v->hdr,
+	                  .self = s->field,
+	                  .sp = sp,
+	                  .hdigest = s->hdigest,
+	                  .hdigest_len = s->hdigest_len,
+	                  .bh = v->bhs.h[s->bh],
+	                  .body = v->ctx->diagnose_max ? &v->keep : NULL};
+	da_forensic_attach(&sf, o);
 }
 
 int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
@@ -511,6 +524,7 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 	if (!r)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	r->at = v->ctx->at >= 0 ? v->ctx->at : (int64_t)time(NULL);
+	r->date = v->date;
 	if (v->nsigs) {
 		r->sigs = calloc(v->nsigs, sizeof *r->sigs);
 		if (!r->sigs) {
@@ -572,6 +586,7 @@ void dkimarc_verifier_free(dkimarc_verifier *v)
 	da_header_free(&v->hdr);
 	free(v->hbuf);
 	free(v->hconv);
+	da_keep_free(&v->keep);
 	free(v);
 }
 

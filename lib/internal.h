@@ -162,6 +162,7 @@ struct dkimarc_sig {
 	uint64_t body_bytes; /* canonical body length seen */
 	int body_hash_ok;    /* -1 not checked, 0 mismatch, 1 match */
 	bool aligned;
+	struct da_sigx *fx; /* forensic extras (forensic.h), or NULL */
 };
 
 /* arcreport.c: one ARC set and the chain, as reported (filled by arc.c). */
@@ -196,6 +197,7 @@ struct dkimarc_report {
 	size_t nsigs;
 	int64_t at;
 	da_arc_report arc;
+	int64_t date; /* the Date field, unix time; -1 when absent or unreadable */
 };
 
 DA_HIDDEN void da_sig_clear(dkimarc_sig *s);
@@ -203,5 +205,13 @@ DA_HIDDEN char *da_strndup(const char *s, size_t n);
 DA_HIDDEN char *da_strdup(const char *s);
 DA_HIDDEN int da_keyrec_copy(dkimarc_keyrec *dst, const dkimarc_keyrec *src);
 DA_HIDDEN void da_keyrec_free_strings(dkimarc_keyrec *k);
+
+/* ---- forensics: sigx.c, keysrc.c, keyprefetch.c ---------------------------- */
+
+DA_HIDDEN void da_sigx_free(struct da_sigx *x);
+/* Member i of a chain source; NULL when src is not a chain or i is out of range. */
+DA_HIDDEN dkimarc_keysrc *da_keysrc_chain_member(const dkimarc_keysrc *src, size_t i);
+/* The source a prefetching source wraps; NULL when src is not one. */
+DA_HIDDEN dkimarc_keysrc *da_keysrc_prefetch_inner(const dkimarc_keysrc *src);
 
 #endif

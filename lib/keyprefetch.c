@@ -83,6 +83,11 @@ static void pf_free(void *impl)
 
 static const dkimarc_keysrc_ops pf_ops = {pf_lookup, pf_free, "prefetch"};
 
+dkimarc_keysrc *da_keysrc_prefetch_inner(const dkimarc_keysrc *src)
+{
+	return src && src->ops == &pf_ops ? ((const prefetch *)src->impl)->inner : NULL;
+}
+
 /* ---- the fetch ------------------------------------------------------------- */
 
 typedef struct {

@@ -311,6 +311,13 @@ static const dkimarc_keysrc_ops chain_ops = {
     .kind = "chain",
 };
 
+dkimarc_keysrc *da_keysrc_chain_member(const dkimarc_keysrc *src, size_t i)
+{
+	const chain *c = src && src->ops == &chain_ops ? src->impl : NULL;
+
+	return c && i < c->n ? c->srcs[i] : NULL;
+}
+
 int dkimarc_keysrc_chain_new(dkimarc_keysrc **out, dkimarc_keysrc **srcs, size_t n)
 {
 	chain *c = NULL;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,8 @@ typedef struct {
 	entry **slots; /* open addressing, linear probing; size a power of two */
 	size_t nslots, nentries;
 	size_t nrecs;
-	char **files; /* names of loaded files, shared by their records */
+	char **files;       /* names of loaded files, shared by their records */
+	char (*sha256)[65]; /* hex SHA-256 of each loaded file's bytes, for reports */
 	size_t nfiles, files_cap;
 } archive;
 
@@ -277,6 +279,7 @@ static void archive_free(void *impl)
 	for (size_t i = 0; i < a->nfiles; i++)
 		free(a->files[i]);
 	free(a->files);
+	free(a->sha256);
 	free(a);
 }
 
@@ -1174,6 +1177,62 @@ size_t dkimarc_keysrc_archive_count(const dkimarc_keysrc *src)
 	return a ? a->nrecs : 0;
 }
 
+/* The archive's bytes as read, hashed before any parsing (a BOM included). */
+static int file_sha256(const char *data, size_t len, char out[65])
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	if (EVP_Digest(data ? data : "", len, d, &n, EVP_sha256(), NULL) != 1 || n != 32)
+		return -1;
+	for (unsigned int i = 0; i < n; i++)
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
+	return 0;
+}
+
+/* The i-th archive file within src (an archive, chain or prefetch), or NULL. */
+static const archive *archive_of_file(const dkimarc_keysrc *src, size_t *i)
+{
+	const archive *a = as_archive(src);
+	const dkimarc_keysrc *m;
+
+	if (a) {
+		if (*i < a->nfiles)
+			return a;
+		*i -= a->nfiles;
+		return NULL;
+	}
+	if ((m = da_keysrc_prefetch_inner(src)) != NULL)
+		return archive_of_file(m, i);
+	for (size_t k = 0; (m = da_keysrc_chain_member(src, k)) != NULL; k++)
+		if ((a = archive_of_file(m, i)) != NULL)
+			return a;
+	return NULL;
+}
+
+size_t dkimarc_keysrc_archive_file_count(const dkimarc_keysrc *src)
+{
+	size_t n = 0;
+
+	while (archive_of_file(src, &(size_t){n}))
+		n++;
+	return n;
+}
+
+const char *dkimarc_keysrc_archive_file(const dkimarc_keysrc *src, size_t i)
+{
+	const archive *a = archive_of_file(src, &i);
+
+	return a ? a->files[i] : NULL;
+}
+
+const char *dkimarc_keysrc_archive_file_sha256(const dkimarc_keysrc *src, size_t i)
+{
+	const archive *a = archive_of_file(src, &i);
+
+	return a ? a->sha256[i] : NULL;
+}
+
 int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const char *data,
                                     size_t len)
 {
@@ -1191,8 +1250,14 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 		if (f == NULL)
 			return da_fail(DKIMARC_ENOMEM, "out of memory");
 		a->files = f;
+		char(*h)[65] = realloc(a->sha256, cap * sizeof *h);
+		if (h == NULL)
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		a->sha256 = h;
 		a->files_cap = cap;
 	}
+	if (file_sha256(data, len, a->sha256[a->nfiles]) != 0)
+		return da_fail(DKIMARC_ECRYPTO, "cannot hash %s", name);
 	if ((file = da_strdup(name)) == NULL)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	/* A UTF-8 byte order mark is not content. */

@@ -56,14 +56,26 @@ bool da_mbox_is_separator(const char *line, size_t len)
 
 /* ---- the view GMime parses ------------------------------------------------- */
 
+/*
+ * The hidden "From " lines of each message the view has entered, until the
+ * message is returned. GMime reads a few KiB ahead, so only the messages in
+ * that window wait here: each has a separator line of 20 bytes or more.
+ */
+#define MAX_RUNS 1024
+
+typedef struct {
+	uint64_t sep;   /* offset of the message's separator */
+	uint64_t count; /* "From " lines hidden inside it */
+	uint64_t first; /* offset of the first */
+} rejrun;
+
 typedef struct {
 	GMimeStreamFs parent;
-	bool line_start;    /* the next byte begins a line */
-	bool hide_next;     /* ... and it is the first line of a message */
-	bool lower_next;    /* the next byte follows a line end the view made up */
-	uint64_t *rejected; /* offsets of "From " lines hidden, not yet claimed */
-	size_t nrej, caprej;
-	bool failed; /* out of memory recording them */
+	bool line_start;       /* the next byte begins a line */
+	bool hide_next;        /* ... and it is the first line of a message */
+	bool lower_next;       /* the next byte follows a line end the view made up */
+	rejrun runs[MAX_RUNS]; /* a ring: messages entered, not yet returned */
+	size_t head, nruns;
 } DaMboxView;
 
 typedef struct {
@@ -106,19 +118,21 @@ static const char *line_at(const char *buf, size_t i, size_t n, size_t len, cons
 	return i + len <= n ? buf + i : peeked;
 }
 
+/* A separator seen: the lines hidden from here on are its message's. */
+static void enter_message(DaMboxView *v, uint64_t sep)
+{
+	if (v->nruns == MAX_RUNS) /* cannot happen with GMime's read-ahead; stay bounded */
+		return;
+	v->runs[(v->head + v->nruns++) % MAX_RUNS] = (rejrun){sep, 0, 0};
+}
+
 static void record_rejected(DaMboxView *v, uint64_t off)
 {
-	if (v->nrej == v->caprej) {
-		size_t cap = v->caprej ? v->caprej * 2 : 16;
-		uint64_t *r = realloc(v->rejected, cap * sizeof *r);
-		if (!r) {
-			v->failed = true;
-			return;
-		}
-		v->rejected = r;
-		v->caprej = cap;
-	}
-	v->rejected[v->nrej++] = off;
+	if (v->nruns == 0)
+		return;
+	rejrun *r = &v->runs[(v->head + v->nruns - 1) % MAX_RUNS];
+	if (r->count++ == 0)
+		r->first = off;
 }
 
 static ssize_t view_read(GMimeStream *s, char *buf, size_t len)
@@ -128,6 +142,9 @@ static ssize_t view_read(GMimeStream *s, char *buf, size_t len)
 	uint64_t base = (uint64_t)s->position;
 	ssize_t n = GMIME_STREAM_CLASS(da_mbox_view_parent_class)->read(s, buf, len);
 
+	/* GMime takes a "From " that starts its buffer for a separator, even mid-line. */
+	if (n > 0 && !v->line_start && buf[0] == 'F')
+		buf[0] = 'f';
 	for (ssize_t i = 0; i < n; i++) {
 		if (!v->line_start) {
 			const char *nl = memchr(buf + i, '\n', (size_t)(n - i));
@@ -138,8 +155,7 @@ static ssize_t view_read(GMimeStream *s, char *buf, size_t len)
 			continue;
 		}
 		if (v->lower_next) {
-			/* A line start only in the view, mid-line in the file: never a separator.
-			 */
+			/* A line start in the view only, mid-line in the file: no separator. */
 			v->lower_next = false;
 			v->line_start = buf[i] == '\n';
 			if (buf[i] == 'F')
@@ -161,6 +177,7 @@ static ssize_t view_read(GMimeStream *s, char *buf, size_t len)
 			sep = from && da_mbox_is_separator(line, ll);
 		}
 		if (sep) {
+			enter_message(v, base + (uint64_t)i);
 			v->hide_next = true;
 			continue;
 		}
@@ -197,22 +214,17 @@ static gint64 view_seek(GMimeStream *s, gint64 offset, GMimeSeekWhence whence)
 		v->line_start = r == 0 || (k == 1 && prev == '\n');
 		v->hide_next = false;
 		v->lower_next = false;
+		/* Messages from here on will be entered again when read again. */
+		while (v->nruns && v->runs[(v->head + v->nruns - 1) % MAX_RUNS].sep >= (uint64_t)r)
+			v->nruns--;
 	}
 	return r;
-}
-
-static void view_finalize(GObject *o)
-{
-	DaMboxView *v = (DaMboxView *)o;
-	free(v->rejected);
-	G_OBJECT_CLASS(da_mbox_view_parent_class)->finalize(o);
 }
 
 static void da_mbox_view_class_init(DaMboxViewClass *k)
 {
 	GMIME_STREAM_CLASS(k)->read = view_read;
 	GMIME_STREAM_CLASS(k)->seek = view_seek;
-	G_OBJECT_CLASS(k)->finalize = view_finalize;
 }
 
 static void da_mbox_view_init(DaMboxView *v)
@@ -263,6 +275,11 @@ int da_mbox_open(const char *path, int fd, da_mbox **out)
 	return DKIMARC_OK;
 }
 
+uint64_t da_mbox_offset(const da_mbox *mb)
+{
+	return mb->pos;
+}
+
 void da_mbox_close(da_mbox *mb)
 {
 	if (!mb)
@@ -288,20 +305,50 @@ static int read_at(int fd, char *buf, size_t n, uint64_t off)
 	return 0;
 }
 
-/* Claims the hidden "From " lines in [start, end) for a message. */
+/* Takes the count of hidden "From " lines of the message at sep. */
 static void claim_rejected(DaMboxView *v, da_mbox_msg *m)
 {
-	size_t keep = 0;
-	for (size_t i = 0; i < v->nrej; i++) {
-		uint64_t off = v->rejected[i];
-		if (off < m->end) {
-			if (off >= m->start && m->rejected++ == 0)
-				m->first_rejected = off;
-		} else {
-			v->rejected[keep++] = off;
+	while (v->nruns) {
+		rejrun *r = &v->runs[v->head];
+		if (r->sep > m->sep)
+			break;
+		if (r->sep == m->sep) {
+			m->rejected = r->count;
+			m->first_rejected = r->first;
 		}
+		v->head = (v->head + 1) % MAX_RUNS;
+		v->nruns--;
 	}
-	v->nrej = keep;
+}
+
+/*
+ * GMime ended on a separator line with nothing after it: an empty message,
+ * so that the line is reported rather than dropped. Returns as da_mbox_next.
+ */
+static int trailing_separator(da_mbox *mb, da_mbox_msg *out)
+{
+	struct stat st;
+	char line[DA_MBOX_SEP_MAX + 2];
+	size_t n;
+
+	if (fstat(mb->fd, &st) != 0 || (uint64_t)st.st_size <= mb->pos)
+		return 0;
+	n = (uint64_t)st.st_size - mb->pos < sizeof line ? (size_t)st.st_size - mb->pos
+	                                                 : sizeof line;
+	const char *nl = read_at(mb->fd, line, n, mb->pos) == 0 ? memchr(line, '\n', n) : NULL;
+	size_t ll = nl ? (size_t)(nl - line) : 0;
+	if (ll && line[ll - 1] == '\r')
+		ll--;
+	if (!nl || !da_mbox_is_separator(line, ll))
+		return da_fail(
+		    DKIMARC_EFORMAT, "the last %llu bytes, from offset %llu, are not a message",
+		    (unsigned long long)st.st_size - mb->pos, (unsigned long long)mb->pos);
+	out->index = mb->index++;
+	out->sep = mb->pos;
+	out->start = mb->pos + (uint64_t)(nl - line) + 1;
+	out->end = (uint64_t)st.st_size;
+	mb->pos = out->end;
+	return 1;
 }
 
 int da_mbox_next(da_mbox *mb, da_mbox_msg *out)
@@ -317,24 +364,8 @@ int da_mbox_next(da_mbox *mb, da_mbox_msg *out)
 	msg = g_mime_parser_construct_message(mb->parser, NULL);
 	if (!msg) {
 		mb->done = true;
-		if (g_mime_parser_eos(mb->parser)) {
-			/* A last separator line with nothing after it: an empty message. */
-			struct stat st;
-			char head[5];
-			if (fstat(mb->fd, &st) != 0 || (uint64_t)st.st_size <= mb->pos)
-				return 0;
-			if (read_at(mb->fd, head, 5, mb->pos) != 0 || memcmp(head, "From ", 5) != 0)
-				return da_fail(DKIMARC_EFORMAT,
-				               "the last %llu bytes, from offset %llu, are not a "
-				               "message",
-				               (unsigned long long)st.st_size - mb->pos,
-				               (unsigned long long)mb->pos);
-			out->index = mb->index++;
-			out->sep = mb->pos;
-			out->start = out->end = (uint64_t)st.st_size;
-			mb->pos = out->end;
-			return 1;
-		}
+		if (g_mime_parser_eos(mb->parser))
+			return trailing_separator(mb, out);
 		return da_fail(DKIMARC_EFORMAT,
 		               "no mbox separator could be read at offset %llu; the rest of the "
 		               "file is not split into messages",
@@ -350,10 +381,6 @@ int da_mbox_next(da_mbox *mb, da_mbox_msg *out)
 		               "the mbox parser lost its place at offset %llu; the rest of the "
 		               "file is not split into messages",
 		               (unsigned long long)mb->pos);
-	}
-	if (mb->view->failed) {
-		mb->done = true;
-		return da_fail(DKIMARC_ENOMEM, "out of memory reading an mbox");
 	}
 	out->index = mb->index++;
 	out->sep = (uint64_t)sep;

@@ -41,6 +41,8 @@ DA_HIDDEN int da_mbox_open(const char *path, int fd, da_mbox **out);
  * the reader is then at its end.
  */
 DA_HIDDEN int da_mbox_next(da_mbox *mb, da_mbox_msg *out);
+/* Where the reader is: the end of the last message returned. */
+DA_HIDDEN uint64_t da_mbox_offset(const da_mbox *mb);
 DA_HIDDEN void da_mbox_close(da_mbox *mb);
 
 /* Streaming un-quoting of ">From " lines; chunks may split anywhere. */

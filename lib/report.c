@@ -1,4 +1,5 @@
 /* Report and signature objects: accessors, names of codes, JSON and text renderers. */
+#include "forensic.h"
 #include "internal.h"
 
 #include <jansson.h>
@@ -42,6 +43,7 @@ static const char *const reason_names[DKIMARC_REASON_COUNT_] = {
     [DKIMARC_REASON_POLICY_RSA_SHA1] = "policy_rsa_sha1",
     [DKIMARC_REASON_DNS_TEMPFAIL] = "dns_tempfail",
     [DKIMARC_REASON_LIMIT_EXCEEDED] = "limit_exceeded",
+    [DKIMARC_REASON_KEY_MISMATCH] = "key_mismatch",
 };
 
 static const char *const verdict_names[] = {
@@ -129,6 +131,7 @@ void da_sig_clear(dkimarc_sig *s)
 	for (size_t i = 0; i < s->nheaders; i++)
 		free(s->headers[i]);
 	free(s->headers);
+	da_sigx_free(s->fx);
 	memset(s, 0, sizeof *s);
 }
 
@@ -182,6 +185,11 @@ const dkimarc_sig *dkimarc_report_sig(const dkimarc_report *r, size_t i)
 int64_t dkimarc_report_time(const dkimarc_report *r)
 {
 	return r ? r->at : -1;
+}
+
+int64_t dkimarc_report_date(const dkimarc_report *r)
+{
+	return r ? r->date : -1;
 }
 
 /* ---- signature accessors -------------------------------------------------- */
@@ -497,6 +505,7 @@ static json_t *jsig(const dkimarc_sig *s, size_t index, bool *ok)
 	jset(o, "body_hash", json_string(body_hash_str(s->body_hash_ok)), ok);
 	jset(o, "aligned", json_boolean(s->aligned), ok);
 	jset(o, "flags", jflags(s->flags, ok), ok);
+	jset(o, "diagnosis", da_findings_json(s), ok);
 	return o;
 }
 
@@ -782,6 +791,11 @@ static void text_sig(strbuf *b, const dkimarc_sig *s, size_t index)
 		sb_safe(b, s->key_source, "");
 		sb_puts(b, "\n");
 	}
+	if (s->has_key && s->key.fetched_at >= 0) {
+		char when[32];
+		if (format_time(s->key.fetched_at, when) == 0)
+			sb_printf(b, "%skey fetched at %s\n", ind, when);
+	}
 	if (s->key_choice) {
 		sb_puts(b, ind);
 		sb_puts(b, "key choice: ");
@@ -801,6 +815,11 @@ static void text_sig(strbuf *b, const dkimarc_sig *s, size_t index)
 		sb_puts(b, "\n");
 	}
 	sb_flags(b, ind, s->flags);
+	char *what = da_findings_text(s, ind); /* control bytes already escaped */
+	if (what) {
+		sb_puts(b, what);
+		free(what);
+	}
 }
 
 static void text_arcsig(strbuf *b, const char *what, const dkimarc_sig *s)

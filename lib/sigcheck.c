@@ -3,6 +3,7 @@
 
 #include "crypto.h"
 #include "keyfetch.h"
+#include "keymatch.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,13 +99,29 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 	unsigned bits = k.bits;
 	int ok = da_verify_digest(k.pkey, sp->key_type, sp->hash, hdigest, hdigest_len, sp->b,
 	                          sp->b_len);
+	da_recovered rec = {.made = DA_MADE_UNKNOWN};
+	if (ok != 1)
+		da_rsa_recover(k.pkey, sp->key_type, sp->b, sp->b_len, &rec);
 	da_key_clear(&k);
-	if (!body_ok) {
+	if (rec.made == DA_MADE_OTHER_KEY) {
+		/* Before the body: if the key did not sign, no claim of b= (bh= included) holds. */
+		snprintf(err, sizeof err,
+		         "the signature was not made with this key: the key at %s._domainkey.%s "
+		         "was rotated or replaced since signing (or b= was damaged)",
+		         sp->selector, sp->domain);
+		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_KEY_MISMATCH, err);
+	} else if (!body_ok) {
 		snprintf(err, sizeof err,
 		         "the body was changed after signing: its hash does not match "
 		         "bh= (%llu canonical bytes%s)",
 		         (unsigned long long)bh->total, sp->l >= 0 ? ", l= set" : "");
 		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_BODY_HASH_MISMATCH, err);
+	} else if (ok != 1 && rec.made == DA_MADE_THIS_KEY) {
+		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIGNATURE_MISMATCH,
+		                  bh ? "the body is intact, but signed header fields changed: this "
+		                       "key made the signature, over other header content"
+		                     : "the sealed ARC header fields changed: this key made the "
+		                       "seal, over other header content");
 	} else if (ok != 1) {
 		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIGNATURE_MISMATCH,
 		                  bh ? "the body is intact, but the signature does not verify: "

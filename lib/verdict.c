@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 enum { C_CONFIRMED, C_THIRD, C_BEYOND_L, C_WEAK, C_ALTERED, C_OTHER };
 
@@ -116,6 +117,12 @@ void da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 		if (bs->reason == DKIMARC_REASON_BODY_HASH_MISMATCH)
 			set(r, DKIMARC_VERDICT_ALTERED,
 			    "signed by %s, but the body changed after signing (body hash mismatch)",
+			    d);
+		else if (bs->algorithm && strncmp(bs->algorithm, "rsa-", 4) == 0)
+			/* RSA recovery (sigcheck.c) ruled another key out. */
+			set(r, DKIMARC_VERDICT_ALTERED,
+			    "signed by %s; the body is intact but signed header fields changed "
+			    "after signing (this key made the signature)",
 			    d);
 		else
 			set(r, DKIMARC_VERDICT_ALTERED,

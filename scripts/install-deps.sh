@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-  build-essential cmake pkg-config clang llvm
+  build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libssl-dev libc-ares-dev libgmime-3.0-dev libpsl-dev publicsuffix
   libjansson-dev libcmocka-dev libsodium-dev
   python3 python3-dkim python3-nacl python3-dnslib python3-authres
@@ -14,6 +14,7 @@ PKGS=(
   doxygen python3-pytest dpkg-dev file binutils man-db
   dnsmasq-base strace
   time util-linux
+  gnuplot-nox linux-perf
 )
 
 missing=()

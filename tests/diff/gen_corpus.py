@@ -566,7 +566,9 @@ def expectation(kind, sig, target, index):
             # canonical body (RFC 6376 §3.5 l=; dkimarc: permerror).
             reason = "body_hash_mismatch" if sig["l"] is None else "sig_body_length_exceeds"
     elif kind == "b_alter" and index == target:
-        reason = "signature_mismatch"
+        # RSA: the key's public operation no longer yields a PKCS#1 v1.5 DigestInfo
+        # (RFC 8017 §8.2.2), so this key made no such b=; Ed25519 cannot tell the two.
+        reason = "key_mismatch" if sig["algorithm"].startswith("rsa-") else "signature_mismatch"
     elif kind == "bh_alter" and index == target:
         reason = "body_hash_mismatch"  # RFC 6376 §6.1.3: body hash checked first
     if sig["algorithm"] == "rsa-sha1":

@@ -140,6 +140,7 @@ FAIL_RESULTS = {
     "ok": {"pass"},
     "body_hash_mismatch": {"fail"},
     "signature_mismatch": {"fail"},
+    "key_mismatch": {"fail"},
     "key_too_weak": {"fail"},
     "key_revoked": {"fail", "permerror", "neutral"},
     "key_not_found": {"permerror", "fail", "neutral"},

@@ -267,6 +267,15 @@ def run_all(tmp):
     rc, out, err = scan("--json", "odd/sub", "odd/e-empty.eml", "odd/f-notes.txt", cwd=tmp)
     check(rc == 0, "empty and non-mail files must not make the scan incomplete (exit %d)" % rc)
 
+    # A file name with a newline stays on one text line.
+    nl = os.path.join(tmp, "nl")
+    os.makedirs(nl)
+    shutil.copy(os.path.join(SAMPLE, "unsigned.eml"), os.path.join(nl, "a\nb.eml"))
+    rc, out, err = scan("nl", cwd=tmp)
+    first = out.split(b"\n")[0]
+    check(first == b"nl/a\\x0Ab.eml: unsigned: the message has no DKIM-Signature",
+          "control characters in text output: %r" % first)
+
     # chmod 000 does not stop root: drop privileges to read as nobody.
     priv = os.path.join(tmp, "priv")
     os.makedirs(priv)

@@ -308,6 +308,31 @@ static void body_from_lines_do_not_split(void **state)
 	unlink(path);
 }
 
+/* More hidden lines than the view keeps: all counted, for the right message. */
+static void many_unquoted_from_lines_counted(void **state)
+{
+	(void)state;
+	const char *path = tmp_path("many");
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs("From a@b Thu Jan  5 10:00:00 2017\nFrom: a@b\n\n", f);
+	long first = ftell(f);
+	for (int i = 0; i < 5000; i++)
+		fputs("From x\n", f);
+	fputs("\nFrom b@c Thu Jan  5 10:00:00 2017\nFrom: b@c\n\nFrom y\n", f);
+	assert_int_equal(fclose(f), 0);
+	da_mbox *mb = open_mbox(path);
+	da_mbox_msg m;
+	assert_int_equal(da_mbox_next(mb, &m), 1);
+	assert_int_equal(m.rejected, 5000);
+	assert_int_equal(m.first_rejected, (uint64_t)first);
+	assert_int_equal(da_mbox_next(mb, &m), 1);
+	assert_int_equal(m.rejected, 1);
+	assert_int_equal(da_mbox_next(mb, &m), 0);
+	da_mbox_close(mb);
+	unlink(path);
+}
+
 static void empty_and_headerless_messages(void **state)
 {
 	(void)state;
@@ -332,6 +357,27 @@ static void empty_and_headerless_messages(void **state)
 	assert_int_equal(m.index, 3);
 	assert_int_equal(m.sep, (uint64_t)(strstr(mbox, "From d@") - mbox));
 	assert_int_equal(m.end - m.start, 0);
+	assert_int_equal(da_mbox_next(mb, &m), 0);
+	da_mbox_close(mb);
+	unlink(path);
+}
+
+/* A last separator line cut short (no line end) is reported, not dropped. */
+static void separator_cut_at_the_end(void **state)
+{
+	(void)state;
+	static const char mbox[] = "From a@b Thu Jan  5 10:00:00 2017\nFrom: a@b\n\nbody\n\n"
+	                           "From c@d Thu Jan  5 10:00:00 2017";
+	const char *path = tmp_path("cut");
+	write_all(path, mbox, sizeof mbox - 1);
+	da_mbox *mb = open_mbox(path);
+	da_mbox_msg m;
+	const char *cut = strstr(mbox + 1, "From c@d");
+	assert_int_equal(da_mbox_next(mb, &m), 1);
+	assert_int_equal(m.end, (uint64_t)(cut - mbox) - 1);
+	assert_int_equal(da_mbox_next(mb, &m), DKIMARC_EFORMAT);
+	assert_non_null(strstr(dkimarc_last_error(), "are not a message"));
+	assert_int_equal(da_mbox_offset(mb), (uint64_t)(cut - mbox));
 	assert_int_equal(da_mbox_next(mb, &m), 0);
 	da_mbox_close(mb);
 	unlink(path);
@@ -390,7 +436,9 @@ int main(void)
 	    cmocka_unit_test(unquote_modes_any_split),
 	    cmocka_unit_test(exact_bytes_of_each_message),
 	    cmocka_unit_test(body_from_lines_do_not_split),
+	    cmocka_unit_test(many_unquoted_from_lines_counted),
 	    cmocka_unit_test(empty_and_headerless_messages),
+	    cmocka_unit_test(separator_cut_at_the_end),
 	    cmocka_unit_test(memory_stays_flat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -328,6 +328,7 @@ static void text_has_verdict_signatures_and_details(void **state)
 	         "  [1] pass  d=example.com s=sel a=rsa-sha256 c=relaxed/relaxed 2048-bit key\n"
 	         "      signature verified  (ok)\n"
 	         "      key: archive keys.zone:12\n"
+	         "      key fetched at 2017-05-05T12:00:00Z\n"
 	         "      key choice: only record for the name\n"
 	         "      tags: t=1493985600 (2017-05-05T12:00:00Z)\n"
 	         "      flags: subject_not_oversigned\n"

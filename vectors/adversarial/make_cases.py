@@ -1442,8 +1442,13 @@ def write_case(root, c):
     d = os.path.join(root, c.name)
     os.makedirs(d, exist_ok=True)
     for fn, data in files_of(c).items():
-        with open(os.path.join(d, fn), "wb") as f:
+        # Unchanged files are left alone; changed ones replaced whole (tests read them).
+        p = os.path.join(d, fn)
+        if os.path.exists(p) and open(p, "rb").read() == data:
+            continue
+        with open(p + ".tmp", "wb") as f:
             f.write(data)
+        os.replace(p + ".tmp", p)
 
 
 def main():

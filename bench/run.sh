@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The verifier benchmark of docs/performance.md, in one command: dkimarc
+# against libopendkim, dkimpy and Mail::DKIM on one generated corpus, the
+# physical limit of this machine (openssl speed), scaling over cores, and
+# memory as a message grows. See bench/README.md.
+#
+#   bash bench/run.sh [--build DIR] [--workdir DIR] [--count N] [--passes N]
+#                     [--tiny] [--no-doc] [--no-perf] [--no-leak]
+#
+#   --build DIR    a CMake build (default: build/) with dkimarc, libdkimarc and
+#                  the harnesses of tests/bench (cmake --build DIR)
+#   --workdir DIR  where the corpus is cached and results go (default
+#                  /tmp/dkimarc-bench); the corpus is made again only when the
+#                  generator, the count or the seed changes
+#   --count N      messages in the corpus (default 2000, about 80 MB)
+#   --passes N     timed passes per harness; the fastest counts (default 3)
+#   --tiny         what CI runs: 40 messages, one pass, short openssl speed,
+#                  1 and 10 MB streamed; checks and reports, but writes no doc
+#   --no-doc       do not rewrite docs/performance.md and docs/performance.png
+#   --no-perf      no profile of dkimarc (perf record)
+#   --no-leak      do not scan the full synthetic leak (bench/leak_bench.sh, about a
+#                  minute: the 71,848-mail target)
+#
+# Single-threaded harnesses run pinned to CPU 0 (taskset) unless BENCH_PIN=0.
+# Exit status: 0 when every harness produced results that agree with the
+# ground truth (Mail::DKIM's missing Ed25519 aside), 1 when not, 2 on a setup
+# error, 77 when a reference verifier is not installed (ctest skips).
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=$src/build
+work=/tmp/dkimarc-bench
+count=2000
+passes=3
+tiny=0
+doc=1
+perf=1
+leak=1
+seed=8
+while [ $# -gt 0 ]; do
+	case $1 in
+	--build) build=$2; shift 2 ;;
+	--workdir) work=$2; shift 2 ;;
+	--count) count=$2; shift 2 ;;
+	--passes) passes=$2; shift 2 ;;
+	--tiny) tiny=1; count=40; passes=1; doc=0; perf=0; leak=0; shift ;;
+	--no-doc) doc=0; shift ;;
+	--no-perf) perf=0; shift ;;
+	--no-leak) leak=0; shift ;;
+	*) echo "usage: bench/run.sh [--build DIR] [--workdir DIR] [--count N] [--passes N]" \
+		"[--tiny] [--no-doc] [--no-perf] [--no-leak]" >&2
+	   exit 2 ;;
+	esac
+done
+build=$(cd "$build" && pwd)
+cli=$build/dkimarc
+bin=$build/tests/bench
+for f in "$cli" "$bin/dkimarc_bench" "$bin/stream_rss" "$bin/ed25519_speed"; do
+	[ -x "$f" ] || { echo "run.sh: $f missing: build $build first (cmake --build)" >&2; exit 2; }
+done
+if [ ! -x "$bin/opendkim_bench" ] || ! /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null ||
+	! perl -MMail::DKIM::Verifier -e1 2>/dev/null; then
+	echo "SKIP: a reference verifier is missing (libopendkim-dev, python3-dkim, python3-nacl," \
+		"libmail-dkim-perl: scripts/install-deps.sh)"
+	exit 77
+fi
+pin=()
+if [ "${BENCH_PIN:-1}" != 0 ] && command -v taskset >/dev/null; then
+	pin=(taskset -c 0)
+fi
+mkdir -p "$work"
+work=$(cd "$work" && pwd)
+corpus=$work/corpus-n$count-s$seed
+res=$work/results
+rm -rf "$res"
+mkdir -p "$res"
+log() { printf '%s  %s\n' "$(date +%T)" "$*" >&2; }
+
+# ---- machine ----------------------------------------------------------------
+{
+	echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+	echo "cpus=$(nproc)"
+	echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+	echo "kernel=$(uname -sr)"
+	echo "openssl=$(openssl version | cut -d' ' -f1-2)"
+	echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")"
+	echo "sanitize=$(sed -n 's/^DKIMARC_SANITIZE:BOOL=//p' "$build/CMakeCache.txt")"
+	echo "tiny=$tiny"
+	echo "passes=$passes"
+	echo "speed_seconds=$([ $tiny = 1 ] && echo 1 || echo 3)"
+	echo "pinned=${pin[*]:-no}"
+} >"$res/machine.txt"
+
+# ---- corpus (cached) ------------------------------------------------------------
+stamp="$(sha256sum "$src/bench/gen_corpus.py" | cut -d' ' -f1) count=$count seed=$seed"
+if [ ! -f "$corpus/stamp" ] || [ "$(cat "$corpus/stamp")" != "$stamp" ]; then
+	log "generating the corpus ($count messages) in $corpus"
+	/usr/bin/python3 "$src/bench/gen_corpus.py" "$corpus" --dkimarc "$cli" --count "$count" \
+		--seed "$seed" >&2
+	echo "$stamp" >"$corpus/stamp"
+else
+	log "corpus cached in $corpus"
+fi
+cd "$corpus"
+
+# ---- the physical limit ---------------------------------------------------------
+if [ $tiny = 1 ]; then
+	# Only the two block sizes used, one second each: the figures only need to exist.
+	log "openssl speed -seconds 1 (short)"
+	for b in 1024 8192; do
+		openssl speed -seconds 1 -bytes $b sha256 sha1 2>/dev/null
+	done >"$res/openssl-speed.txt"
+	openssl speed -seconds 1 rsa2048 rsa1024 ed25519 >>"$res/openssl-speed.txt" 2>/dev/null
+	"$bin/ed25519_speed" 0.5 >"$res/ed25519-speed.json"
+else
+	log "openssl speed -seconds 3 sha256 sha1 rsa2048 rsa1024 ed25519"
+	openssl speed -seconds 3 sha256 sha1 rsa2048 rsa1024 ed25519 >"$res/openssl-speed.txt" \
+		2>/dev/null
+	"$bin/ed25519_speed" 3 >"$res/ed25519-speed.json"
+fi
+
+# ---- one core: the harnesses, same corpus, keys from a file ---------------------
+# /usr/bin/time watches each process from outside (wall, CPU, peak memory); the
+# harnesses time their passes themselves, corpus reading excluded.
+timed() {
+	local name=$1
+	shift
+	/usr/bin/time -f '{"wall": %e, "user": %U, "sys": %S, "rss_peak_kb": %M}' \
+		-o "$res/$name.time.json" "$@"
+}
+log "dkimarc (library, in memory)"
+timed dkimarc "${pin[@]}" "$bin/dkimarc_bench" --keys keys.jsonl --passes "$passes" \
+	--results "$res/dkimarc.tsv" --stats "$res/dkimarc.stats.json" list.txt
+log "dkimarc (library, streaming)"
+timed dkimarc-stream "${pin[@]}" "$bin/dkimarc_bench" --keys keys.jsonl --passes "$passes" \
+	--chunk 65536 --results "$res/dkimarc-stream.tsv" --stats "$res/dkimarc-stream.stats.json" \
+	list.txt
+log "libopendkim (DKIM_QUERY_FILE)"
+timed opendkim "${pin[@]}" "$bin/opendkim_bench" --keys keys.opendkim --passes "$passes" \
+	--results "$res/opendkim.tsv" --stats "$res/opendkim.stats.json" list.txt
+log "libopendkim (keys from memory)"
+timed opendkim-memkeys "${pin[@]}" "$bin/opendkim_bench" --keys keys.opendkim --lookup memory \
+	--passes "$passes" --results "$res/opendkim-memkeys.tsv" \
+	--stats "$res/opendkim-memkeys.stats.json" list.txt
+log "dkimpy"
+timed dkimpy "${pin[@]}" /usr/bin/python3 "$src/bench/dkimpy_bench.py" --keys keys.opendkim \
+	--passes "$passes" --results "$res/dkimpy.tsv" --stats "$res/dkimpy.stats.json" list.txt
+log "Mail::DKIM"
+timed maildkim "${pin[@]}" perl "$src/bench/maildkim_bench.pl" --keys keys.opendkim \
+	--passes "$passes" --results "$res/maildkim.tsv" --stats "$res/maildkim.stats.json" list.txt
+
+# The CLI as a user runs it: reading files, JSON out. Timed from outside only.
+mapfile -t files <list.txt
+for p in $(seq "$passes"); do
+	log "dkimarc verify --json (pass $p)"
+	rc=0
+	timed "cli-$p" "${pin[@]}" "$cli" verify --keys keys.jsonl --json "${files[@]}" \
+		>"$res/cli.jsonl" || rc=$?
+	[ $rc -le 1 ] || { echo "run.sh: dkimarc verify exited $rc" >&2; exit 1; }
+done
+
+# ---- two cores: dkimarc scan --jobs 1 and 2 ----------------------------------------
+# The list of files five times over (10,000 messages by default), read from standard
+# input: long enough that start-up and the 10 ms of /usr/bin/time do not count. Jobs 1
+# and 2 alternate, so that a change of load hits both alike.
+if [ $tiny = 1 ]; then rounds=1; else rounds=5; fi
+for r in $(seq $rounds); do cat list.txt; done >"$res/scan-list.txt"
+echo "scan_rounds=$rounds" >>"$res/machine.txt"
+for p in $(seq "$passes"); do
+	for j in 1 2; do
+		log "dkimarc scan --jobs $j (pass $p)"
+		rc=0
+		timed "scan-j$j-$p" "$cli" scan --keys keys.jsonl --jobs $j --no-progress \
+			--json="$res/scan-j$j.jsonl" -q - <"$res/scan-list.txt" >/dev/null 2>&1 || rc=$?
+		[ $rc -le 1 ] || { echo "run.sh: dkimarc scan exited $rc" >&2; exit 1; }
+	done
+done
+
+# ---- memory as a message grows: the streaming verifier ------------------------------
+sizes="1000000 10000000"
+[ $tiny = 1 ] || sizes="$sizes 100000000 1000000000"
+: >"$res/stream.jsonl"
+for s in $sizes; do
+	log "stream_rss $s"
+	"${pin[@]}" "$bin/stream_rss" "$s" >>"$res/stream.jsonl"
+done
+
+# ---- the synthetic leak: 71,848 mails on two cores --------------------------------------
+if [ $leak = 1 ]; then
+	log "bench/leak_bench.sh (the synthetic leak, scan --jobs 2)"
+	bash "$src/bench/leak_bench.sh" "$build" 1 2 >"$res/leak.txt" 2>&1 ||
+		echo "FAIL: bench/leak_bench.sh exited $?" >>"$res/leak.txt"
+fi
+
+# ---- where dkimarc's time goes --------------------------------------------------------
+if [ $perf = 1 ] && command -v perf >/dev/null; then
+	log "perf record (dkimarc_bench)"
+	if perf record -q -F 1999 --call-graph dwarf,8192 -o "$res/perf.data" -- "${pin[@]}" \
+		"$bin/dkimarc_bench" --keys keys.jsonl --passes 10 list.txt \
+		>/dev/null 2>"$res/perf.err"; then
+		perf script -i "$res/perf.data" -F ip,sym,dso 2>/dev/null | gzip -1 \
+			>"$res/perf-script.txt.gz" || true
+	fi
+	rm -f "$res/perf.data"
+fi
+echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$res/machine.txt"
+
+# ---- checks, figures, docs ------------------------------------------------------------------
+args=("$res" --corpus "$corpus")
+if [ $doc = 1 ]; then
+	args+=(--doc "$src/docs/performance.md" --png "$src/docs/performance.png")
+fi
+/usr/bin/python3 "$src/bench/report.py" "${args[@]}"

@@ -1,0 +1,655 @@
+/*
+ * `dkimarc scan --html FILE`: one self-contained HTML page (docs/scan.md) a
+ * newsroom can publish beside its story: the run (what a rerun needs), the
+ * verdicts as a chart, confirmed mail over time (by Date) and by signing
+ * domain, why the rest is not confirmed, and a searchable table of every
+ * item. Charts are inline SVG drawn here, so the figures show without
+ * JavaScript; the only script filters the table. Nothing is fetched from the
+ * network (a Content-Security-Policy says so to the browser). The figures
+ * are counted as scan_summary.c counts them; tests/forensic/run_scan_html.py
+ * checks the page against --summary-json in a real browser.
+ *
+ * Memory: rows go to a temporary file as the scan runs; kept in memory are
+ * the per-day counts, the domains and the reason codes.
+ */
+#include "scan_html.h"
+
+#include "cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define NVERDICTS  6
+#define NKINDS     7
+#define CHART_TOP  20
+#define MIN_DATE   315532800 /* 1980-01-01: earlier Dates are forged or broken clocks */
+#define DAY        86400
+
+static const dkimarc_verdict verdict_order[NVERDICTS] = {
+    DKIMARC_VERDICT_CONFIRMED, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY, DKIMARC_VERDICT_WEAK,
+    DKIMARC_VERDICT_ALTERED,   DKIMARC_VERDICT_UNVERIFIABLE,          DKIMARC_VERDICT_UNSIGNED,
+};
+
+static const char *const verdict_color[NVERDICTS] = {
+    [DKIMARC_VERDICT_CONFIRMED] = "#2e7d32",    [DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY] = "#00838f",
+    [DKIMARC_VERDICT_WEAK] = "#ef6c00",         [DKIMARC_VERDICT_ALTERED] = "#c62828",
+    [DKIMARC_VERDICT_UNVERIFIABLE] = "#757575", [DKIMARC_VERDICT_UNSIGNED] = "#9e9e9e",
+};
+
+struct count {
+	char *key; /* a domain (lower case) or a reason code */
+	uint64_t a, b;
+};
+
+/* A sorted array of counts: few distinct keys, looked up by binary search. */
+struct counts {
+	struct count *v;
+	size_t n, cap;
+};
+
+struct day {
+	int64_t day; /* unix days */
+	uint64_t conf, third;
+};
+
+struct html {
+	char *path;
+	FILE *rows; /* temporary file */
+	uint64_t items, messages, verdicts[NVERDICTS], kinds[NKINDS];
+	struct counts doms, reasons;
+	struct day *days;
+	size_t ndays, capdays;
+	uint64_t undated, out_of_range; /* confirmed mail without a usable Date */
+};
+
+/* ---- counting ---------------------------------------------------------------- */
+
+static struct count *count_get(struct counts *c, const char *key)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int k = strcmp(c->v[mid].key, key);
+		if (k == 0)
+			return &c->v[mid];
+		if (k < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 32;
+		struct count *nv = realloc(c->v, cap * sizeof *nv);
+		if (!nv)
+			return NULL;
+		c->v = nv;
+		c->cap = cap;
+	}
+	char *k = strdup(key);
+	if (!k)
+		return NULL;
+	memmove(&c->v[lo + 1], &c->v[lo], (c->n - lo) * sizeof *c->v);
+	c->v[lo] = (struct count){k, 0, 0};
+	c->n++;
+	return &c->v[lo];
+}
+
+static struct day *day_get(struct html *h, int64_t day)
+{
+	size_t lo = 0, hi = h->ndays;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (h->days[mid].day == day)
+			return &h->days[mid];
+		if (h->days[mid].day < day)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (h->ndays == h->capdays) {
+		size_t cap = h->capdays ? h->capdays * 2 : 64;
+		struct day *nd = realloc(h->days, cap * sizeof *nd);
+		if (!nd)
+			return NULL;
+		h->days = nd;
+		h->capdays = cap;
+	}
+	memmove(&h->days[lo + 1], &h->days[lo], (h->ndays - lo) * sizeof *h->days);
+	h->days[lo] = (struct day){day, 0, 0};
+	h->ndays++;
+	return &h->days[lo];
+}
+
+struct html *html_open(const char *path)
+{
+	struct html *h = calloc(1, sizeof *h);
+	FILE *probe;
+
+	if (!h || !(h->path = strdup(path)) || !(h->rows = tmpfile())) {
+		cli_error("cannot prepare the HTML report: %s", strerror(errno));
+		html_free(h);
+		return NULL;
+	}
+	/* Fail now, not after an hour of scanning. */
+	if (!(probe = fopen(path, "a"))) {
+		cli_error("cannot write the HTML report %s: %s", path, strerror(errno));
+		html_free(h);
+		return NULL;
+	}
+	fclose(probe);
+	return h;
+}
+
+int html_add(struct html *h, const struct facts *f, int64_t date, char *row)
+{
+	int rc = 0;
+
+	h->items++;
+	if ((unsigned)f->kind < NKINDS)
+		h->kinds[f->kind]++;
+	if (row) {
+		fprintf(h->rows, "<tr data-v=\"%s\"><td>%" PRIu64 "</td>%s</tr>\n",
+		        f->kind == DKIMARC_ITEM_MESSAGE ? dkimarc_verdict_str(f->verdict)
+		                                        : "not-verified",
+		        h->items, row);
+		free(row);
+	} else {
+		rc = -1;
+	}
+	if (f->kind != DKIMARC_ITEM_MESSAGE)
+		return rc;
+	h->messages++;
+	if ((unsigned)f->verdict < NVERDICTS)
+		h->verdicts[f->verdict]++;
+	bool conf = f->verdict == DKIMARC_VERDICT_CONFIRMED;
+	bool third = f->verdict == DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY;
+	if ((conf || third) && f->domain) {
+		char *low = strdup(f->domain);
+		struct count *c = NULL;
+		if (low) {
+			for (char *p = low; *p; p++)
+				if (*p >= 'A' && *p <= 'Z')
+					*p = (char)(*p - 'A' + 'a');
+			c = count_get(&h->doms, low);
+			free(low);
+		}
+		if (!c)
+			return -1;
+		if (conf)
+			c->a++;
+		else
+			c->b++;
+	}
+	if (conf || third) {
+		struct day *d;
+		if (date < 0)
+			h->undated++;
+		else if (date < MIN_DATE || date > (int64_t)time(NULL) + 366 * DAY)
+			h->out_of_range++;
+		else if (!(d = day_get(h, date / DAY)))
+			return -1;
+		else if (conf)
+			d->conf++;
+		else
+			d->third++;
+	}
+	if (f->reason && strcmp(f->reason, "ok") != 0) {
+		struct count *c = count_get(&h->reasons, f->reason);
+		if (!c)
+			return -1;
+		c->a++;
+	}
+	return rc;
+}
+
+/* ---- HTML text --------------------------------------------------------------- */
+
+/* Escapes text for HTML; bytes that are not UTF-8 become U+FFFD, controls are shown. */
+static void esc(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		size_t n = 1;
+		if (*p >= 0x80) {
+			n = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
+			                               : *p >= 0xf0 && *p <= 0xf4   ? 4
+			                                                            : 0;
+			for (size_t i = 1; i < n; i++)
+				if ((p[i] & 0xc0) != 0x80)
+					n = 0;
+		}
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f);
+			p++;
+			continue;
+		}
+		switch (*p) {
+		case '&': fputs("&amp;", f); break;
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&#39;", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\x%02x", *p);
+			else
+				fwrite(p, 1, n, f);
+		}
+		p += n;
+	}
+}
+
+static char *fmt_date(int64_t t, char *buf, size_t n, const char *fmt)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (t < 0 || !gmtime_r(&tt, &tm) || !strftime(buf, n, fmt, &tm))
+		snprintf(buf, n, "?");
+	return buf;
+}
+
+char *html_row(const dkimarc_corpus_item *it, const dkimarc_report *r)
+{
+	char *buf = NULL, when[32] = "";
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	const dkimarc_sig *s = r ? deciding_sig(r) : NULL;
+	int64_t index = dkimarc_corpus_item_index(it);
+
+	if (!f)
+		return NULL;
+	fputs("<td>", f);
+	esc(f, dkimarc_corpus_item_path(it));
+	if (index >= 0)
+		fprintf(f, " #%" PRId64, index + 1);
+	if (r) {
+		int64_t d = dkimarc_report_date(r);
+		const char *v = dkimarc_verdict_str(dkimarc_report_verdict(r));
+		if (d >= 0)
+			fmt_date(d, when, sizeof when, "%Y-%m-%d %H:%M");
+		fprintf(f, "</td><td class=\"v %s\">%s</td><td>", v, v);
+		esc(f, verdict_reason_code(r));
+		fputs("</td><td>", f);
+		esc(f, s ? dkimarc_sig_domain(s) : "");
+		fprintf(f, "</td><td>%s</td>", when);
+	} else {
+		fputs("</td><td class=\"v not-verified\">not verified</td><td>", f);
+		esc(f, dkimarc_item_kind_str(dkimarc_corpus_item_kind(it)));
+		fputs("</td><td></td><td></td>", f);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- charts -------------------------------------------------------------------- */
+
+struct bar {
+	const char *label;
+	uint64_t a, b; /* two stacked parts */
+	const char *ca, *cb;
+	const char *id; /* attribute on the value text, for tests and scripts */
+};
+
+/* Horizontal bars, label on the left, value on the right. */
+static void hbars(FILE *f, const char *title, const struct bar *bars, size_t n)
+{
+	uint64_t max = 1;
+	for (size_t i = 0; i < n; i++)
+		if (bars[i].a + bars[i].b > max)
+			max = bars[i].a + bars[i].b;
+	int w = 760, lw = 230, bw = w - lw - 110, rh = 24;
+	fprintf(f,
+	        "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 %d %zu\" width=\"%d\" "
+	        "height=\"%zu\"><title>",
+	        w, n * (size_t)rh + 8, w, n * (size_t)rh + 8);
+	esc(f, title);
+	fputs("</title>", f);
+	for (size_t i = 0; i < n; i++) {
+		int y = 4 + (int)i * rh;
+		double wa = (double)bw * (double)bars[i].a / (double)max;
+		double wb = (double)bw * (double)bars[i].b / (double)max;
+		fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">", lw - 8, y + 16);
+		esc(f, bars[i].label);
+		fputs("</text>", f);
+		fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", lw,
+		        y + 3, wa, rh - 8, bars[i].ca);
+		if (bars[i].b)
+			fprintf(f,
+			        "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
+			        "fill=\"%s\"/>",
+			        lw + wa, y + 3, wb, rh - 8, bars[i].cb);
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\"%s%s%s>%" PRIu64 "</text>", lw + wa + wb + 6,
+		        y + 16, bars[i].id ? " id=\"" : "", bars[i].id ? bars[i].id : "",
+		        bars[i].id ? "\"" : "", bars[i].a + bars[i].b);
+	}
+	fputs("</svg>\n", f);
+}
+
+/* Confirmed mail over time: per day, month or year, by the span of the Dates. */
+static void timeline(FILE *f, const struct html *h)
+{
+	char a[32], b[32];
+	if (!h->ndays) {
+		fputs("<p>No confirmed message has a usable Date.</p>\n", f);
+		return;
+	}
+	int64_t first = h->days[0].day, last = h->days[h->ndays - 1].day;
+	int unit = last - first <= 92 ? 0 : last - first <= 3660 ? 1 : 2; /* day, month, year */
+	const char *fmt = unit == 0 ? "%Y-%m-%d" : unit == 1 ? "%Y-%m" : "%Y";
+	/* Buckets: consecutive, so that gaps show as gaps. */
+	struct tm t0, t1;
+	time_t s0 = (time_t)(first * DAY), s1 = (time_t)(last * DAY);
+	gmtime_r(&s0, &t0);
+	gmtime_r(&s1, &t1);
+	size_t nb = unit == 0   ? (size_t)(last - first + 1)
+	            : unit == 1 ? (size_t)((t1.tm_year - t0.tm_year) * 12 + t1.tm_mon - t0.tm_mon + 1)
+	                        : (size_t)(t1.tm_year - t0.tm_year + 1);
+	uint64_t(*bk)[2] = calloc(nb, sizeof *bk), max = 1, total = 0;
+	if (!bk)
+		return;
+	for (size_t i = 0; i < h->ndays; i++) {
+		time_t s = (time_t)(h->days[i].day * DAY);
+		struct tm tm;
+		gmtime_r(&s, &tm);
+		size_t k = unit == 0   ? (size_t)(h->days[i].day - first)
+		           : unit == 1 ? (size_t)((tm.tm_year - t0.tm_year) * 12 + tm.tm_mon - t0.tm_mon)
+		                       : (size_t)(tm.tm_year - t0.tm_year);
+		bk[k][0] += h->days[i].conf;
+		bk[k][1] += h->days[i].third;
+		total += h->days[i].conf + h->days[i].third;
+	}
+	for (size_t k = 0; k < nb; k++)
+		if (bk[k][0] + bk[k][1] > max)
+			max = bk[k][0] + bk[k][1];
+	int w = 900, ht = 220, l = 50, bot = 30, plot = ht - bot - 10;
+	double bw = (double)(w - l - 10) / (double)nb;
+	if (bw > 40)
+		bw = 40; /* a few buckets: bars, not walls */
+	fprintf(f,
+	        "<svg class=\"chart\" id=\"timeline\" role=\"img\" viewBox=\"0 0 %d %d\" "
+	        "width=\"%d\" height=\"%d\"><title>confirmed mail by Date, per %s</title>",
+	        w, ht, w, ht, unit == 0 ? "day" : unit == 1 ? "month" : "year");
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", l,
+	        ht - bot, w - 10, ht - bot);
+	fprintf(f, "<text x=\"%d\" y=\"16\" text-anchor=\"end\">%" PRIu64 "</text>", l - 6, max);
+	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>", l - 6, ht - bot);
+	for (size_t k = 0; k < nb; k++) {
+		/* The bucket's first day, for its label. */
+		struct tm tm = t0;
+		if (unit == 0) {
+			time_t s = (time_t)((first + (int64_t)k) * DAY);
+			gmtime_r(&s, &tm);
+		} else {
+			tm.tm_mday = 1;
+			tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+			if (unit == 1) {
+				tm.tm_mon = t0.tm_mon + (int)k;
+				tm.tm_year = t0.tm_year + tm.tm_mon / 12;
+				tm.tm_mon %= 12;
+			} else {
+				tm.tm_mon = 0;
+				tm.tm_year = t0.tm_year + (int)k;
+			}
+		}
+		strftime(a, sizeof a, fmt, &tm);
+		double x = l + bw * (double)k;
+		double ha = (double)plot * (double)bk[k][0] / (double)max;
+		double hb = (double)plot * (double)bk[k][1] / (double)max;
+		fprintf(f,
+		        "<g><title>%s: %" PRIu64 " confirmed, %" PRIu64 " third-party</title>"
+		        "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>"
+		        "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/></g>",
+		        a, bk[k][0], bk[k][1], x, ht - bot - ha, bw * 0.85, ha,
+		        verdict_color[DKIMARC_VERDICT_CONFIRMED], x, ht - bot - ha - hb, bw * 0.85, hb,
+		        verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY]);
+		if (k == 0 || k == nb - 1 || (nb > 4 && k == nb / 2))
+			fprintf(f, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"%s\">%s</text>", x,
+			        ht - 10, k == 0 ? "start" : k == nb - 1 ? "end" : "middle", a);
+	}
+	fputs("</svg>\n", f);
+	fprintf(f,
+	        "<p><span style=\"color:%s\">&#9632;</span> confirmed &nbsp; <span "
+	        "style=\"color:%s\">&#9632;</span> confirmed-third-party</p>\n",
+	        verdict_color[DKIMARC_VERDICT_CONFIRMED],
+	        verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY]);
+	fprintf(f,
+	        "<p><span id=\"dated\">%" PRIu64 "</span> confirmed messages by their Date, "
+	        "%s to %s (UTC); <span id=\"undated\">%" PRIu64
+	        "</span> without a readable Date, <span id=\"out-of-range\">%" PRIu64
+	        "</span> dated before 1980 or more than a year after the scan. A Date is "
+	        "what the sender's software wrote; it is evidence only where a verifying "
+	        "signature covers it.</p>\n",
+	        total, fmt_date(first * DAY, a, sizeof a, "%Y-%m-%d"),
+	        fmt_date(last * DAY, b, sizeof b, "%Y-%m-%d"), h->undated, h->out_of_range);
+	free(bk);
+}
+
+/* ---- the page ------------------------------------------------------------------- */
+
+static int cmp_dom(const void *x, const void *y)
+{
+	const struct count *a = x, *b = y;
+	if (a->a + a->b != b->a + b->b)
+		return a->a + a->b > b->a + b->b ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+static const char *pct(uint64_t n, uint64_t of, char *buf)
+{
+	snprintf(buf, 16, "%.2f%%", of ? 100.0 * (double)n / (double)of : 0.0);
+	return buf;
+}
+
+static const char style[] =
+    "body{font:15px/1.45 system-ui,sans-serif;margin:2em auto;max-width:70em;padding:0 1em;"
+    "color:#222}h1{font-size:1.6em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid "
+    "#ddd}table{border-collapse:collapse}td,th{padding:.2em .7em;border-bottom:1px solid "
+    "#eee;text-align:left}td.n,th.n{text-align:right}svg.chart{max-width:100%;height:auto;"
+    "font-size:13px}svg text{fill:#333}.v{font-weight:600}.confirmed{color:#2e7d32}"
+    ".confirmed-third-party{color:#00838f}.weak{color:#ef6c00}.altered{color:#c62828}"
+    ".unverifiable{color:#757575}.unsigned,.not-verified{color:#9e9e9e}#mails{font-size:"
+    "13px;width:100%}#mails td:nth-child(2){word-break:break-all}#mails td:nth-child(6){"
+    "white-space:nowrap}.run{font:13px monospace;"
+    "white-space:pre-wrap;background:#f6f6f6;padding:.7em}.filter{margin:.5em 0}"
+    "caption{text-align:left;color:#555}";
+
+/* Filters the table as one types; "#q=text&v=verdict" in the address does the same. */
+static const char script[] =
+    "(function(){var q=document.getElementById('q'),v=document.getElementById('vsel'),"
+    "rows=document.getElementById('mails').tBodies[0].rows,n=document.getElementById('shown');"
+    "function apply(){var t=q.value.toLowerCase(),w=v.value,c=0;for(var i=0;i<rows.length;"
+    "i++){var r=rows[i],ok=(!w||r.getAttribute('data-v')===w)&&(!t||r.textContent."
+    "toLowerCase().indexOf(t)>=0);r.style.display=ok?'':'none';if(ok)c++;}n.textContent=c;}"
+    "q.addEventListener('input',apply);v.addEventListener('change',apply);"
+    "location.hash.slice(1).split('&').forEach(function(kv){var p=kv.split('='),"
+    "val=decodeURIComponent(p.slice(1).join('='));if(p[0]==='q')q.value=val;"
+    "if(p[0]==='v')v.value=val;});apply();})();";
+
+int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths, size_t npaths,
+                int exit_status, int64_t started, int64_t ended)
+{
+	char a[32], b[32], *run = NULL;
+	FILE *f = fopen(h->path, "w");
+	struct bar bars[CHART_TOP > NVERDICTS ? CHART_TOP : NVERDICTS];
+	char ids[NVERDICTS][40];
+
+	if (!f) {
+		cli_error("cannot write the HTML report %s: %s", h->path, strerror(errno));
+		return -1;
+	}
+	fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<title>dkimarc scan report</title>\n<style>",
+	      f);
+	fputs(style, f);
+	fputs("</style></head><body>\n<h1>Which mails are authentic: a DKIM verification "
+	      "report</h1>\n",
+	      f);
+	fprintf(f,
+	        "<p><span id=\"n-messages\">%" PRIu64 "</span> messages verified, "
+	        "<span id=\"n-items\">%" PRIu64 "</span> items in all. A mail is "
+	        "<b>confirmed</b> when a domain's DKIM signature over it verifies: that domain's "
+	        "mail system signed exactly these bytes. It does not say who wrote it. The other "
+	        "verdicts do not say a mail is forged: see the reasons below.</p>\n",
+	        h->messages, h->items);
+	fprintf(f,
+	        "<p>Made with dkimarc %s, scan of %s to %s (UTC); the keys, policy and options "
+	        "are at the end, under <a href=\"#run\">How this report was made</a>.</p>\n",
+	        dkimarc_version(), fmt_date(started, a, sizeof a, "%Y-%m-%d %H:%M"),
+	        fmt_date(ended, b, sizeof b, "%Y-%m-%d %H:%M"));
+
+	/* The verdicts. */
+	fputs("<h2>Verdicts</h2>\n", f);
+	for (size_t i = 0; i < NVERDICTS; i++) {
+		dkimarc_verdict v = verdict_order[i];
+		snprintf(ids[i], sizeof ids[i], "bar-%s", dkimarc_verdict_str(v));
+		bars[i] = (struct bar){dkimarc_verdict_str(v), h->verdicts[v], 0, verdict_color[v],
+		                       NULL, ids[i]};
+	}
+	hbars(f, "messages by verdict", bars, NVERDICTS);
+	fputs("<table id=\"verdicts\"><tr><th>verdict</th><th class=\"n\">messages</th>"
+	      "<th class=\"n\">share</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < NVERDICTS; i++) {
+		dkimarc_verdict v = verdict_order[i];
+		const char *s = dkimarc_verdict_str(v);
+		fprintf(f,
+		        "<tr><td class=\"v %s\">%s</td><td class=\"n\" id=\"v-%s\">%" PRIu64
+		        "</td><td class=\"n\">%s</td></tr>\n",
+		        s, s, s, h->verdicts[v], pct(h->verdicts[v], h->messages, a));
+	}
+	fputs("</table>\n", f);
+	bool any = false;
+	for (int k = 1; k < NKINDS; k++)
+		any |= h->kinds[k] != 0;
+	fputs("<h3>Items not verified</h3>\n", f);
+	if (!any)
+		fputs("<p>None: every item was a message, and every message was read.</p>\n", f);
+	fputs("<table id=\"not-verified\"><tr><th>problem</th><th class=\"n\">items</th></tr>\n", f);
+	for (int k = 1; k < NKINDS; k++) {
+		const char *s = dkimarc_item_kind_str((dkimarc_item_kind)k);
+		fprintf(f, "<tr><td>%s</td><td class=\"n\" id=\"nv-%s\">%" PRIu64 "</td></tr>\n", s,
+		        s, h->kinds[k]);
+	}
+	fputs("</table>\n", f);
+
+	/* Confirmed mail over time and by domain. */
+	fputs("<h2>Confirmed mail by Date</h2>\n", f);
+	timeline(f, h);
+	fputs("<h2>Confirmed mail by signing domain</h2>\n", f);
+	qsort(h->doms.v, h->doms.n, sizeof *h->doms.v, cmp_dom);
+	size_t nd = h->doms.n < CHART_TOP ? h->doms.n : CHART_TOP;
+	for (size_t i = 0; i < nd; i++)
+		bars[i] = (struct bar){h->doms.v[i].key, h->doms.v[i].a, h->doms.v[i].b,
+		                       verdict_color[DKIMARC_VERDICT_CONFIRMED],
+		                       verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY], NULL};
+	if (nd)
+		hbars(f, "confirmed mail by signing domain", bars, nd);
+	fputs("<table id=\"domains\"><caption>d= of the deciding signature; third-party: not the "
+	      "From domain (a list or mail service signed)</caption><tr><th>domain</th>"
+	      "<th class=\"n\">confirmed</th><th class=\"n\">third-party</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < h->doms.n; i++) {
+		fputs("<tr data-domain=\"", f);
+		esc(f, h->doms.v[i].key);
+		fputs("\"><td>", f);
+		esc(f, h->doms.v[i].key);
+		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td></tr>\n",
+		        h->doms.v[i].a, h->doms.v[i].b);
+	}
+	fputs("</table>\n", f);
+
+	/* Why the rest is not confirmed. */
+	fputs("<h2>Why messages are not confirmed</h2>\n", f);
+	qsort(h->reasons.v, h->reasons.n, sizeof *h->reasons.v, cmp_dom);
+	size_t nr = h->reasons.n < CHART_TOP ? h->reasons.n : CHART_TOP;
+	for (size_t i = 0; i < nr; i++)
+		bars[i] = (struct bar){h->reasons.v[i].key, h->reasons.v[i].a, 0,
+		                       verdict_color[DKIMARC_VERDICT_ALTERED], NULL, NULL};
+	if (nr)
+		hbars(f, "messages not confirmed, by reason", bars, nr);
+	fputs("<table id=\"reasons\"><caption>reason codes: docs/verdicts.md</caption><tr><th>"
+	      "reason</th><th class=\"n\">messages</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < h->reasons.n; i++) {
+		fputs("<tr data-reason=\"", f);
+		esc(f, h->reasons.v[i].key);
+		fputs("\"><td>", f);
+		esc(f, h->reasons.v[i].key);
+		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td></tr>\n", h->reasons.v[i].a);
+	}
+	fputs("</table>\n", f);
+
+	/* Every item. */
+	fputs("<h2>Every item</h2>\n<div class=\"filter\"><label>search <input id=\"q\" "
+	      "type=\"search\" placeholder=\"file, domain, reason, date\"></label> <label>verdict "
+	      "<select id=\"vsel\"><option value=\"\">all</option>",
+	      f);
+	for (size_t i = 0; i < NVERDICTS; i++)
+		fprintf(f, "<option>%s</option>", dkimarc_verdict_str(verdict_order[i]));
+	fprintf(f,
+	        "<option>not-verified</option></select></label> <span id=\"shown\">%" PRIu64
+	        "</span> of %" PRIu64 " shown</div>\n",
+	        h->items, h->items);
+	fputs("<table id=\"mails\"><thead><tr><th>#</th><th>file</th><th>verdict</th>"
+	      "<th>reason</th><th>signing domain</th><th>Date (UTC)</th></tr></thead><tbody>\n",
+	      f);
+	rewind(h->rows);
+	char chunk[65536];
+	size_t got;
+	while ((got = fread(chunk, 1, sizeof chunk, h->rows)) > 0)
+		fwrite(chunk, 1, got, f);
+	fputs("</tbody></table>\n", f);
+
+	/* What a rerun needs. */
+	fputs("<h2>How this report was made</h2>\n<div class=\"run\" id=\"run\">", f);
+	if (dkimarc_ctx_describe_text(ctx, &run) == DKIMARC_OK)
+		esc(f, run);
+	free(run);
+	fputs("scanned:", f);
+	for (size_t i = 0; i < npaths; i++) {
+		fputc(' ', f);
+		esc(f, paths[i]);
+	}
+	fprintf(f, "\nscan: %s to %s, exit status %d</div>\n",
+	        fmt_date(started, a, sizeof a, "%Y-%m-%dT%H:%M:%SZ"),
+	        fmt_date(ended, b, sizeof b, "%Y-%m-%dT%H:%M:%SZ"), exit_status);
+	fputs("<p>Made by dkimarc. Verdicts are explained in docs/forensics.md; rerun with the "
+	      "same dkimarc version, key archives (by their SHA-256) and options to get the same "
+	      "figures.</p>\n<script>",
+	      f);
+	fputs(script, f);
+	fputs("</script>\n</body></html>\n", f);
+	bool bad = ferror(f) != 0 || ferror(h->rows) != 0;
+	if (fclose(f) != 0 || bad) {
+		cli_error("cannot write the HTML report %s: %s", h->path, strerror(errno ? errno : EIO));
+		return -1;
+	}
+	return 0;
+}
+
+void html_free(struct html *h)
+{
+	if (!h)
+		return;
+	if (h->rows)
+		fclose(h->rows);
+	for (size_t i = 0; i < h->doms.n; i++)
+		free(h->doms.v[i].key);
+	free(h->doms.v);
+	for (size_t i = 0; i < h->reasons.n; i++)
+		free(h->reasons.v[i].key);
+	free(h->reasons.v);
+	free(h->days);
+	free(h->path);
+	free(h);
+}

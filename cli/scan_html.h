@@ -1,0 +1,23 @@
+/* `dkimarc scan --html FILE`: one self-contained page for a newsroom (docs/scan.md). */
+#ifndef DKIMARC_CLI_SCAN_HTML_H
+#define DKIMARC_CLI_SCAN_HTML_H
+
+#include "scan.h"
+
+struct html;
+
+/* Starts a report for path, written by html_finish(); NULL after printing why. */
+struct html *html_open(const char *path);
+/* One item's table row, made in a worker from its item and report (r NULL for a
+ * problem); malloc'd, NULL when out of memory. */
+char *html_row(const dkimarc_corpus_item *it, const dkimarc_report *r);
+/* Adds an item in walk order: what the summary counts, its Date (-1), its row (taken
+ * over, may be NULL after out of memory). Returns 0, or -1 when out of memory. */
+int html_add(struct html *h, const struct facts *f, int64_t date, char *row);
+/* Writes the page: the run, the summary and its charts, the timeline, the table.
+ * started/ended: unix times of the scan. Returns 0, or -1 after printing why. */
+int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths, size_t npaths,
+                int exit_status, int64_t started, int64_t ended);
+void html_free(struct html *h);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Did this key make this signature? For RSA (PKCS#1 v1.5) the public key
+ * recovers what was signed: a well-formed padded DigestInfo means the key
+ * is right and the signed digest can be compared with ours; anything else
+ * means another key signed (or b= was damaged). Ed25519 cannot tell.
+ */
+#ifndef DKIMARC_KEYMATCH_H
+#define DKIMARC_KEYMATCH_H
+
+#include "internal.h"
+
+enum {
+	DA_MADE_UNKNOWN = -1, /* Ed25519, or the crypto library failed */
+	DA_MADE_OTHER_KEY = 0,
+	DA_MADE_THIS_KEY = 1,
+};
+
+/* What the key recovers from an RSA signature. */
+typedef struct {
+	int made; /* DA_MADE_* */
+	int hash; /* DA_HASH_* of the DigestInfo, 0 when not a known one */
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	size_t digest_len;
+} da_recovered;
+
+/* Recovers what sig signed with pk (key_type DA_KEY_*); fills *out. */
+DA_HIDDEN void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
+                              da_recovered *out);
+
+#endif

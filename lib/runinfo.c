@@ -1,0 +1,238 @@
+/*
+ * What a rerun needs to know about a context: version, policy, time, limits,
+ * key sources (archives by name and SHA-256, DNS by resolver), forensic
+ * options. Reports carry it so that a finding can be reproduced.
+ */
+#include "ctx.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_DEPTH 8 /* chains of chains: a bound, not a limit anyone meets */
+
+static const char *const limit_names[DKIMARC_LIMIT_COUNT_] = {
+    [DKIMARC_LIMIT_SIGNATURES] = "signatures",
+    [DKIMARC_LIMIT_HEADER_FIELDS] = "header_fields",
+    [DKIMARC_LIMIT_FIELD_BYTES] = "field_bytes",
+    [DKIMARC_LIMIT_HEADER_BYTES] = "header_bytes",
+    [DKIMARC_LIMIT_MESSAGE_BYTES] = "message_bytes",
+};
+
+static bool is_kind(const dkimarc_keysrc *src, const char *kind)
+{
+	return src->ops && src->ops->kind && strcmp(src->ops->kind, kind) == 0;
+}
+
+/* Calls fn for each source that answers, in lookup order; wrappers are transparent. */
+typedef void (*src_fn)(void *arg, dkimarc_keysrc *src);
+
+static void walk(const dkimarc_keysrc *src, src_fn fn, void *arg, int depth)
+{
+	dkimarc_keysrc *m;
+
+	if (!src || depth > MAX_DEPTH)
+		return;
+	if ((m = da_keysrc_prefetch_inner(src)) != NULL) {
+		walk(m, fn, arg, depth + 1);
+		return;
+	}
+	if (da_keysrc_chain_member(src, 0) || is_kind(src, "chain")) {
+		for (size_t i = 0; (m = da_keysrc_chain_member(src, i)) != NULL; i++)
+			walk(m, fn, arg, depth + 1);
+		return;
+	}
+	fn(arg, (dkimarc_keysrc *)src);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+typedef struct {
+	json_t *arr;
+	bool ok;
+} jwalk;
+
+static void json_src(void *arg, dkimarc_keysrc *src)
+{
+	jwalk *w = arg;
+	json_t *o = NULL;
+
+	if (is_kind(src, "archive")) {
+		json_t *files = json_array();
+		for (size_t i = 0; files && i < dkimarc_keysrc_archive_file_count(src); i++) {
+			json_t *f =
+			    json_pack("{s:s, s:s}", "file", dkimarc_keysrc_archive_file(src, i),
+			              "sha256", dkimarc_keysrc_archive_file_sha256(src, i));
+			if (!f) /* a file name that is not UTF-8 */
+				f = json_pack("{s:n, s:s}", "file", "sha256",
+				              dkimarc_keysrc_archive_file_sha256(src, i));
+			if (!f || json_array_append_new(files, f) != 0)
+				w->ok = false;
+		}
+		o = json_pack("{s:s, s:I, s:o*}", "kind", "archive", "records",
+		              (json_int_t)dkimarc_keysrc_archive_count(src), "files", files);
+	} else if (is_kind(src, "dns")) {
+		const char *servers = dkimarc_dns_servers(src);
+		o = json_pack("{s:s, s:s?}", "kind", "dns", "servers", servers);
+	} else {
+		o = json_pack("{s:s}", "kind", src->ops->kind ? src->ops->kind : "custom");
+	}
+	if (!o || json_array_append_new(w->arr, o) != 0)
+		w->ok = false;
+}
+
+static json_t *jtime(int64_t t)
+{
+	char buf[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t < 0 || !gmtime_r(&tt, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return json_null();
+	return json_string(buf);
+}
+
+int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out)
+{
+	jwalk w = {json_array(), true};
+	json_t *limits = json_object(), *root;
+	char *text;
+
+	if (!out || !ctx) {
+		json_decref(w.arr);
+		json_decref(limits);
+		return da_fail(DKIMARC_EINVAL, "dkimarc_ctx_describe_json: NULL argument");
+	}
+	*out = NULL;
+	if (!w.arr || !limits)
+		w.ok = false;
+	for (int i = 0; limits && i < DKIMARC_LIMIT_COUNT_; i++)
+		if (json_object_set_new(limits, limit_names[i],
+		                        json_integer((json_int_t)ctx->limits[i])) != 0)
+			w.ok = false;
+	if (w.arr)
+		walk(ctx->keysrc, json_src, &w, 0);
+	root = json_pack(
+	    "{s:s, s:b, s:o, s:o*, s:o*, s:o, s:b}", "dkimarc", dkimarc_version(), "strict",
+	    ctx->strict, "at", jtime(ctx->at), "limits", limits, "keys", w.arr, "diagnose",
+	    ctx->diagnose_max ? json_integer((json_int_t)ctx->diagnose_max) : json_null(),
+	    "explain", ctx->explain);
+	text = root && w.ok ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+	json_decref(root);
+	if (!text)
+		return da_fail(DKIMARC_ENOMEM, "out of memory describing the context");
+	*out = text;
+	return DKIMARC_OK;
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+typedef struct {
+	char *p;
+	size_t n;
+	bool failed;
+} tbuf;
+
+static void tprintf(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void tprintf(tbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+	char *np;
+
+	if (b->failed)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !(np = realloc(b->p, b->n + (size_t)n + 1))) {
+		b->failed = true;
+		return;
+	}
+	b->p = np;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)n;
+}
+
+/* Names from the command line go to terminals: control bytes shown, not obeyed. */
+static void tsafe(tbuf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			tprintf(b, "\\x%02x", c);
+		else
+			tprintf(b, "%c", c);
+	}
+}
+
+static void text_src(void *arg, dkimarc_keysrc *src)
+{
+	tbuf *b = arg;
+
+	if (is_kind(src, "archive")) {
+		size_t n = dkimarc_keysrc_archive_file_count(src);
+		tprintf(b, "keys: archive of %zu records from %zu file%s\n",
+		        dkimarc_keysrc_archive_count(src), n, n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++) {
+			tprintf(b, "keys: archive file ");
+			tsafe(b, dkimarc_keysrc_archive_file(src, i));
+			tprintf(b, " sha256 %s\n", dkimarc_keysrc_archive_file_sha256(src, i));
+		}
+	} else if (is_kind(src, "dns")) {
+		const char *servers = dkimarc_dns_servers(src);
+		tprintf(b, "keys: live DNS, resolvers ");
+		tsafe(b, servers ? servers : "?");
+		tprintf(b, " (each key's fetch time is in its report)\n");
+	} else {
+		tprintf(b, "keys: a %s source\n", src->ops->kind ? src->ops->kind : "custom");
+	}
+}
+
+int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out)
+{
+	tbuf b = {0};
+	char when[32];
+	time_t tt;
+	struct tm tm;
+
+	if (!out || !ctx)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_ctx_describe_text: NULL argument");
+	*out = NULL;
+	tprintf(&b, "dkimarc %s\n", dkimarc_version());
+	tprintf(&b, "%s",
+	        ctx->strict ? "policy: --strict (RFC 8301: rsa-sha1 refused, an expired x= fails)\n"
+	                    : "policy: default (rsa-sha1 and an expired x= pass, flagged)\n");
+	tt = (time_t)ctx->at;
+	if (ctx->at >= 0 && gmtime_r(&tt, &tm) &&
+	    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		tprintf(&b, "time: as of %s (--at)\n", when);
+	else
+		tprintf(&b, "time: the time of each verification\n");
+	tprintf(&b,
+	        "limits: %llu signatures, %llu header fields, %llu bytes per field, %llu "
+	        "header bytes, %llu message bytes\n",
+	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_SIGNATURES],
+	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_FIELDS],
+	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_FIELD_BYTES],
+	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_BYTES],
+	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES]);
+	if (ctx->keysrc)
+		walk(ctx->keysrc, text_src, &b, 0);
+	else
+		tprintf(&b, "keys: none (every signature is unverifiable)\n");
+	if (ctx->diagnose_max)
+		tprintf(&b, "diagnosis: on, bodies up to %llu bytes\n",
+		        (unsigned long long)ctx->diagnose_max);
+	if (b.failed || !b.p) {
+		free(b.p);
+		return da_fail(DKIMARC_ENOMEM, "out of memory describing the context");
+	}
+	*out = b.p;
+	return DKIMARC_OK;
+}

@@ -1,0 +1,414 @@
+/*
+ * A DKIM signature's forensic extras (forensic.h): attached after judging,
+ * read through the dkimarc_sig_* accessors, rendered in JSON and text.
+ */
+#include "crypto.h"
+#include "forensic.h"
+#include "hdrsel.h"
+
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- context options ------------------------------------------------------ */
+
+int dkimarc_ctx_set_diagnose(dkimarc_ctx *ctx, uint64_t max_body)
+{
+	if (!ctx)
+		return da_fail(DKIMARC_EINVAL, "ctx is NULL");
+	ctx->diagnose_max = max_body;
+	return DKIMARC_OK;
+}
+
+int dkimarc_ctx_set_explain(dkimarc_ctx *ctx, int on)
+{
+	if (!ctx)
+		return da_fail(DKIMARC_EINVAL, "ctx is NULL");
+	ctx->explain = on != 0;
+	return DKIMARC_OK;
+}
+
+/* ---- the kept body ---------------------------------------------------------- */
+
+void da_keep_add(da_keep *k, const char *p, size_t n, uint64_t max)
+{
+	if (k->over || n == 0)
+		return;
+	if ((uint64_t)k->n + n > max) {
+		da_keep_free(k);
+		k->over = true;
+		return;
+	}
+	if (k->n + n > k->cap) {
+		size_t cap = k->cap ? k->cap : 65536;
+		while (cap < k->n + n)
+			cap *= 2;
+		if ((uint64_t)cap > max)
+			cap = (size_t)max;
+		char *np = realloc(k->p, cap);
+		if (!np) {
+			da_keep_free(k);
+			k->over = true;
+			return;
+		}
+		k->p = np;
+		k->cap = cap;
+	}
+	memcpy(k->p + k->n, p, n);
+	k->n += n;
+}
+
+void da_keep_free(da_keep *k)
+{
+	free(k->p);
+	k->p = NULL;
+	k->n = k->cap = 0;
+}
+
+/* ---- attaching ------------------------------------------------------------- */
+
+typedef struct {
+	char *p;
+	size_t n, cap;
+	bool failed;
+} membuf;
+
+static void mem_sink(void *arg, const char *p, size_t n)
+{
+	membuf *m = arg;
+	if (m->failed || n == 0)
+		return;
+	if (m->n + n > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		while (cap < m->n + n)
+			cap *= 2;
+		char *np = realloc(m->p, cap);
+		if (!np) {
+			m->failed = true;
+			return;
+		}
+		m->p = np;
+		m->cap = cap;
+	}
+	memcpy(m->p + m->n, p, n);
+	m->n += n;
+}
+
+/* A tag value as written in the raw field, whitespace removed. */
+static char *raw_tag(const da_field *fl, size_t off, size_t end)
+{
+	if (end <= off || end > fl->len)
+		return NULL;
+	char *out = malloc(end - off + 1);
+	if (out)
+		out[da_strip_ws(fl->raw + off, end - off, out)] = '\0';
+	return out;
+}
+
+/* The bh= tag's place in the raw field (sigparams keeps only b='s). */
+static char *raw_bh(const da_field *fl)
+{
+	da_taglist *tl = malloc(sizeof *tl);
+	char err[160], *out = NULL;
+	if (!tl)
+		return NULL;
+	if (da_tags_parse(fl->raw + fl->value_off, fl->len - fl->value_off, tl, err, sizeof err) ==
+	    0) {
+		const da_tag *t = da_tags_get(tl, "bh");
+		if (t) {
+			out = malloc(t->val_len + 1);
+			if (out)
+				out[da_strip_ws(t->val, t->val_len, out)] = '\0';
+		}
+	}
+	free(tl);
+	return out;
+}
+
+/* The header hash input, as sighash.c feeds it to the digest. */
+static void capture_hashed(const da_sigfacts *f, struct da_sigx *x)
+{
+	const da_field *fl = &f->hdr->f[f->self];
+	bool *used = calloc(f->hdr->n ? f->hdr->n : 1, sizeof *used);
+	membuf m = {0};
+
+	if (!used)
+		return;
+	used[f->self] = true;
+	da_headers_canon(f->hdr, f->sp->headers, f->sp->nheaders, f->sp->hcanon, used, mem_sink,
+	                 &m);
+	if (da_sigfield_canon(f->sp->hcanon, fl->raw, fl->len, f->sp->b_off, f->sp->b_end, mem_sink,
+	                      &m) != 0)
+		m.failed = true;
+	free(used);
+	if (m.failed) {
+		free(m.p);
+		return;
+	}
+	x->hashed = m.p ? m.p : calloc(1, 1);
+	x->hashed_len = m.n;
+	if (f->hdigest_len <= sizeof x->digest) {
+		memcpy(x->digest, f->hdigest, f->hdigest_len);
+		x->digest_len = f->hdigest_len;
+	}
+	if (f->sp->b_len && (x->sig = malloc(f->sp->b_len)) != NULL) {
+		memcpy(x->sig, f->sp->b, f->sp->b_len);
+		x->sig_len = f->sp->b_len;
+	}
+}
+
+void da_forensic_attach(const da_sigfacts *f, dkimarc_sig *o)
+{
+	const da_field *fl = &f->hdr->f[f->self];
+	struct da_sigx *x = calloc(1, sizeof *x);
+
+	if (!x)
+		return;
+	o->fx = x;
+	x->b64 = raw_tag(fl, f->sp->b_off, f->sp->b_end);
+	x->bh64 = raw_bh(fl);
+	if (f->bh && f->bh->digest_len)
+		x->bh_computed = da_b64_encode(f->bh->digest, f->bh->digest_len);
+	if (f->ctx->explain)
+		capture_hashed(f, x);
+	if (f->ctx->diagnose_max)
+		da_diagnose(f, o);
+}
+
+void da_sigx_free(struct da_sigx *x)
+{
+	if (!x)
+		return;
+	free(x->b64);
+	free(x->bh64);
+	free(x->bh_computed);
+	free(x->hashed);
+	free(x->sig);
+	for (size_t i = 0; i < x->nf; i++) {
+		free(x->f[i].field);
+		free(x->f[i].text);
+	}
+	free(x->f);
+	free(x);
+}
+
+void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const char *field, int undo,
+                    const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	if (x->nf == x->capf) {
+		size_t cap = x->capf ? x->capf * 2 : 4;
+		da_finding *nf = realloc(x->f, cap * sizeof *nf);
+		if (!nf)
+			return;
+		x->f = nf;
+		x->capf = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	da_finding *d = &x->f[x->nf];
+	d->kind = kind;
+	d->undo = undo;
+	d->text = da_strdup(buf);
+	d->field = field ? da_strdup(field) : NULL;
+	if (!d->text) {
+		free(d->field);
+		return;
+	}
+	x->nf++;
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+static const char *const finding_names[DKIMARC_FINDING_COUNT_] = {
+    [DKIMARC_FINDING_BODY_CHANGED] = "body_changed",
+    [DKIMARC_FINDING_HEADERS_INTACT] = "headers_intact",
+    [DKIMARC_FINDING_HEADERS_CHANGED] = "headers_changed",
+    [DKIMARC_FINDING_KEY_MISMATCH] = "key_mismatch",
+    [DKIMARC_FINDING_COPIED_HEADER_DIFFERS] = "copied_header_differs",
+    [DKIMARC_FINDING_SUBJECT_TAG] = "subject_tag",
+    [DKIMARC_FINDING_FOOTER_BEYOND_LENGTH] = "footer_beyond_length",
+    [DKIMARC_FINDING_FOOTER_APPENDED] = "footer_appended",
+    [DKIMARC_FINDING_HEADER_REFOLDED] = "header_refolded",
+    [DKIMARC_FINDING_BODY_REENCODED] = "body_reencoded",
+    [DKIMARC_FINDING_LINE_ENDINGS] = "line_endings",
+    [DKIMARC_FINDING_DOT_STUFFING] = "dot_stuffing",
+    [DKIMARC_FINDING_NOT_TRIED] = "not_tried",
+};
+
+const char *dkimarc_finding_str(dkimarc_finding f)
+{
+	if ((unsigned)f >= DKIMARC_FINDING_COUNT_)
+		return "unknown";
+	return finding_names[f];
+}
+
+static const da_finding *finding(const dkimarc_sig *s, size_t i)
+{
+	return s && s->fx && i < s->fx->nf ? &s->fx->f[i] : NULL;
+}
+
+size_t dkimarc_sig_finding_count(const dkimarc_sig *s)
+{
+	return s && s->fx ? s->fx->nf : 0;
+}
+
+dkimarc_finding dkimarc_sig_finding_kind(const dkimarc_sig *s, size_t i)
+{
+	const da_finding *d = finding(s, i);
+	return d ? d->kind : DKIMARC_FINDING_COUNT_;
+}
+
+const char *dkimarc_sig_finding_field(const dkimarc_sig *s, size_t i)
+{
+	const da_finding *d = finding(s, i);
+	return d ? d->field : NULL;
+}
+
+const char *dkimarc_sig_finding_text(const dkimarc_sig *s, size_t i)
+{
+	const da_finding *d = finding(s, i);
+	return d ? d->text : NULL;
+}
+
+int dkimarc_sig_finding_undo(const dkimarc_sig *s, size_t i)
+{
+	const da_finding *d = finding(s, i);
+	return d ? d->undo : -1;
+}
+
+const char *dkimarc_sig_b(const dkimarc_sig *s)
+{
+	return s && s->fx ? s->fx->b64 : NULL;
+}
+
+const char *dkimarc_sig_bh(const dkimarc_sig *s)
+{
+	return s && s->fx ? s->fx->bh64 : NULL;
+}
+
+const char *dkimarc_sig_bh_computed(const dkimarc_sig *s)
+{
+	return s && s->fx ? s->fx->bh_computed : NULL;
+}
+
+const char *dkimarc_sig_hashed_headers(const dkimarc_sig *s, size_t *len)
+{
+	const char *p = s && s->fx ? s->fx->hashed : NULL;
+	if (len)
+		*len = p ? s->fx->hashed_len : 0;
+	return p;
+}
+
+const unsigned char *dkimarc_sig_header_digest(const dkimarc_sig *s, size_t *len)
+{
+	bool have = s && s->fx && s->fx->hashed && s->fx->digest_len;
+	if (len)
+		*len = have ? s->fx->digest_len : 0;
+	return have ? s->fx->digest : NULL;
+}
+
+const unsigned char *dkimarc_sig_signature(const dkimarc_sig *s, size_t *len)
+{
+	const unsigned char *p = s && s->fx ? s->fx->sig : NULL;
+	if (len)
+		*len = p ? s->fx->sig_len : 0;
+	return p;
+}
+
+int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out)
+{
+	da_keyrec kr;
+	char err[256];
+	unsigned bits;
+	dkimarc_reason why = DKIMARC_REASON_OK;
+	EVP_PKEY *pk = NULL;
+	BIO *bio;
+	char *data, *copy = NULL;
+	long n;
+
+	if (!out)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_sig_key_pem: out is NULL");
+	*out = NULL;
+	if (!s || !s->has_key)
+		return da_fail(DKIMARC_EINVAL, "the signature has no key record");
+	if (da_keyrec_parse(s->key.txt, s->key.txt_len, &kr, err, sizeof err) != DKIMARC_REASON_OK)
+		return da_fail(DKIMARC_EINVAL, "the key record is not usable: %s", err);
+	if (!kr.revoked)
+		pk = da_pkey_decode(&kr, &bits, &why, err, sizeof err);
+	da_keyrec_clear(&kr);
+	if (!pk)
+		return da_fail(DKIMARC_EINVAL, "the key record holds no usable key");
+	bio = BIO_new(BIO_s_mem());
+	if (bio && PEM_write_bio_PUBKEY(bio, pk) == 1 && (n = BIO_get_mem_data(bio, &data)) > 0)
+		copy = da_strndup(data, (size_t)n);
+	BIO_free(bio);
+	EVP_PKEY_free(pk);
+	if (!copy)
+		return da_fail(DKIMARC_ECRYPTO, "cannot write the key as PEM");
+	*out = copy;
+	return DKIMARC_OK;
+}
+
+/* ---- rendering for report.c ----------------------------------------------------- */
+
+struct json_t *da_findings_json(const dkimarc_sig *s)
+{
+	if (!s->fx || s->fx->nf == 0)
+		return json_null();
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < s->fx->nf; i++) {
+		const da_finding *d = &s->fx->f[i];
+		/* Texts quote message bytes: jansson refuses bad UTF-8, so pack may fail. */
+		json_t *o =
+		    json_pack("{s:s, s:s?, s:s?, s:o}", "finding", dkimarc_finding_str(d->kind),
+		              "field", d->field, "text", d->text, "undo_verifies",
+		              d->undo < 0 ? json_null() : json_boolean(d->undo));
+		if (!o)
+			o = json_pack("{s:s, s:n, s:s, s:o}", "finding",
+			              dkimarc_finding_str(d->kind), "field", "text",
+			              "(not valid UTF-8)", "undo_verifies",
+			              d->undo < 0 ? json_null() : json_boolean(d->undo));
+		if (!o || json_array_append_new(arr, o) != 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+char *da_findings_text(const dkimarc_sig *s, const char *indent)
+{
+	membuf m = {0};
+
+	if (!s->fx || s->fx->nf == 0)
+		return NULL;
+	for (size_t i = 0; i < s->fx->nf; i++) {
+		const da_finding *d = &s->fx->f[i];
+		mem_sink(&m, indent, strlen(indent));
+		mem_sink(&m, "what changed: ", 14);
+		/* Control bytes from the message are shown, not obeyed. */
+		for (const char *p = d->text; *p; p++) {
+			unsigned char c = (unsigned char)*p;
+			if (c < 0x20 || c == 0x7f) {
+				char esc[8];
+				snprintf(esc, sizeof esc, "\\x%02x", c);
+				mem_sink(&m, esc, 4);
+			} else {
+				mem_sink(&m, p, 1);
+			}
+		}
+		mem_sink(&m, "\n", 1);
+	}
+	mem_sink(&m, "", 1);
+	if (m.failed) {
+		free(m.p);
+		return NULL;
+	}
+	return m.p;
+}
