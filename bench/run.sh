@@ -21,7 +21,7 @@
 #   --no-leak      do not scan the full synthetic leak (bench/leak_bench.sh, about a
 #                  minute: the 71,848-mail target)
 #
-# Single-threaded harnesses run pinned to CPU 0 (taskset) unless BENCH_PIN=0.
+# Single-threaded harnesses run pinned to one CPU (taskset) unless BENCH_PIN=0.
 # Exit status: 0 when every harness produced results that agree with the
 # ground truth (Mail::DKIM's missing Ed25519 aside), 1 when not, 2 on a setup
 # error, 77 when a reference verifier is not installed (ctest skips).
@@ -63,9 +63,13 @@ if [ ! -x "$bin/opendkim_bench" ] || ! /usr/bin/python3 -c 'import dkim, nacl' 2
 		"libmail-dkim-perl: scripts/install-deps.sh)"
 	exit 77
 fi
+# Pinned to the first CPU this process may use (CPU 0 unless a cpuset says otherwise).
 pin=()
 if [ "${BENCH_PIN:-1}" != 0 ] && command -v taskset >/dev/null; then
-	pin=(taskset -c 0)
+	cpu=$(/usr/bin/python3 -c 'import os; print(min(os.sched_getaffinity(0)))')
+	if taskset -c "$cpu" true 2>/dev/null; then
+		pin=(taskset -c "$cpu")
+	fi
 fi
 mkdir -p "$work"
 work=$(cd "$work" && pwd)

@@ -705,8 +705,8 @@ int cmd_scan(int argc, char **argv)
 	if (run_print_text(machine_on_stdout ? stderr : stdout, ctx, began, ended) < 0 ||
 	    dkimarc_ctx_describe_json(ctx, &run_json) != DKIMARC_OK)
 		ok = false;
-	if (vr.html && html_finish(vr.html, ctx, o.paths, o.npaths, st, started,
-	                           (int64_t)time(NULL)) < 0)
+	if (vr.html &&
+	    html_finish(vr.html, ctx, o.paths, o.npaths, st, started, (int64_t)time(NULL)) < 0)
 		ok = false;
 	if (pg.on)
 		fprintf(stderr,

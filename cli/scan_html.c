@@ -23,11 +23,11 @@
 #include <string.h>
 #include <time.h>
 
-#define NVERDICTS  6
-#define NKINDS     7
-#define CHART_TOP  20
-#define MIN_DATE   315532800 /* 1980-01-01: earlier Dates are forged or broken clocks */
-#define DAY        86400
+#define NVERDICTS 6
+#define NKINDS    7
+#define CHART_TOP 20
+#define MIN_DATE  315532800 /* 1980-01-01: earlier Dates are forged or broken clocks */
+#define DAY       86400
 
 static const dkimarc_verdict verdict_order[NVERDICTS] = {
     DKIMARC_VERDICT_CONFIRMED, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY, DKIMARC_VERDICT_WEAK,
@@ -215,9 +215,10 @@ static void esc(FILE *f, const char *s)
 	while (*p) {
 		size_t n = 1;
 		if (*p >= 0x80) {
-			n = *p >= 0xc2 && *p <= 0xdf ? 2 : *p >= 0xe0 && *p <= 0xef ? 3
-			                               : *p >= 0xf0 && *p <= 0xf4   ? 4
-			                                                            : 0;
+			n = *p >= 0xc2 && *p <= 0xdf   ? 2
+			    : *p >= 0xe0 && *p <= 0xef ? 3
+			    : *p >= 0xf0 && *p <= 0xf4 ? 4
+			                               : 0;
 			for (size_t i = 1; i < n; i++)
 				if ((p[i] & 0xc0) != 0x80)
 					n = 0;
@@ -228,11 +229,21 @@ static void esc(FILE *f, const char *s)
 			continue;
 		}
 		switch (*p) {
-		case '&': fputs("&amp;", f); break;
-		case '<': fputs("&lt;", f); break;
-		case '>': fputs("&gt;", f); break;
-		case '"': fputs("&quot;", f); break;
-		case '\'': fputs("&#39;", f); break;
+		case '&':
+			fputs("&amp;", f);
+			break;
+		case '<':
+			fputs("&lt;", f);
+			break;
+		case '>':
+			fputs("&gt;", f);
+			break;
+		case '"':
+			fputs("&quot;", f);
+			break;
+		case '\'':
+			fputs("&#39;", f);
+			break;
 		default:
 			if (*p < 0x20 || *p == 0x7f)
 				fprintf(f, "\\x%02x", *p);
@@ -348,9 +359,10 @@ static void timeline(FILE *f, const struct html *h)
 	time_t s0 = (time_t)(first * DAY), s1 = (time_t)(last * DAY);
 	gmtime_r(&s0, &t0);
 	gmtime_r(&s1, &t1);
-	size_t nb = unit == 0   ? (size_t)(last - first + 1)
-	            : unit == 1 ? (size_t)((t1.tm_year - t0.tm_year) * 12 + t1.tm_mon - t0.tm_mon + 1)
-	                        : (size_t)(t1.tm_year - t0.tm_year + 1);
+	size_t nb = unit == 0 ? (size_t)(last - first + 1)
+	            : unit == 1
+	                ? (size_t)((t1.tm_year - t0.tm_year) * 12 + t1.tm_mon - t0.tm_mon + 1)
+	                : (size_t)(t1.tm_year - t0.tm_year + 1);
 	uint64_t(*bk)[2] = calloc(nb, sizeof *bk), max = 1, total = 0;
 	if (!bk)
 		return;
@@ -358,9 +370,10 @@ static void timeline(FILE *f, const struct html *h)
 		time_t s = (time_t)(h->days[i].day * DAY);
 		struct tm tm;
 		gmtime_r(&s, &tm);
-		size_t k = unit == 0   ? (size_t)(h->days[i].day - first)
-		           : unit == 1 ? (size_t)((tm.tm_year - t0.tm_year) * 12 + tm.tm_mon - t0.tm_mon)
-		                       : (size_t)(tm.tm_year - t0.tm_year);
+		size_t k = unit == 0 ? (size_t)(h->days[i].day - first)
+		           : unit == 1
+		               ? (size_t)((tm.tm_year - t0.tm_year) * 12 + tm.tm_mon - t0.tm_mon)
+		               : (size_t)(tm.tm_year - t0.tm_year);
 		bk[k][0] += h->days[i].conf;
 		bk[k][1] += h->days[i].third;
 		total += h->days[i].conf + h->days[i].third;
@@ -375,9 +388,12 @@ static void timeline(FILE *f, const struct html *h)
 	fprintf(f,
 	        "<svg class=\"chart\" id=\"timeline\" role=\"img\" viewBox=\"0 0 %d %d\" "
 	        "width=\"%d\" height=\"%d\"><title>confirmed mail by Date, per %s</title>",
-	        w, ht, w, ht, unit == 0 ? "day" : unit == 1 ? "month" : "year");
-	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", l,
-	        ht - bot, w - 10, ht - bot);
+	        w, ht, w, ht,
+	        unit == 0   ? "day"
+	        : unit == 1 ? "month"
+	                    : "year");
+	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", l, ht - bot,
+	        w - 10, ht - bot);
 	fprintf(f, "<text x=\"%d\" y=\"16\" text-anchor=\"end\">%" PRIu64 "</text>", l - 6, max);
 	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>", l - 6, ht - bot);
 	for (size_t k = 0; k < nb; k++) {
@@ -402,16 +418,21 @@ static void timeline(FILE *f, const struct html *h)
 		double x = l + bw * (double)k;
 		double ha = (double)plot * (double)bk[k][0] / (double)max;
 		double hb = (double)plot * (double)bk[k][1] / (double)max;
-		fprintf(f,
-		        "<g><title>%s: %" PRIu64 " confirmed, %" PRIu64 " third-party</title>"
-		        "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>"
-		        "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/></g>",
-		        a, bk[k][0], bk[k][1], x, ht - bot - ha, bw * 0.85, ha,
-		        verdict_color[DKIMARC_VERDICT_CONFIRMED], x, ht - bot - ha - hb, bw * 0.85, hb,
-		        verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY]);
+		fprintf(
+		    f,
+		    "<g><title>%s: %" PRIu64 " confirmed, %" PRIu64 " third-party</title>"
+		    "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>"
+		    "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/></g>",
+		    a, bk[k][0], bk[k][1], x, ht - bot - ha, bw * 0.85, ha,
+		    verdict_color[DKIMARC_VERDICT_CONFIRMED], x, ht - bot - ha - hb, bw * 0.85, hb,
+		    verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY]);
 		if (k == 0 || k == nb - 1 || (nb > 4 && k == nb / 2))
 			fprintf(f, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"%s\">%s</text>", x,
-			        ht - 10, k == 0 ? "start" : k == nb - 1 ? "end" : "middle", a);
+			        ht - 10,
+			        k == 0        ? "start"
+			        : k == nb - 1 ? "end"
+			                      : "middle",
+			        a);
 	}
 	fputs("</svg>\n", f);
 	fprintf(f,
@@ -512,8 +533,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	for (size_t i = 0; i < NVERDICTS; i++) {
 		dkimarc_verdict v = verdict_order[i];
 		snprintf(ids[i], sizeof ids[i], "bar-%s", dkimarc_verdict_str(v));
-		bars[i] = (struct bar){dkimarc_verdict_str(v), h->verdicts[v], 0, verdict_color[v],
-		                       NULL, ids[i]};
+		bars[i] = (struct bar){dkimarc_verdict_str(v), h->verdicts[v], 0,
+		                       verdict_color[v],       NULL,           ids[i]};
 	}
 	hbars(f, "messages by verdict", bars, NVERDICTS);
 	fputs("<table id=\"verdicts\"><tr><th>verdict</th><th class=\"n\">messages</th>"
@@ -534,7 +555,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	fputs("<h3>Items not verified</h3>\n", f);
 	if (!any)
 		fputs("<p>None: every item was a message, and every message was read.</p>\n", f);
-	fputs("<table id=\"not-verified\"><tr><th>problem</th><th class=\"n\">items</th></tr>\n", f);
+	fputs("<table id=\"not-verified\"><tr><th>problem</th><th class=\"n\">items</th></tr>\n",
+	      f);
 	for (int k = 1; k < NKINDS; k++) {
 		const char *s = dkimarc_item_kind_str((dkimarc_item_kind)k);
 		fprintf(f, "<tr><td>%s</td><td class=\"n\" id=\"nv-%s\">%" PRIu64 "</td></tr>\n", s,
@@ -549,9 +571,12 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	qsort(h->doms.v, h->doms.n, sizeof *h->doms.v, cmp_dom);
 	size_t nd = h->doms.n < CHART_TOP ? h->doms.n : CHART_TOP;
 	for (size_t i = 0; i < nd; i++)
-		bars[i] = (struct bar){h->doms.v[i].key, h->doms.v[i].a, h->doms.v[i].b,
+		bars[i] = (struct bar){h->doms.v[i].key,
+		                       h->doms.v[i].a,
+		                       h->doms.v[i].b,
 		                       verdict_color[DKIMARC_VERDICT_CONFIRMED],
-		                       verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY], NULL};
+		                       verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY],
+		                       NULL};
 	if (nd)
 		hbars(f, "confirmed mail by signing domain", bars, nd);
 	fputs("<table id=\"domains\"><caption>d= of the deciding signature; third-party: not the "
@@ -563,7 +588,9 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 		esc(f, h->doms.v[i].key);
 		fputs("\"><td>", f);
 		esc(f, h->doms.v[i].key);
-		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td></tr>\n",
+		fprintf(f,
+		        "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+		        "</td></tr>\n",
 		        h->doms.v[i].a, h->doms.v[i].b);
 	}
 	fputs("</table>\n", f);
@@ -573,8 +600,12 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	qsort(h->reasons.v, h->reasons.n, sizeof *h->reasons.v, cmp_dom);
 	size_t nr = h->reasons.n < CHART_TOP ? h->reasons.n : CHART_TOP;
 	for (size_t i = 0; i < nr; i++)
-		bars[i] = (struct bar){h->reasons.v[i].key, h->reasons.v[i].a, 0,
-		                       verdict_color[DKIMARC_VERDICT_ALTERED], NULL, NULL};
+		bars[i] = (struct bar){h->reasons.v[i].key,
+		                       h->reasons.v[i].a,
+		                       0,
+		                       verdict_color[DKIMARC_VERDICT_ALTERED],
+		                       NULL,
+		                       NULL};
 	if (nr)
 		hbars(f, "messages not confirmed, by reason", bars, nr);
 	fputs("<table id=\"reasons\"><caption>reason codes: docs/verdicts.md</caption><tr><th>"
@@ -631,7 +662,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	fputs("</script>\n</body></html>\n", f);
 	bool bad = ferror(f) != 0 || ferror(h->rows) != 0;
 	if (fclose(f) != 0 || bad) {
-		cli_error("cannot write the HTML report %s: %s", h->path, strerror(errno ? errno : EIO));
+		cli_error("cannot write the HTML report %s: %s", h->path,
+		          strerror(errno ? errno : EIO));
 		return -1;
 	}
 	return 0;

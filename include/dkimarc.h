@@ -584,7 +584,10 @@ DKIMARC_API int dkimarc_sig_finding_undo(const dkimarc_sig *s, size_t i);
  * could not be parsed.
  */
 DKIMARC_API const char *dkimarc_sig_b(const dkimarc_sig *s);
-/** bh= as claimed, without whitespace, owned by the report; NULL when unparsable. */
+/**
+ * bh= as claimed (decoded, then written again as base64 without
+ * whitespace), owned by the report; NULL when unparsable.
+ */
 DKIMARC_API const char *dkimarc_sig_bh(const dkimarc_sig *s);
 /**
  * The body hash computed from the message (base64, as bh= writes it),

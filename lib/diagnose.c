@@ -40,7 +40,8 @@ typedef struct {
 	EVP_PKEY *pk; /* NULL when no usable key */
 	da_recovered rec;
 	int variants;
-	bool budget_hit;
+	uint64_t header_bytes; /* what one header variant costs to hash, at most */
+	bool budget_hit, work_hit;
 	step body[MAX_STEPS], head[MAX_STEPS];
 	size_t nbody, nhead;
 	char tried_body[300], tried_head[300];
@@ -126,6 +127,20 @@ static step *new_step(diag *d, bool body, dkimarc_finding kind, const char *fiel
 
 /* ---- checking copies ------------------------------------------------------- */
 
+/* Takes n bytes of hashing from the message's budget; false (and noted) when spent. */
+static bool spend(diag *d, uint64_t n)
+{
+	da_keep *k = d->f->body;
+	if (!k)
+		return true;
+	if (k->work + n > DA_DIAGNOSE_BUDGET(k->over ? 0 : k->n)) {
+		d->work_hit = true;
+		return false;
+	}
+	k->work += n;
+	return true;
+}
+
 /* 1: a header digest is the one the key signed; 0: not; -1: cannot tell. */
 static int digest_signed(diag *d, const unsigned char *dig, unsigned int dl)
 {
@@ -149,6 +164,8 @@ static int header_signed_sp(diag *d, const da_header *h, const da_sigparams *sp)
 		d->budget_hit = true;
 		return -1;
 	}
+	if (!spend(d, d->header_bytes))
+		return -1;
 	d->variants++;
 	if (!(used = calloc(h->n, sizeof *used)))
 		return -1;
@@ -848,6 +865,10 @@ static void try_body(diag *d)
 	size_t n = k->n, len = 0;
 	char cte[64], ctype[64], *copy;
 
+	/* The footer pass, five copies and their hashes: reserved at once. */
+	if (!spend(d, 11 * (uint64_t)n))
+		return;
+
 	if (d->sp->l < 0)
 		try_footer(d, p, n);
 	top_value(d->f->hdr, "Content-Transfer-Encoding", cte, sizeof cte);
@@ -1009,6 +1030,8 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 	d->f = f;
 	d->sp = f->sp;
 	d->x = o->fx;
+	for (size_t i = 0; i < f->hdr->n; i++)
+		d->header_bytes += f->hdr->f[i].len + 2;
 	if (beyond) {
 		beyond_length(d, o);
 		free(d);
@@ -1118,6 +1141,10 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 		               "the limit of %d header variants was reached: some header steps "
 		               "were not tried",
 		               MAX_VARIANTS);
+	if (d->work_hit)
+		da_finding_add(d->x, DKIMARC_FINDING_NOT_TRIED, NULL, -1,
+		               "the diagnosis of this message reached its work limit (64 MiB "
+		               "and 12 times the body hashed): some steps were not tried");
 	EVP_PKEY_free(d->pk);
 	free(d);
 }

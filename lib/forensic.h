@@ -31,11 +31,19 @@ struct da_sigx {
 	size_t nf, capf;
 };
 
+/*
+ * Work the diagnosis of one message may do, all its signatures together, in
+ * bytes hashed or copied: the body steps of one signature (12 passes over the
+ * kept body) and 64 MiB more, so that hostile signatures cannot multiply it.
+ */
+#define DA_DIAGNOSE_BUDGET(body) (64ull * 1024 * 1024 + 12ull * (body))
+
 /* Body bytes a verifier keeps for diagnosis (line ends as verified: CRLF). */
 typedef struct {
 	char *p;
 	size_t n, cap;
-	bool over; /* longer than the context allows: dropped */
+	bool over;     /* longer than the context allows: dropped */
+	uint64_t work; /* bytes hashed by the diagnosis so far (DA_DIAGNOSE_BUDGET) */
 } da_keep;
 
 /* Appends body bytes, up to max in all; past it the copy is dropped for good. */
@@ -51,7 +59,7 @@ typedef struct {
 	const unsigned char *hdigest;
 	unsigned int hdigest_len;
 	const da_bodyhash *bh; /* its body hash, final */
-	const da_keep *body;   /* kept body, or NULL when diagnosis is off */
+	da_keep *body;         /* kept body, or NULL when diagnosis is off */
 } da_sigfacts;
 
 /*

@@ -107,26 +107,6 @@ static char *raw_tag(const da_field *fl, size_t off, size_t end)
 	return out;
 }
 
-/* The bh= tag's place in the raw field (sigparams keeps only b='s). */
-static char *raw_bh(const da_field *fl)
-{
-	da_taglist *tl = malloc(sizeof *tl);
-	char err[160], *out = NULL;
-	if (!tl)
-		return NULL;
-	if (da_tags_parse(fl->raw + fl->value_off, fl->len - fl->value_off, tl, err, sizeof err) ==
-	    0) {
-		const da_tag *t = da_tags_get(tl, "bh");
-		if (t) {
-			out = malloc(t->val_len + 1);
-			if (out)
-				out[da_strip_ws(t->val, t->val_len, out)] = '\0';
-		}
-	}
-	free(tl);
-	return out;
-}
-
 /* The header hash input, as sighash.c feeds it to the digest. */
 static void capture_hashed(const da_sigfacts *f, struct da_sigx *x)
 {
@@ -168,7 +148,8 @@ void da_forensic_attach(const da_sigfacts *f, dkimarc_sig *o)
 		return;
 	o->fx = x;
 	x->b64 = raw_tag(fl, f->sp->b_off, f->sp->b_end);
-	x->bh64 = raw_bh(fl);
+	if (f->sp->bh_len)
+		x->bh64 = da_b64_encode(f->sp->bh, f->sp->bh_len);
 	if (f->bh && f->bh->digest_len)
 		x->bh_computed = da_b64_encode(f->bh->digest, f->bh->digest_len);
 	if (f->ctx->explain)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package dkimarc needs to build, test and benchmark.
 # Idempotent: when everything is present it returns without touching apt.
+# chromium (large, ~100 MB with its libraries) renders scan --html in test_scan_html.
 set -euo pipefail
 
 PKGS=(
@@ -14,6 +15,7 @@ PKGS=(
   doxygen python3-pytest dpkg-dev file binutils man-db
   dnsmasq-base strace
   time util-linux
+  chromium
   gnuplot-nox linux-perf
 )
 

@@ -294,6 +294,13 @@ def from_qp(m):
 
 check("quopri re-encodes the body", b"=C3=BC" in to_qp(u_signed))
 transit_case("to-qp", u_signed, to_qp, from_qp, "body_reencoded")
+# ... and the reverse: signed as quopri encodes (soft line breaks included), decoded by a relay.
+LONG_U = ("Grüße an das Team, die Zahlen für das Quartal sind da: Umsatz +4 %, Kosten gleich, "
+          "Gewinn höher als erwartet = gut.\r\nZweite Zeile.\r\n").encode()
+qp_signed = sign(to_qp(BASE_HDR + b"Content-Transfer-Encoding: 8bit\r\n\r\n" + LONG_U),
+                 headers=SIGNED_H)
+check("quopri breaks the long line softly", b"=\r\n" in qp_signed)
+transit_case("from-qp", qp_signed, from_qp, to_qp, "body_reencoded")
 
 # CRLF conversion applied twice.
 transit_case("crcrlf", signed,

@@ -167,7 +167,7 @@ def page_requests(url):
     names = {v: k for k, v in j["constants"]["logEventTypes"].items()}
     return [e["params"]["url"] for e in j["events"]
             if names.get(e["type"]) == "URL_REQUEST_START_JOB" and
-            e.get("params", {}).get("initiator") != "not an origin"]
+            "url" in e.get("params", {}) and e["params"].get("initiator") != "not an origin"]
 
 
 def no_network(name, page, dom):

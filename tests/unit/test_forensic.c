@@ -233,6 +233,61 @@ static void streaming_diagnoses_as_one_shot(void **state)
 	dkimarc_ctx_free(ctx);
 }
 
+/* Hostile signatures cannot multiply the work: a per-message bound, past which steps are not tried.
+ */
+static void diagnosis_work_is_bounded_per_message(void **state)
+{
+	(void)state;
+	size_t klen, blen = 1 << 20;
+	char *pem = slurp(SAMPLE "private/example.com.mail2024.pem", &klen);
+	static const char hdr[] = "From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n"
+	                          "Date: Wed, 01 May 2024 10:00:00 +0000\r\n\r\n";
+	char *msg = malloc(sizeof hdr + blen + 8), *field;
+	memcpy(msg, hdr, sizeof hdr - 1);
+	static const char line[] = "the quarterly figures, line after line, for the board\r\n";
+	size_t ll = sizeof line - 1;
+	blen -= blen % ll;
+	for (size_t i = 0; i < blen; i += ll)
+		memcpy(msg + sizeof hdr - 1 + i, line, ll);
+	size_t mlen = sizeof hdr - 1 + blen;
+	dkimarc_privkey *k;
+	dkimarc_signer *sg;
+	assert_int_equal(dkimarc_privkey_load_mem(&k, "A", pem, klen), DKIMARC_OK);
+	assert_int_equal(dkimarc_signer_new(&sg, k, "example.com", "mail2024"), DKIMARC_OK);
+	assert_int_equal(dkimarc_signer_set_timestamp(sg, 1714557600), DKIMARC_OK);
+	assert_int_equal(dkimarc_sign(sg, msg, mlen, &field), DKIMARC_OK);
+	/* Sixteen copies of the signature, then the body changed at its end. */
+	size_t fl = strlen(field), total = 16 * fl + mlen + 1;
+	char *all = malloc(total);
+	for (size_t i = 0; i < 16; i++)
+		memcpy(all + i * fl, field, fl);
+	memcpy(all + 16 * fl, msg, mlen);
+	all[total - 1] = 'x';
+	dkimarc_ctx *ctx = sample_ctx(4 << 20, 0);
+	dkimarc_report *r = verify_buf(ctx, all, total);
+	/* The x after the last line end is found as appended text, until the bound. */
+	size_t limited = 0, found = 0;
+	for (size_t i = 0; i < dkimarc_report_sig_count(r); i++) {
+		const dkimarc_sig *s = dkimarc_report_sig(r, i);
+		assert_int_equal(dkimarc_sig_reason(s), DKIMARC_REASON_BODY_HASH_MISMATCH);
+		found += count_kind(s, DKIMARC_FINDING_FOOTER_APPENDED, NULL);
+		for (size_t j = 0; j < dkimarc_sig_finding_count(s); j++)
+			limited += strstr(dkimarc_sig_finding_text(s, j), "work limit") != NULL;
+	}
+	assert_int_equal(dkimarc_report_sig_count(r), 16);
+	assert_true(found >= 1 && limited >= 1 && found + limited == 16);
+	assert_int_equal(
+	    count_kind(dkimarc_report_sig(r, 0), DKIMARC_FINDING_FOOTER_APPENDED, NULL), 1);
+	dkimarc_report_free(r);
+	dkimarc_ctx_free(ctx);
+	dkimarc_signer_free(sg);
+	dkimarc_privkey_free(k);
+	free(field);
+	free(all);
+	free(msg);
+	free(pem);
+}
+
 static void finding_accessors_tolerate_null_and_range(void **state)
 {
 	(void)state;
@@ -437,6 +492,7 @@ int main(void)
 	    cmocka_unit_test(diagnosis_is_off_by_default_and_never_changes_the_verdict),
 	    cmocka_unit_test(body_over_the_limit_is_not_tried),
 	    cmocka_unit_test(streaming_diagnoses_as_one_shot),
+	    cmocka_unit_test(diagnosis_work_is_bounded_per_message),
 	    cmocka_unit_test(finding_accessors_tolerate_null_and_range),
 	    cmocka_unit_test(explained_bytes_verify_with_openssl),
 	    cmocka_unit_test(authres_arguments_and_line_ends),
