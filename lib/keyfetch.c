@@ -204,17 +204,25 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 	const dkimarc_keyrec *rec = &ans->recs[idx];
 	k->has_rec = da_keyrec_copy(&k->rec, rec) == 0;
 	k->source = key_source_text(ans->kind, rec);
-	da_keyrec kr;
-	why = da_keyrec_parse(rec->txt, rec->txt_len, &kr, err, errlen);
+	da_pkinfo pi;
+	why = da_pkcache_record(ctx->pkcache, rec->txt, rec->txt_len, &pi, err, errlen);
 	dkimarc_answer_free(ans);
 	if (why != DKIMARC_REASON_OK)
 		return why;
-	if (kr.testing)
+	if (pi.tags.testing)
 		k->flags |= DKIMARC_FLAG_KEY_TESTING;
-	why = check_record(&kr, sp, err, errlen);
-	if (why == DKIMARC_REASON_OK)
-		k->pkey = da_pkcache_get(ctx->pkcache, &kr, &k->bits, &why, err, errlen);
-	da_keyrec_clear(&kr);
+	why = check_record(&pi.tags, sp, err, errlen);
+	if (why == DKIMARC_REASON_OK) {
+		k->bits = pi.bits;
+		if (pi.pkey) {
+			k->pkey = pi.pkey;
+			pi.pkey = NULL;
+		} else {
+			why = pi.decode;
+			snprintf(err, errlen, "%s", pi.decode_err);
+		}
+	}
+	da_pkinfo_clear(&pi);
 	return why;
 }
 

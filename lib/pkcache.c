@@ -19,10 +19,21 @@ typedef struct entry {
 	unsigned char pk[]; /* the decoded p= bytes */
 } entry;
 
+/* A parsed record, by its text. */
+typedef struct recentry {
+	struct recentry *next;
+	uint64_t hash;
+	da_pkinfo info; /* info.pkey holds the cache's own reference */
+	size_t len;
+	char txt[];
+} recentry;
+
 struct da_pkcache {
 	pthread_mutex_t lock;
 	size_t count;
 	entry *buckets[NBUCKETS];
+	size_t nrecs;
+	recentry *recs[NBUCKETS];
 };
 
 da_pkcache *da_pkcache_new(void)
@@ -44,6 +55,11 @@ void da_pkcache_free(da_pkcache *c)
 			n = e->next;
 			EVP_PKEY_free(e->pkey);
 			free(e);
+		}
+		for (recentry *r = c->recs[i], *n; r; r = n) {
+			n = r->next;
+			EVP_PKEY_free(r->info.pkey);
+			free(r);
 		}
 	}
 	pthread_mutex_destroy(&c->lock);
@@ -109,4 +125,80 @@ EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits, dkim
 	c->count++;
 	pthread_mutex_unlock(&c->lock);
 	return pk;
+}
+
+void da_pkinfo_clear(da_pkinfo *pi)
+{
+	EVP_PKEY_free(pi->pkey);
+	memset(pi, 0, sizeof *pi);
+}
+
+static recentry *find_rec(da_pkcache *c, uint64_t h, const char *txt, size_t len)
+{
+	for (recentry *r = c->recs[h % NBUCKETS]; r; r = r->next)
+		if (r->hash == h && r->len == len && memcmp(r->txt, txt, len) == 0)
+			return r;
+	return NULL;
+}
+
+/* Copies a remembered record out, with a reference of the caller's own. */
+static bool rec_out(const recentry *r, da_pkinfo *out)
+{
+	*out = r->info;
+	if (out->pkey && EVP_PKEY_up_ref(out->pkey) != 1) {
+		out->pkey = NULL;
+		return false;
+	}
+	return true;
+}
+
+dkimarc_reason da_pkcache_record(da_pkcache *c, const char *txt, size_t len, da_pkinfo *out,
+                                 char *err, size_t errlen)
+{
+	memset(out, 0, sizeof *out);
+	uint64_t h = hash_of(0x7478, (const unsigned char *)txt, len);
+	if (c) {
+		pthread_mutex_lock(&c->lock);
+		recentry *r = find_rec(c, h, txt, len);
+		bool ok = r && rec_out(r, out);
+		pthread_mutex_unlock(&c->lock);
+		if (ok)
+			return DKIMARC_REASON_OK;
+	}
+	da_keyrec kr;
+	dkimarc_reason why = da_keyrec_parse(txt, len, &kr, err, errlen);
+	if (why != DKIMARC_REASON_OK)
+		return why;
+	out->decode = DKIMARC_REASON_OK;
+	if (!kr.revoked) {
+		out->pkey = da_pkcache_get(c, &kr, &out->bits, &out->decode, out->decode_err,
+		                           sizeof out->decode_err);
+		if (!out->pkey && out->decode == DKIMARC_REASON_OK)
+			out->decode = DKIMARC_REASON_KEY_SYNTAX;
+	}
+	out->tags = kr;
+	out->tags.pk = NULL;
+	out->tags.pk_len = 0;
+	da_keyrec_clear(&kr);
+	if (!c)
+		return DKIMARC_REASON_OK;
+	recentry *ne = malloc(sizeof *ne + len);
+	if (!ne)
+		return DKIMARC_REASON_OK;
+	ne->hash = h;
+	ne->len = len;
+	memcpy(ne->txt, txt, len);
+	ne->info = *out;
+	pthread_mutex_lock(&c->lock);
+	if (c->nrecs >= DA_PKCACHE_MAX || find_rec(c, h, txt, len) ||
+	    (ne->info.pkey && EVP_PKEY_up_ref(ne->info.pkey) != 1)) {
+		pthread_mutex_unlock(&c->lock);
+		free(ne);
+		return DKIMARC_REASON_OK;
+	}
+	ne->next = c->recs[h % NBUCKETS];
+	c->recs[h % NBUCKETS] = ne;
+	c->nrecs++;
+	pthread_mutex_unlock(&c->lock);
+	return DKIMARC_REASON_OK;
 }

@@ -21,4 +21,23 @@ DA_HIDDEN void da_pkcache_free(da_pkcache *c);
 DA_HIDDEN EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
                                    dkimarc_reason *reason, char *err, size_t errlen);
 
+/* A key record as the verifier needs it: its tags and its decoded key. */
+typedef struct {
+	da_keyrec tags;        /* pk is NULL: the key is in pkey */
+	EVP_PKEY *pkey;        /* a new reference, or NULL (revoked, or see decode) */
+	unsigned bits;         /* key size whenever it could be read */
+	dkimarc_reason decode; /* why pkey is NULL when the record is not revoked */
+	char decode_err[200];
+} da_pkinfo;
+
+/*
+ * Parses the key record txt and decodes its key, remembering both by the
+ * record's exact text, so a corpus signed with a few keys parses each once.
+ * Returns DKIMARC_REASON_OK with *out filled (clear it with da_pkinfo_clear),
+ * or KEY_SYNTAX with err set (not remembered). c may be NULL.
+ */
+DA_HIDDEN dkimarc_reason da_pkcache_record(da_pkcache *c, const char *txt, size_t len,
+                                           da_pkinfo *out, char *err, size_t errlen);
+DA_HIDDEN void da_pkinfo_clear(da_pkinfo *pi);
+
 #endif
