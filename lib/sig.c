@@ -13,7 +13,7 @@ static bool val_is(const da_tag *t, const char *s)
 }
 
 /* Domain or selector: dot-separated labels of letters, digits, '-' and '_'. */
-static bool valid_name(const char *s, size_t n)
+bool da_valid_name(const char *s, size_t n)
 {
 	if (n == 0 || n > 253)
 		return false;
@@ -315,12 +315,12 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
 	}
-	if (!valid_name(d->val, d->val_len)) {
+	if (!da_valid_name(d->val, d->val_len)) {
 		snprintf(err, errlen, "d= is not a valid domain name");
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
 	}
-	if (!valid_name(s->val, s->val_len)) {
+	if (!da_valid_name(s->val, s->val_len)) {
 		snprintf(err, errlen, "s= is not a valid selector");
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
@@ -349,7 +349,7 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 	} else if (i) {
 		char *dec = qp_decode(i->val, i->val_len);
 		char *at = dec ? strrchr(dec, '@') : NULL;
-		if (!at || !valid_name(at + 1, strlen(at + 1))) {
+		if (!at || !da_valid_name(at + 1, strlen(at + 1))) {
 			free(dec);
 			snprintf(err, errlen, "i= is not an identity with a domain");
 			r = DKIMARC_REASON_SIG_SYNTAX;

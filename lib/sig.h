@@ -43,5 +43,7 @@ DA_HIDDEN dkimarc_reason da_arc_sig_parse(da_sigkind kind, const char *raw, size
                                           size_t value_off, da_sigparams *sp, char *err,
                                           size_t errlen);
 DA_HIDDEN void da_sigparams_clear(da_sigparams *sp);
+/* A d= or s= value: dot-separated labels of letters, digits, '-' and '_'. */
+DA_HIDDEN bool da_valid_name(const char *s, size_t n);
 
 #endif

@@ -51,31 +51,6 @@ static const char *const default_set[] = {
 };
 #define NDEFAULT (sizeof default_set / sizeof default_set[0])
 
-/* Labels of letters, digits, '-' and '_' (as lib/sig.c accepts in d= and s=). */
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s), label = 0;
-
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '-' || c == '_'))
-			return false;
-		if (++label > 63)
-			return false;
-	}
-	return label > 0;
-}
-
 /* Field names: printable ASCII except ':' (RFC 5322 ftext). */
 static bool valid_field_name(const char *s, size_t n)
 {
@@ -98,9 +73,9 @@ int dkimarc_signer_new(dkimarc_signer **out, const dkimarc_privkey *key, const c
 	if (out == NULL || key == NULL || domain == NULL || selector == NULL)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_signer_new: NULL argument");
 	*out = NULL;
-	if (!valid_name(domain))
+	if (!da_valid_name(domain, strlen(domain)))
 		return da_fail(DKIMARC_EINVAL, "domain '%.100s' is not a valid DNS name", domain);
-	if (!valid_name(selector))
+	if (!da_valid_name(selector, strlen(selector)))
 		return da_fail(DKIMARC_EINVAL, "selector '%.100s' is not a valid DNS name",
 		               selector);
 	if (strlen(selector) + strlen(domain) + sizeof "._domainkey." > 254)
@@ -355,7 +330,7 @@ int dkimarc_signer_set_identity(dkimarc_signer *s, const char *auid)
 		return DKIMARC_OK;
 	}
 	at = strrchr(auid, '@');
-	if (at == NULL || !valid_name(at + 1))
+	if (at == NULL || !da_valid_name(at + 1, strlen(at + 1)))
 		return da_fail(DKIMARC_EINVAL, "identity '%.100s' is not [user]@domain", auid);
 	an = strlen(at + 1);
 	dn = strlen(s->domain);
