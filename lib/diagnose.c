@@ -713,9 +713,12 @@ static void try_footer(diag *d, const char *p, size_t n)
 		const char *a = p + found;
 		while (a < p + n && (*a == '\r' || *a == '\n'))
 			a++;
-		const char *kind = strncmp(a, "-- ", 3) == 0   ? "a signature or list footer"
-		                   : strncmp(a, "___", 3) == 0 ? "a mailing-list footer"
-		                                               : "text";
+		/* The body is not NUL-terminated: compare within what is left. */
+		size_t rest = (size_t)(p + n - a);
+		const char *kind = rest >= 3 && memcmp(a, "-- ", 3) == 0
+		                       ? "a signature or list footer"
+		                   : rest >= 3 && memcmp(a, "___", 3) == 0 ? "a mailing-list footer"
+		                                                           : "text";
 		new_step(d, true, DKIMARC_FINDING_FOOTER_APPENDED, NULL, 1,
 		         "%s was appended to the body: the signed body ends before line %zu (byte "
 		         "%zu of %zu), and the %zu bytes after it begin \"%s\"",
