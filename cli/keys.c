@@ -381,16 +381,6 @@ static void pin_answer(void *arg, const char *name, dkimarc_answer *ans)
 	k->ans = ans;
 }
 
-static void fmt_time(int64_t t, char *buf, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (t < 0 || !gmtime_r(&tt, &tm))
-		snprintf(buf, n, "?");
-	else
-		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* One archive line per record (docs/keys.md); -1 if the TXT is not UTF-8. */
 static int pin_line(FILE *f, const char *name, const dkimarc_keyrec *r)
 {
@@ -409,7 +399,8 @@ static int pin_line(FILE *f, const char *name, const dkimarc_keyrec *r)
 		json_str(f, r->origin, strlen(r->origin));
 	}
 	if (r->fetched_at >= 0) {
-		fmt_time(r->fetched_at, t, sizeof t);
+		if (dkimarc_format_time(r->fetched_at, t) != 0)
+			snprintf(t, sizeof t, "?");
 		fprintf(f, ",\"fetched_at\":\"%s\"", t);
 	}
 	if (r->dnssec >= 0)

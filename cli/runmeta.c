@@ -59,10 +59,8 @@ char *json_add_member(const char *obj, const char *key, const char *value)
 static void put_time(FILE *out, int64_t t)
 {
 	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
 
-	if (t >= 0 && gmtime_r(&tt, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (dkimarc_format_time(t, buf) == 0)
 		fputs(buf, out);
 	else
 		fputs("?", out);

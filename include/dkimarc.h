@@ -544,19 +544,19 @@ DKIMARC_API int dkimarc_ctx_set_explain(dkimarc_ctx *ctx, int on);
 
 /** What a diagnosis found; dkimarc_finding_str() gives the JSON name. */
 typedef enum {
-	DKIMARC_FINDING_BODY_CHANGED = 0,     /**< the body does not hash to bh=; lengths in the text */
-	DKIMARC_FINDING_HEADERS_INTACT,       /**< the body changed, the signed fields did not */
-	DKIMARC_FINDING_HEADERS_CHANGED,      /**< the body is intact, signed header fields changed */
-	DKIMARC_FINDING_KEY_MISMATCH,         /**< this key did not make this signature */
+	DKIMARC_FINDING_BODY_CHANGED = 0, /**< the body does not hash to bh=; lengths in the text */
+	DKIMARC_FINDING_HEADERS_INTACT,   /**< the body changed, the signed fields did not */
+	DKIMARC_FINDING_HEADERS_CHANGED,  /**< the body is intact, signed header fields changed */
+	DKIMARC_FINDING_KEY_MISMATCH,     /**< this key did not make this signature */
 	DKIMARC_FINDING_COPIED_HEADER_DIFFERS, /**< a signed field differs from its z= copy */
-	DKIMARC_FINDING_SUBJECT_TAG,          /**< a "[list]" tag prefixed to Subject */
-	DKIMARC_FINDING_FOOTER_BEYOND_LENGTH, /**< content after l=; the signed part verifies */
-	DKIMARC_FINDING_FOOTER_APPENDED,      /**< text appended to a body signed without l= */
-	DKIMARC_FINDING_HEADER_REFOLDED,      /**< a field re-folded (simple header canonicalization) */
-	DKIMARC_FINDING_BODY_REENCODED,       /**< quoted-printable / 8bit re-encoding */
-	DKIMARC_FINDING_LINE_ENDINGS,         /**< CR/LF damage */
-	DKIMARC_FINDING_DOT_STUFFING,         /**< SMTP dot-stuffing left in the body */
-	DKIMARC_FINDING_NOT_TRIED,            /**< a part of the diagnosis skipped (size, limit) */
+	DKIMARC_FINDING_SUBJECT_TAG,           /**< a "[list]" tag prefixed to Subject */
+	DKIMARC_FINDING_FOOTER_BEYOND_LENGTH,  /**< content after l=; the signed part verifies */
+	DKIMARC_FINDING_FOOTER_APPENDED,       /**< text appended to a body signed without l= */
+	DKIMARC_FINDING_HEADER_REFOLDED, /**< a field re-folded (simple header canonicalization) */
+	DKIMARC_FINDING_BODY_REENCODED,  /**< quoted-printable / 8bit re-encoding */
+	DKIMARC_FINDING_LINE_ENDINGS,    /**< CR/LF damage */
+	DKIMARC_FINDING_DOT_STUFFING,    /**< SMTP dot-stuffing left in the body */
+	DKIMARC_FINDING_NOT_TRIED,       /**< a part of the diagnosis skipped (size, limit) */
 	DKIMARC_FINDING_COUNT_
 } dkimarc_finding;
 
@@ -933,8 +933,8 @@ typedef struct dkimarc_privkey dkimarc_privkey;
  */
 DKIMARC_API int dkimarc_privkey_load(dkimarc_privkey **out, const char *path);
 /** As dkimarc_privkey_load(), from memory (not kept); name stands for the file in errors. */
-DKIMARC_API int dkimarc_privkey_load_mem(dkimarc_privkey **out, const char *name,
-                                         const char *data, size_t len);
+DKIMARC_API int dkimarc_privkey_load_mem(dkimarc_privkey **out, const char *name, const char *data,
+                                         size_t len);
 /**
  * Generates a key from the system's random source: RSA of bits bits (0 for
  * 2048; 1024 to 8192) or Ed25519 (bits 0 or 256). *out is freed with
@@ -1097,8 +1097,8 @@ DKIMARC_API int dkimarc_signer_set_identity(dkimarc_signer *s, const char *auid)
  * line). Output depends only on the message, the key and the options (with
  * a fixed timestamp it is the same byte for byte). Thread-safe. Errors:
  * DKIMARC_EINVAL (NULL argument; no From field unless h= is exact; x= not
- * after t=; rsa-sha1 or a weak key not allowed), DKIMARC_ELIMIT (header over 1 MiB, 2000 fields or a 64 KiB
- * field), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
+ * after t=; rsa-sha1 or a weak key not allowed), DKIMARC_ELIMIT (header over 1 MiB, 2000 fields or
+ * a 64 KiB field), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_sign(const dkimarc_signer *s, const char *buf, size_t len, char **field);
 
@@ -1166,15 +1166,15 @@ typedef enum {
 
 /** What a corpus item is. */
 typedef enum {
-	DKIMARC_ITEM_MESSAGE = 0,       /**< a message, to verify */
-	DKIMARC_ITEM_UNREADABLE = 1,    /**< cannot be opened or read (permissions, dangling
-	                                     symlink, FIFO or device, I/O error) */
-	DKIMARC_ITEM_TOO_LARGE = 2,     /**< a message over the size limit: not read */
+	DKIMARC_ITEM_MESSAGE = 0,        /**< a message, to verify */
+	DKIMARC_ITEM_UNREADABLE = 1,     /**< cannot be opened or read (permissions, dangling
+	                                      symlink, FIFO or device, I/O error) */
+	DKIMARC_ITEM_TOO_LARGE = 2,      /**< a message over the size limit: not read */
 	DKIMARC_ITEM_MBOX_MALFORMED = 3, /**< part of an mbox that is not a message */
-	DKIMARC_ITEM_EMPTY = 4,         /**< an empty file or an empty mbox message */
-	DKIMARC_ITEM_NOT_MAIL = 5,      /**< a file that does not begin like a message */
-	DKIMARC_ITEM_SKIPPED = 6,       /**< not followed: a symlink out of the scanned tree,
-	                                     or a folder already walked (a loop) */
+	DKIMARC_ITEM_EMPTY = 4,          /**< an empty file or an empty mbox message */
+	DKIMARC_ITEM_NOT_MAIL = 5,       /**< a file that does not begin like a message */
+	DKIMARC_ITEM_SKIPPED = 6,        /**< not followed: a symlink out of the scanned tree,
+	                                      or a folder already walked (a loop) */
 } dkimarc_item_kind;
 
 /** A walk over paths. Opaque. */
@@ -1302,8 +1302,7 @@ DKIMARC_API int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dk
  * or inner's own error for a lookup.
  */
 DKIMARC_API int dkimarc_keysrc_prefetch_new(dkimarc_keysrc **out, dkimarc_keysrc *inner,
-                                            const char *const *names, size_t n,
-                                            unsigned parallel);
+                                            const char *const *names, size_t n, unsigned parallel);
 
 /* ------------------------------------------------------------------ */
 /* Utilities                                                            */
@@ -1315,6 +1314,13 @@ DKIMARC_API int dkimarc_keysrc_prefetch_new(dkimarc_keysrc **out, dkimarc_keysrc
  * s is NULL or not one of these. Thread-safe; sets no error message.
  */
 DKIMARC_API int64_t dkimarc_parse_time(const char *s);
+/**
+ * Writes unix time t as RFC 3339 UTC ("2017-05-05T12:00:00Z") into out, the
+ * form dkimarc_parse_time reads and every report uses. Returns 0, or -1 (out
+ * set to "") when t is negative (unknown) or not representable.
+ * Thread-safe; sets no error message.
+ */
+DKIMARC_API int dkimarc_format_time(int64_t t, char out[32]);
 
 #ifdef __cplusplus
 }

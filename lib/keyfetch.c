@@ -8,14 +8,11 @@
 #include <string.h>
 #include <time.h>
 
+/* For the key-choice sentence: "?" when unknown. */
 static char *fmt_time(int64_t t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (t < 0 || !gmtime_r(&tt, &tm))
-		snprintf(buf, n, "?");
-	else
-		strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char tmp[32];
+	snprintf(buf, n, "%s", dkimarc_format_time(t, tmp) == 0 ? tmp : "?");
 	return buf;
 }
 

@@ -298,22 +298,6 @@ int dkimarc_sig_aligned(const dkimarc_sig *s)
 
 /* ---- shared helpers ------------------------------------------------------- */
 
-/* RFC 3339 UTC; returns 0 or -1 when t is unknown (negative) or unrepresentable. */
-static int format_time(int64_t t, char out[32])
-{
-	struct tm tm;
-	time_t tt;
-
-	if (t < 0)
-		return -1;
-	tt = (time_t)t;
-	if ((int64_t)tt != t || !gmtime_r(&tt, &tm))
-		return -1;
-	if (strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return -1;
-	return 0;
-}
-
 /* ---- JSON ----------------------------------------------------------------- */
 
 /*
@@ -393,7 +377,7 @@ static json_t *jtime(int64_t t)
 {
 	char buf[32];
 
-	if (format_time(t, buf) < 0)
+	if (dkimarc_format_time(t, buf) < 0)
 		return json_null();
 	return json_string(buf);
 }
@@ -757,7 +741,7 @@ static void sb_time_tag(strbuf *b, const char *tag, int64_t t)
 	char buf[32];
 
 	sb_printf(b, " %s=%lld", tag, (long long)t);
-	if (format_time(t, buf) == 0)
+	if (dkimarc_format_time(t, buf) == 0)
 		sb_printf(b, " (%s)", buf);
 }
 
@@ -793,7 +777,7 @@ static void text_sig(strbuf *b, const dkimarc_sig *s, size_t index)
 	}
 	if (s->has_key && s->key.fetched_at >= 0) {
 		char when[32];
-		if (format_time(s->key.fetched_at, when) == 0)
+		if (dkimarc_format_time(s->key.fetched_at, when) == 0)
 			sb_printf(b, "%skey fetched at %s\n", ind, when);
 	}
 	if (s->key_choice) {

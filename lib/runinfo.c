@@ -86,10 +86,8 @@ static void json_src(void *arg, dkimarc_keysrc *src)
 static json_t *jtime(int64_t t)
 {
 	char buf[32];
-	time_t tt = (time_t)t;
-	struct tm tm;
 
-	if (t < 0 || !gmtime_r(&tt, &tm) || !strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (dkimarc_format_time(t, buf) != 0)
 		return json_null();
 	return json_string(buf);
 }
@@ -198,8 +196,6 @@ int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out)
 {
 	tbuf b = {0};
 	char when[32];
-	time_t tt;
-	struct tm tm;
 
 	if (!out || !ctx)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_ctx_describe_text: NULL argument");
@@ -208,9 +204,7 @@ int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out)
 	tprintf(&b, "%s",
 	        ctx->strict ? "policy: --strict (RFC 8301: rsa-sha1 refused, an expired x= fails)\n"
 	                    : "policy: default (rsa-sha1 and an expired x= pass, flagged)\n");
-	tt = (time_t)ctx->at;
-	if (ctx->at >= 0 && gmtime_r(&tt, &tm) &&
-	    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (dkimarc_format_time(ctx->at, when) == 0)
 		tprintf(&b, "time: as of %s (--at)\n", when);
 	else
 		tprintf(&b, "time: the time of each verification\n");

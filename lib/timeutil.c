@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 /*
  * Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
@@ -131,4 +132,18 @@ int64_t dkimarc_parse_time(const char *s)
 	t = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - off;
 	/* Times before 1970 would be negative and collide with the error value. */
 	return t < 0 ? -1 : t;
+}
+
+int dkimarc_format_time(int64_t t, char out[32])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	out[0] = '\0';
+	if (t < 0 || (int64_t)tt != t || !gmtime_r(&tt, &tm) ||
+	    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
 }
