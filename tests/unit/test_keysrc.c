@@ -95,6 +95,21 @@ static void parse_time_accepts_unix_seconds(void **state)
 	assert_int_equal(dkimarc_parse_time("9223372036854775807"), INT64_MAX);
 }
 
+/* RFC 6376 Appendix A's Date is 2003-07-12T04:00:37Z (1057982437). */
+static void format_time_is_the_inverse_of_parse_time(void **state)
+{
+	char buf[32];
+	(void)state;
+
+	assert_int_equal(dkimarc_format_time(1057982437, buf), 0);
+	assert_string_equal(buf, "2003-07-12T04:00:37Z");
+	assert_int_equal(dkimarc_parse_time(buf), 1057982437);
+	assert_int_equal(dkimarc_format_time(0, buf), 0);
+	assert_string_equal(buf, "1970-01-01T00:00:00Z");
+	assert_int_equal(dkimarc_format_time(-1, buf), -1);
+	assert_string_equal(buf, "");
+}
+
 static void parse_time_reads_dates_and_rfc3339_in_utc(void **state)
 {
 	(void)state;
@@ -869,6 +884,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(parse_time_accepts_unix_seconds),
 	    cmocka_unit_test(parse_time_reads_dates_and_rfc3339_in_utc),
+	    cmocka_unit_test(format_time_is_the_inverse_of_parse_time),
 	    cmocka_unit_test(parse_time_knows_leap_years),
 	    cmocka_unit_test(parse_time_rejects_malformed_input),
 	    cmocka_unit_test(answer_add_deep_copies_records_with_nul_bytes),
