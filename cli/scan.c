@@ -560,6 +560,8 @@ static FILE *open_out(const char *path, const char *what)
 	FILE *f = fopen(path, "w");
 	if (!f)
 		cli_error("cannot write the %s to %s: %s", what, path, strerror(errno));
+	else
+		setvbuf(f, NULL, _IOFBF, 1 << 18); /* a corpus's records: few large writes */
 	return f;
 }
 
@@ -615,11 +617,16 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	progress_init(&pg, !o.no_progress && isatty(STDERR_FILENO), 0);
 
-	/* First walk: which keys does the corpus need? */
+	/*
+	 * First walk: which keys does the corpus need? Only worth its reading of
+	 * every header when keys come from DNS, whose lookups it sends all at once;
+	 * archives answer from memory as each message is verified.
+	 */
+	bool gather = src && (o.ko.dns || o.ko.nkeys == 0);
 	g.ctx = ctx;
 	g.pg = &pg;
-	if (new_corpus(&o, &c) < 0 ||
-	    pool_run(c, o.jobs, gather_work, gather_consume, gather_tick, &g) < 0)
+	if (gather && (new_corpus(&o, &c) < 0 ||
+	               pool_run(c, o.jobs, gather_work, gather_consume, gather_tick, &g) < 0))
 		goto out;
 	dkimarc_corpus_free(c);
 	c = NULL;
@@ -628,7 +635,7 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	t_fetch = progress_now();
-	if (src) {
+	if (gather) {
 		const char **list = malloc((g.names.n ? g.names.n : 1) * sizeof *list);
 		size_t k = 0;
 		if (!list) {
@@ -656,6 +663,12 @@ int cmd_scan(int argc, char **argv)
 			cli_error("cannot set up verification: %s", dkimarc_last_error());
 			goto out;
 		}
+	} else if (src) {
+		if (dkimarc_ctx_set_keysrc(ctx, src) != DKIMARC_OK) {
+			cli_error("cannot set up verification: %s", dkimarc_last_error());
+			goto out;
+		}
+		src = NULL;
 	}
 
 	/* Second walk: verify. */
@@ -708,12 +721,15 @@ int cmd_scan(int argc, char **argv)
 	if (vr.html &&
 	    html_finish(vr.html, ctx, o.paths, o.npaths, st, started, (int64_t)time(NULL)) < 0)
 		ok = false;
-	if (pg.on)
+	if (pg.on && gather)
 		fprintf(stderr,
 		        "\n%" PRIu64 " messages in %.1f s on %u thread%s (reading headers %.1f s, "
 		        "fetching keys %.1f s, verifying %.1f s)\n",
 		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s",
 		        t_fetch - t0, t_verify - t_fetch, t_end - t_verify);
+	else if (pg.on)
+		fprintf(stderr, "\n%" PRIu64 " messages in %.1f s on %u thread%s\n",
+		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s");
 	if (o.summary_json && run_json &&
 	    tally_write_json(vr.tally, o.summary_json, st, run_json) < 0) {
 		cli_error("cannot write the summary to %s: %s", o.summary_json, strerror(errno));

@@ -5,6 +5,7 @@
  * does not depend on the number of workers or on timing. A window bounds
  * the items in flight, so memory stays flat however large the corpus.
  */
+#define _GNU_SOURCE /* pthread_setname_np: threads named in top -H and perf */
 #include "cli.h"
 #include "scan.h"
 
@@ -15,6 +16,12 @@
 #include <time.h>
 
 #define MAX_JOBS 256
+/*
+ * Results go to the consumer this many at a time, and a full window lets
+ * the producer go on when this many slots are free: a wake-up per item
+ * costs as much as verifying a small message on some machines.
+ */
+#define BATCH 16
 
 typedef struct {
 	dkimarc_corpus_item *it;
@@ -33,6 +40,7 @@ typedef struct {
 	slot *ring;
 	size_t window;
 	uint64_t produced, taken, consumed;
+	bool consumer_waits, producer_waits;
 	bool walk_done;
 	int walk_rc;
 	char walk_err[512];
@@ -41,6 +49,7 @@ typedef struct {
 static void *producer(void *arg)
 {
 	pool *p = arg;
+	pthread_setname_np(pthread_self(), "dkimarc-walk");
 	for (;;) {
 		dkimarc_corpus_item *it = NULL;
 		int rc = dkimarc_corpus_next(p->c, &it);
@@ -57,8 +66,11 @@ static void *producer(void *arg)
 			pthread_mutex_unlock(&p->m);
 			return NULL;
 		}
-		while (p->produced - p->consumed >= p->window)
+		while (p->produced - p->consumed >= p->window) {
+			p->producer_waits = true;
 			pthread_cond_wait(&p->cv_space, &p->m);
+		}
+		p->producer_waits = false;
 		slot *s = &p->ring[p->produced % p->window];
 		s->it = it;
 		s->result = NULL;
@@ -69,9 +81,26 @@ static void *producer(void *arg)
 	}
 }
 
+/*
+ * Whether the waiting consumer should wake: a batch of results is ready in
+ * order, or every item walked so far is done and no more can come soon (the
+ * walk ended, or the producer waits for room). Called with the lock held.
+ */
+static bool batch_ready(const pool *p)
+{
+	uint64_t k = 0;
+	while (k < BATCH && p->consumed + k < p->produced &&
+	       p->ring[(p->consumed + k) % p->window].done)
+		k++;
+	if (k == BATCH)
+		return true;
+	return k > 0 && p->consumed + k == p->produced && (p->walk_done || p->producer_waits);
+}
+
 static void *worker(void *arg)
 {
 	pool *p = arg;
+	pthread_setname_np(pthread_self(), "dkimarc-verify");
 	pthread_mutex_lock(&p->m);
 	for (;;) {
 		while (p->taken == p->produced && !p->walk_done)
@@ -84,7 +113,8 @@ static void *worker(void *arg)
 		pthread_mutex_lock(&p->m);
 		s->result = res;
 		s->done = true;
-		pthread_cond_signal(&p->cv_done);
+		if (p->consumer_waits && batch_ready(p))
+			pthread_cond_signal(&p->cv_done);
 	}
 	pthread_mutex_unlock(&p->m);
 	return NULL;
@@ -135,16 +165,24 @@ int pool_run(dkimarc_corpus *c, unsigned jobs, pool_work_fn work, pool_consume_f
 
 	pthread_mutex_lock(&p.m);
 	for (;;) {
-		slot *s = &p.ring[p.consumed % p.window];
-		if (p.consumed < p.produced && s->done) {
-			void *res = s->result;
+		/* Take the results ready in order, then hand them over unlocked. */
+		void *ready[BATCH];
+		size_t k = 0;
+		while (k < BATCH && p.consumed < p.produced && p.ring[p.consumed % p.window].done) {
+			slot *s = &p.ring[p.consumed++ % p.window];
+			ready[k++] = s->result;
 			s->it = NULL;
-			p.consumed++;
-			pthread_cond_signal(&p.cv_space);
+		}
+		if (k) {
+			if (p.producer_waits && p.window - (p.produced - p.consumed) >= BATCH)
+				pthread_cond_signal(&p.cv_space);
+			uint64_t done = p.consumed - k;
 			pthread_mutex_unlock(&p.m);
-			consume(arg, res);
-			if (tick)
-				tick(arg, p.consumed);
+			for (size_t i = 0; i < k; i++) {
+				consume(arg, ready[i]);
+				if (tick)
+					tick(arg, ++done);
+			}
 			pthread_mutex_lock(&p.m);
 			continue;
 		}
@@ -161,7 +199,9 @@ int pool_run(dkimarc_corpus *c, unsigned jobs, pool_work_fn work, pool_consume_f
 		}
 		struct timespec ts;
 		deadline_in(&ts, 200);
+		p.consumer_waits = true;
 		pthread_cond_timedwait(&p.cv_done, &p.m, &ts);
+		p.consumer_waits = false;
 		if (tick) {
 			uint64_t done = p.consumed;
 			pthread_mutex_unlock(&p.m);
