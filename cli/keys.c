@@ -236,7 +236,12 @@ static void scan_corpus(struct scan *s, char **paths, size_t npaths)
 			         (long long)dkimarc_corpus_item_index(it) + 1);
 		if (k == DKIMARC_ITEM_MESSAGE) {
 			dkimarc_msgreader *mr = NULL;
-			if (dkimarc_corpus_item_open(it, &mr) != DKIMARC_OK) {
+			int rc = dkimarc_corpus_item_open(it, &mr);
+			if (rc == DKIMARC_EFORMAT) {
+				/* A .eml or maildir file that is not mail: skipped. */
+				s->problems++;
+				cli_error("skipped %s%s: %s", path, where, dkimarc_last_error());
+			} else if (rc != DKIMARC_OK) {
 				cli_error("cannot read %s%s: %s", path, where,
 				          dkimarc_last_error());
 				s->failed = true;

@@ -480,8 +480,9 @@ static void *verify_work(void *arg, dkimarc_corpus_item *it)
 	if (dkimarc_corpus_item_kind(it) == DKIMARC_ITEM_MESSAGE) {
 		int rc = dkimarc_corpus_item_verify(vr->ctx, it, &r);
 		if (rc != DKIMARC_OK) {
-			dkimarc_item_kind k =
-			    rc == DKIMARC_ELIMIT ? DKIMARC_ITEM_TOO_LARGE : DKIMARC_ITEM_UNREADABLE;
+			dkimarc_item_kind k = rc == DKIMARC_ELIMIT    ? DKIMARC_ITEM_TOO_LARGE
+			                      : rc == DKIMARC_EFORMAT ? DKIMARC_ITEM_NOT_MAIL
+			                                              : DKIMARC_ITEM_UNREADABLE;
 			const char *why =
 			    *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc);
 			if (dkimarc_corpus_item_set_problem(it, k, why) != DKIMARC_OK)
@@ -553,15 +554,18 @@ static void verify_tick(void *arg, uint64_t done)
 
 /* ---- the command ------------------------------------------------------------------- */
 
-static FILE *open_out(const char *path, const char *what)
+#define OUT_BUF (256u * 1024)
+
+/* buf: OUT_BUF bytes for the stream, to free after it is closed. */
+static FILE *open_out(const char *path, const char *what, char *buf)
 {
 	if (strcmp(path, "-") == 0)
 		return stdout;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		cli_error("cannot write the %s to %s: %s", what, path, strerror(errno));
-	else
-		setvbuf(f, NULL, _IOFBF, 1 << 18); /* a corpus's records: few large writes */
+	else if (buf)
+		setvbuf(f, buf, _IOFBF, OUT_BUF); /* a corpus's records: few large writes */
 	return f;
 }
 
@@ -598,6 +602,7 @@ int cmd_scan(int argc, char **argv)
 	double t0 = progress_now(), t_fetch = 0, t_verify = 0;
 	int64_t started = (int64_t)time(NULL);
 	char *run_json = NULL;
+	char *json_buf = NULL, *csv_buf = NULL; /* after their streams are closed */
 
 	st = parse_args(argc, argv, &o);
 	if (st >= 0)
@@ -680,11 +685,13 @@ int cmd_scan(int argc, char **argv)
 		cli_error("out of memory");
 		goto out;
 	}
-	if (o.json && !(vr.json = open_out(o.json, "JSON output")))
+	json_buf = malloc(OUT_BUF);
+	csv_buf = malloc(OUT_BUF);
+	if (o.json && !(vr.json = open_out(o.json, "JSON output", json_buf)))
 		goto out;
 	if (o.html && !(vr.html = html_open(o.html)))
 		goto out;
-	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output")))
+	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output", csv_buf)))
 		goto out;
 	bool machine_on_stdout = vr.json == stdout || vr.csv == stdout;
 	if (!o.json && !o.csv && !o.quiet)
@@ -744,6 +751,8 @@ out:
 		fclose(vr.json);
 	if (vr.csv && vr.csv != stdout)
 		fclose(vr.csv);
+	free(json_buf);
+	free(csv_buf);
 	tally_free(vr.tally);
 	html_free(vr.html);
 	free(run_json);

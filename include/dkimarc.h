@@ -1214,8 +1214,12 @@ DKIMARC_API int dkimarc_corpus_set_follow_symlinks(dkimarc_corpus *c, int follow
 DKIMARC_API int dkimarc_corpus_set_max_message_bytes(dkimarc_corpus *c, uint64_t max);
 /**
  * The next item of the walk in *out (free with dkimarc_corpus_item_free()),
- * or NULL at the end. Problems with the files are items, not errors.
- * Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM.
+ * or NULL at the end. Problems with the files are items, not errors. A file
+ * that can only be a message, by its name (.eml) or its place (a maildir), is
+ * a message item on its size alone: whether it can be opened and begins like
+ * mail is found when it is read (dkimarc_corpus_item_open()), so that the
+ * walk, which a scan does on one thread, never reads it. Errors:
+ * DKIMARC_EINVAL, DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_corpus_next(dkimarc_corpus *c, dkimarc_corpus_item **out);
 /** Frees a corpus (items already given stay valid). Accepts NULL. */
@@ -1248,8 +1252,9 @@ DKIMARC_API const char *dkimarc_corpus_item_note(const dkimarc_corpus_item *it);
  * Turns a message item into a problem found while reading it, so that it is
  * reported as one: e.g. DKIMARC_ITEM_UNREADABLE after
  * dkimarc_corpus_item_verify() failed with DKIMARC_EIO, DKIMARC_ITEM_TOO_LARGE
- * after DKIMARC_ELIMIT. text (copied) says why. Errors: DKIMARC_EINVAL (NULL,
- * kind DKIMARC_ITEM_MESSAGE), DKIMARC_ENOMEM.
+ * after DKIMARC_ELIMIT, DKIMARC_ITEM_NOT_MAIL after DKIMARC_EFORMAT. text
+ * (copied) says why. Errors: DKIMARC_EINVAL (NULL, kind
+ * DKIMARC_ITEM_MESSAGE), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_corpus_item_set_problem(dkimarc_corpus_item *it, dkimarc_item_kind kind,
                                                 const char *text);
@@ -1260,7 +1265,10 @@ DKIMARC_API void dkimarc_corpus_item_free(dkimarc_corpus_item *it);
  * Opens a message item for reading its bytes: the file, or the mbox
  * message un-quoted as the corpus says. Free *out with
  * dkimarc_msgreader_free(). Errors: DKIMARC_EINVAL (not a message item),
- * DKIMARC_EIO (cannot open), DKIMARC_ENOMEM.
+ * DKIMARC_EIO (cannot open), DKIMARC_EFORMAT (a file taken for a message on
+ * its name or place does not begin like mail: report the item as
+ * DKIMARC_ITEM_NOT_MAIL with dkimarc_corpus_item_set_problem()),
+ * DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **out);
 /**

@@ -22,6 +22,7 @@
 
 #define DEFAULT_MAX_MESSAGE (256u * 1024 * 1024)
 #define HEAD_BYTES          (DA_MBOX_SEP_MAX + 1)
+#define NOT_MAIL_TEXT       "does not begin like a mail message (no header field on its first line)"
 #define READ_CHUNK          (64 * 1024)
 
 struct dkimarc_corpus_item {
@@ -32,6 +33,7 @@ struct dkimarc_corpus_item {
 	uint64_t start; /* first byte in the file */
 	uint64_t size;  /* bytes as stored */
 	bool whole;     /* a file read to its end (size is what it had when walked) */
+	bool unseen;    /* named as a message; whether it begins like one is checked on open */
 	int quoting;
 	uint64_t max;
 	char *problem;
@@ -439,6 +441,24 @@ static bool looks_like_mail(const char *head, size_t n)
 	return looks_like_header(head, n);
 }
 
+static int too_large(dkimarc_corpus *c, const char *path, uint64_t size, dkimarc_corpus_item **out)
+{
+	return problem(c, path, DKIMARC_ITEM_TOO_LARGE, out,
+	               "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
+	               " bytes; not verified",
+	               size, c->max);
+}
+
+/* The head of a file, as much as the classification looks at. */
+static ssize_t read_head(int fd, char head[HEAD_BYTES])
+{
+	ssize_t k;
+	do
+		k = pread(fd, head, HEAD_BYTES, 0);
+	while (k < 0 && errno == EINTR);
+	return k;
+}
+
 /*
  * A regular file (fd open on it): an mbox (opened, nothing returned yet:
  * *out stays NULL), or one item. Takes fd over.
@@ -454,9 +474,7 @@ static int classify_file(dkimarc_corpus *c, const char *path, int fd, const stru
 		close(fd);
 		return problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
 	}
-	do
-		k = pread(fd, head, sizeof head, 0);
-	while (k < 0 && errno == EINTR);
+	k = read_head(fd, head);
 	if (k < 0) {
 		int err = errno;
 		close(fd);
@@ -481,17 +499,34 @@ static int classify_file(dkimarc_corpus *c, const char *path, int fd, const stru
 	}
 	close(fd);
 	if (!looks_like_mail(head, n))
-		return problem(c, path, DKIMARC_ITEM_NOT_MAIL, out,
-		               "does not begin like a mail message (no header field on its "
-		               "first line)");
+		return problem(c, path, DKIMARC_ITEM_NOT_MAIL, out, "%s", NOT_MAIL_TEXT);
 	if ((uint64_t)st->st_size > c->max)
-		return problem(c, path, DKIMARC_ITEM_TOO_LARGE, out,
-		               "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
-		               " bytes; not verified",
-		               (uint64_t)st->st_size, c->max);
+		return too_large(c, path, (uint64_t)st->st_size, out);
 	rc = new_item(c, path, DKIMARC_ITEM_MESSAGE, out);
 	if (rc == DKIMARC_OK) {
 		(*out)->whole = true;
+		(*out)->size = (uint64_t)st->st_size;
+	}
+	return rc;
+}
+
+/*
+ * A file that can only be one message, by its name (.eml) or its place (a
+ * maildir): the walk needs no more than its size, and leaves opening it and
+ * checking that it begins like mail to whoever reads it. In a scan that is
+ * a worker thread, not the one thread that walks.
+ */
+static int named_message(dkimarc_corpus *c, const char *path, const struct stat *st,
+                         dkimarc_corpus_item **out)
+{
+	if (st->st_size == 0)
+		return problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
+	if ((uint64_t)st->st_size > c->max)
+		return too_large(c, path, (uint64_t)st->st_size, out);
+	int rc = new_item(c, path, DKIMARC_ITEM_MESSAGE, out);
+	if (rc == DKIMARC_OK) {
+		(*out)->whole = true;
+		(*out)->unseen = true;
 		(*out)->size = (uint64_t)st->st_size;
 	}
 	return rc;
@@ -593,6 +628,8 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 	if (!S_ISREG(st.st_mode))
 		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
 		               "%s, not a regular file; not read", type_name(st.st_mode));
+	if (maildir_box || ends_with_ci(path, ".eml"))
+		return named_message(c, path, &st, out);
 	return open_file(c, path, maildir_box, out);
 }
 
@@ -805,6 +842,22 @@ int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **
 	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		dkimarc_msgreader_free(r);
 		return da_fail(DKIMARC_EIO, "%s is no longer a regular file", it->path);
+	}
+	if (it->unseen) {
+		char head[HEAD_BYTES];
+		ssize_t k = read_head(r->fd, head);
+		if (k <= 0) {
+			int err = errno;
+			dkimarc_msgreader_free(r);
+			if (k == 0)
+				return da_fail(DKIMARC_EIO, "%s is empty now: changed since walked",
+				               it->path);
+			return da_fail(DKIMARC_EIO, "cannot read %s: %s", it->path, strerror(err));
+		}
+		if (!looks_like_mail(head, (size_t)k)) {
+			dkimarc_msgreader_free(r);
+			return da_fail(DKIMARC_EFORMAT, "%s", NOT_MAIL_TEXT);
+		}
 	}
 	r->whole = it->whole;
 	r->pos = it->start;

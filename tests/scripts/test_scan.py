@@ -252,19 +252,25 @@ def run_all(tmp):
         f.write("shopping list\n")
     with open(os.path.join(p, "g-image.jpg"), "wb") as f:
         f.write(b"\xff\xd8\xff\xe0\x00\x10JFIF")
+    with open(os.path.join(p, "h-image.eml"), "wb") as f:  # checked when read, not walked
+        f.write(b"\x89PNG\r\n\x1a\n\0\0")
     rc, out, err = scan("--json", "odd", cwd=tmp)
     by = {r["file"]: r for r in records(out)}
     kinds = {os.path.basename(k): v.get("problem") or v.get("verdict") for k, v in by.items()}
     check(kinds == {"a-out.eml": "skipped", "b-in.eml": "confirmed",
                     "c-dangling.eml": "unreadable", "d-fifo.eml": "unreadable",
                     "e-empty.eml": "empty", "f-notes.txt": "not_mail",
-                    "g-image.jpg": "not_mail", "in.eml": "confirmed"},
+                    "g-image.jpg": "not_mail", "h-image.eml": "not_mail",
+                    "in.eml": "confirmed"},
           "odd files: %s" % kinds)
     check(rc == 3, "exit status %d with unreadable files, expected 3" % rc)
     rc, out, err = scan("--json", "--follow-symlinks", "odd", cwd=tmp)
     by = {os.path.basename(r["file"]): r for r in records(out)}
     check(by["a-out.eml"].get("verdict") == "confirmed", "--follow-symlinks")
-    rc, out, err = scan("--json", "odd/sub", "odd/e-empty.eml", "odd/f-notes.txt", cwd=tmp)
+    check(by["h-image.eml"].get("problem_text", "").startswith("does not begin like"),
+          "problem text of a .eml that is not mail: %s" % by["h-image.eml"])
+    rc, out, err = scan("--json", "odd/sub", "odd/e-empty.eml", "odd/f-notes.txt",
+                        "odd/h-image.eml", cwd=tmp)
     check(rc == 0, "empty and non-mail files must not make the scan incomplete (exit %d)" % rc)
 
     # A file name with a newline stays on one text line.

@@ -430,6 +430,7 @@ static void files_changed_after_the_walk(void **state)
 
 	/* The file grew past the limit: ELIMIT, never a truncated message. */
 	memset(big, 'x', sizeof big);
+	memcpy(big, "Subject: ", 9);
 	put("w/grows.eml", big, sizeof big);
 	dkimarc_report *rep = NULL;
 	dkimarc_ctx *ctx = NULL;
@@ -447,6 +448,47 @@ static void files_changed_after_the_walk(void **state)
 	dkimarc_ctx_free(ctx);
 	dkimarc_corpus_item_free(box);
 	dkimarc_corpus_item_free(grows);
+}
+
+/* A .eml is taken on its name by the walk; reading it is what finds it is not mail. */
+static void named_messages_checked_when_read(void **state)
+{
+	(void)state;
+	mk("n");
+	put("n/image.eml", "\x89PNG\r\n\x1a\n\0\0", 10);
+	puts_("n/later-empty.eml", MSG);
+	dkimarc_corpus *c = corpus_of("n");
+	dkimarc_corpus_item *img = NULL, *gone = NULL, *end = NULL;
+	assert_int_equal(dkimarc_corpus_next(c, &img), DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_next(c, &gone), DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_next(c, &end), DKIMARC_OK);
+	assert_null(end);
+	dkimarc_corpus_free(c);
+	assert_int_equal(dkimarc_corpus_item_kind(img), DKIMARC_ITEM_MESSAGE);
+	assert_int_equal(dkimarc_corpus_item_size(img), 10);
+
+	dkimarc_msgreader *r = NULL;
+	assert_int_equal(dkimarc_corpus_item_open(img, &r), DKIMARC_EFORMAT);
+	assert_null(r);
+	assert_non_null(strstr(dkimarc_last_error(), "does not begin like a mail message"));
+	dkimarc_ctx *ctx = NULL;
+	dkimarc_report *rep = NULL;
+	assert_int_equal(dkimarc_ctx_new(&ctx), DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_item_verify(ctx, img, &rep), DKIMARC_EFORMAT);
+	assert_null(rep);
+	assert_int_equal(
+	    dkimarc_corpus_item_set_problem(img, DKIMARC_ITEM_NOT_MAIL, dkimarc_last_error()),
+	    DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_item_kind(img), DKIMARC_ITEM_NOT_MAIL);
+
+	/* Emptied after the walk: a read error, not "not mail". */
+	puts_("n/later-empty.eml", "");
+	assert_int_equal(dkimarc_corpus_item_verify(ctx, gone, &rep), DKIMARC_EIO);
+	assert_null(rep);
+	assert_non_null(strstr(dkimarc_last_error(), "empty now"));
+	dkimarc_ctx_free(ctx);
+	dkimarc_corpus_item_free(img);
+	dkimarc_corpus_item_free(gone);
 }
 
 static void json_carries_location(void **state)
@@ -524,6 +566,7 @@ int main(void)
 	    cmocka_unit_test(mbox_separator_problems_noted),
 	    cmocka_unit_test(readers_give_exact_bytes_and_verify),
 	    cmocka_unit_test(files_changed_after_the_walk),
+	    cmocka_unit_test(named_messages_checked_when_read),
 	    cmocka_unit_test(json_carries_location),
 	    cmocka_unit_test(kind_names),
 	};

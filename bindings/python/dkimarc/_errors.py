@@ -38,7 +38,8 @@ class ReadError(DkimarcError, OSError):
 
 
 class FormatError(DkimarcError, ValueError):
-    """DKIMARC_EFORMAT: a malformed key archive line (the message names file and line)."""
+    """DKIMARC_EFORMAT: a malformed key archive line (the message names file and line),
+    or a file named as a message (.eml, maildir) that does not begin like one."""
 
 
 class LimitExceeded(DkimarcError):

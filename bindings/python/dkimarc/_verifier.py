@@ -6,7 +6,7 @@ import datetime
 import fnmatch
 import os
 
-from ._errors import DkimarcError, ScanProblem, check, error_for
+from ._errors import EFORMAT, EIO, ELIMIT, DkimarcError, ScanProblem, check, error_for
 from ._native import FREE_FN, LOOKUP_FN, DnsOptions, KeyRec, KeysrcOps, lib
 from ._report import KeyRecord, Report
 
@@ -29,6 +29,8 @@ DNS_OPTIONS = ("timeout_ms", "tries", "ttl_floor", "ttl_ceiling", "tempfail_ttl"
 _LOOKUP_NOT_FOUND, _LOOKUP_TEMPFAIL = 1, 2
 _MBOX_QUOTING = {"mboxrd": 0, "mboxo": 1, "none": 2}
 _ITEM_MESSAGE = 0
+# A message item that turns out, when read, to be a problem of the walk's kinds.
+_READ_PROBLEM = {EFORMAT: "not_mail", EIO: "unreadable", ELIMIT: "too_large"}
 _CORPUS_API = ("corpus_new", "corpus_add_path", "corpus_set_mbox_quoting",
                "corpus_set_follow_symlinks", "corpus_set_max_message_bytes", "corpus_next",
                "corpus_free", "item_kind_str", "corpus_item_kind", "corpus_item_path",
@@ -352,8 +354,10 @@ class Verifier:
         out = _out()
         rc = lib.corpus_item_verify(ctx, it, ctypes.byref(out))
         if rc:
+            # What reading the message found, as the walk names it (docs/scan.md).
             e = error_for(rc, "dkimarc_corpus_item_verify")
-            return ScanProblem(path, "error", e.message, index, offset, cause=e)
+            kind = _READ_PROBLEM.get(rc, "error")
+            return ScanProblem(path, kind, e.message, index, offset, cause=e)
         try:
             return Report._from_c(out, path, index, offset, note)
         finally:

@@ -125,6 +125,21 @@ def test_scan_raises_by_default_skips_or_yields_on_request(tmp_path, scan_mode):
     assert isinstance(got[0], dkimarc.ScanProblem) and got[1].verdict == "unsigned"
 
 
+def test_scan_names_files_that_are_not_mail(tmp_path, monkeypatch):
+    # A .eml is checked when read, a .txt when walked: both are not_mail.
+    if not dkimarc.HAVE_CORPUS:
+        pytest.skip("the library under test has no corpus reader")
+    monkeypatch.setattr(dkimarc._verifier, "_prefer_corpus", True)
+    (tmp_path / "a.eml").write_bytes(b"\x89PNG\r\n\x1a\n\0\0")
+    (tmp_path / "b.txt").write_bytes(b"shopping list\n")
+    with open(os.path.join(SAMPLE, "unsigned.eml"), "rb") as f:
+        (tmp_path / "c.eml").write_bytes(f.read())
+    got = list(dkimarc.scan(str(tmp_path), on_error="yield"))
+    kinds = [(os.path.basename(g.path), getattr(g, "kind", None) or g.verdict) for g in got]
+    assert kinds == [("a.eml", "not_mail"), ("b.txt", "not_mail"), ("c.eml", "unsigned")]
+    assert "does not begin like a mail message" in got[0].text
+
+
 def test_scan_max_message_bytes_makes_large_messages_problems(scan_mode):
     big = os.path.join(SAMPLE, "confirmed-rsa.eml")
     got = list(dkimarc.scan([big], max_message_bytes=100, on_error="yield"))
