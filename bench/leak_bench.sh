@@ -13,6 +13,7 @@
 set -euo pipefail
 
 build=${1:?usage: bench/leak_bench.sh BUILDDIR [SCALE [JOBS...]]}
+build=$(cd "$build" && pwd) # the scans run from the corpus folder
 scale=${2:-1}
 shift $(($# > 2 ? 2 : $#))
 jobs=("$@")
