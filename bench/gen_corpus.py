@@ -24,8 +24,9 @@ but the key material and b= is a function of the seed and the count):
   - size: 96% text or text+HTML of 2-20 KB (log-uniform), 4% with a base64
     attachment of 100 KB to 2 MB (log-uniform): 2,000 messages make about 80 MB;
   - after signing, 2-4 Received fields and other unsigned trace fields on top,
-    as on arrival; then 15% are tampered with: a body byte changed, a line
-    appended to the body, or the signed Subject, From or Date changed.
+    as on arrival; then exactly 15% (which ones, the seed says) are tampered
+    with: a body byte changed, a line appended to the body, or the signed
+    Subject, From or Date changed.
 
 The ground truth is what the construction implies, not what any verifier
 says: an untouched message's signatures are valid (the reference verifiers
@@ -53,7 +54,7 @@ import shutil
 import subprocess
 import sys
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SIGN_TIME = 1700000000  # t= of every signature (2023-11-14T22:13:20Z)
 TRUTH_COLUMNS = ("file", "bytes", "index", "domain", "selector", "algorithm", "key_bits",
                  "canon", "expect", "tamper", "body_bytes", "header_bytes")
@@ -397,7 +398,7 @@ def header_hash_len(fields, sig_raw, relaxed):
 
 
 def build_one(args):
-    i, seed, count, groups, dkimarc, out = args
+    i, seed, count, groups, dkimarc, out, tampered = args
     rng = random.Random("%d/%d/%d" % (seed, count, i))
     prof = pick(rng, PROFILES)
     pname, group, sigs = prof
@@ -416,7 +417,7 @@ def build_one(args):
         plan.append((alg, key))
     msg = trace_fields(rng, entry["domain"], SIGN_TIME + 30) + msg
     tk = "none"
-    if rng.random() < TAMPER_SHARE:
+    if tampered:
         tk = pick(rng, TAMPERS)
         msg = tamper(rng, msg, tk)
     name = "msgs/%05d.eml" % i
@@ -453,7 +454,11 @@ def main():
         shutil.rmtree(out)
     os.makedirs(os.path.join(out, "msgs"))
     groups = make_keys(out, args.dkimarc)
-    work = [(i, args.seed, args.count, groups, args.dkimarc, out) for i in range(args.count)]
+    # Exactly the share asked for, not about it: which messages, the seed says.
+    picked = set(random.Random("tamper/%d/%d" % (args.seed, args.count)).sample(
+        range(args.count), round(args.count * TAMPER_SHARE)))
+    work = [(i, args.seed, args.count, groups, args.dkimarc, out, i in picked)
+            for i in range(args.count)]
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as ex:
         results = list(ex.map(build_one, work))
 

@@ -4,11 +4,17 @@
 #include <limits.h>
 #include <stdlib.h>
 
-static bool is_b64char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '+' || c == '/';
-}
+/* The alphabet as a table: signatures and keys are checked a byte at a time. */
+static const bool b64char[256] = {
+    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1,
+    ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+    ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
+    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+    ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1,
+    ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+    ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['+'] = 1, ['/'] = 1,
+};
 
 /*
  * Non-zero bits in the last character before the padding ("QR==" for "A")
@@ -29,7 +35,7 @@ int da_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
 	if (n > 0 && u[n - 1] == '=')
 		pad = (u[n - 2] == '=') ? 2 : 1;
 	for (size_t i = 0; i < n - pad; i++)
-		if (!is_b64char(u[i]))
+		if (!b64char[u[i]])
 			return -1;
 
 	buf = malloc(n / 4 * 3 + 1);

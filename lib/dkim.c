@@ -466,10 +466,12 @@ static bool aligned(const dkimarc_ctx *ctx, const char *d, char *const *from, si
 {
 	if (!d || nfrom == 0)
 		return false;
-	const char *rd = ctx->psl ? psl_registrable_domain(ctx->psl, d) : NULL;
+	const char *rd = NULL; /* d='s organizational domain, only when a From domain differs */
 	for (size_t i = 0; i < nfrom; i++) {
 		if (strcmp(d, from[i]) == 0)
 			continue;
+		if (!rd && !(rd = ctx->psl ? psl_registrable_domain(ctx->psl, d) : NULL))
+			return false;
 		const char *rf = ctx->psl ? psl_registrable_domain(ctx->psl, from[i]) : NULL;
 		if (!rd || !rf || strcmp(rd, rf) != 0)
 			return false;

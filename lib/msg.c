@@ -102,12 +102,6 @@ void da_header_free(da_header *h)
 	h->n = h->cap = 0;
 }
 
-bool da_field_is(const da_field *f, const char *name)
-{
-	size_t n = strlen(name);
-	return f->has_colon && f->name_len == n && strncasecmp(f->raw, name, n) == 0;
-}
-
 /* ---- From domains -------------------------------------------------------- */
 
 static char *domain_dup(const char *d, size_t n)
