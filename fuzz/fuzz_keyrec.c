@@ -51,16 +51,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t take = size < slen ? size : slen;
 		memcpy(sig + slen - take, data + size - take, take);
 		int hash = k.hashes & DA_HASH_SHA256 ? DA_HASH_SHA256 : DA_HASH_SHA1;
-		int ok = da_verify_digest(pk, k.key_type, hash, digest,
-		                          hash == DA_HASH_SHA1 ? 20 : 32, sig, slen);
-		FUZZ_CHECK(ok != 1);
+		size_t dlen = hash == DA_HASH_SHA1 ? 20 : 32;
+		/* Both ways to verify: a context set up here, and the cache's prepared one. */
+		da_rsa_prep *prep = k.key_type == DA_KEY_RSA ? da_rsa_prep_new(pk) : NULL;
+		FUZZ_CHECK(k.key_type != DA_KEY_RSA || prep != NULL);
+		for (int way = 0; way < 2; way++) {
+			const da_rsa_prep *pp = way ? prep : NULL;
+			FUZZ_CHECK(da_verify_digest(pk, pp, k.key_type, hash, digest, dlen, sig,
+			                            slen) != 1);
+		}
 		/* The all-zero and the identity-point signatures. */
 		memset(sig, 0, slen);
 		if (k.key_type == DA_KEY_ED25519)
 			sig[0] = 1;
-		ok = da_verify_digest(pk, k.key_type, hash, digest, hash == DA_HASH_SHA1 ? 20 : 32,
-		                      sig, slen);
-		FUZZ_CHECK(ok != 1);
+		for (int way = 0; way < 2; way++) {
+			const da_rsa_prep *pp = way ? prep : NULL;
+			FUZZ_CHECK(da_verify_digest(pk, pp, k.key_type, hash, digest, dlen, sig,
+			                            slen) != 1);
+		}
+		da_rsa_prep_free(prep);
 		free(sig);
 		EVP_PKEY_free(pk);
 	}

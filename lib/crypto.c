@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /*
@@ -166,8 +167,48 @@ EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *rea
 	return rsa_decode(k, bits, reason, err, errlen);
 }
 
-int da_verify_digest(EVP_PKEY *pk, int key_type, int hash, const unsigned char *digest, size_t dlen,
-                     const unsigned char *sig, size_t slen)
+/* A context that verifies PKCS#1 v1.5 signatures with pk over a digest of hash. */
+static EVP_PKEY_CTX *rsa_verify_ctx(EVP_PKEY *pk, int hash)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(pk, NULL);
+	if (pc && EVP_PKEY_verify_init(pc) == 1 &&
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
+	    EVP_PKEY_CTX_set_signature_md(pc, da_hash_md(hash)) == 1)
+		return pc;
+	EVP_PKEY_CTX_free(pc);
+	return NULL;
+}
+
+struct da_rsa_prep {
+	EVP_PKEY_CTX *by_hash[DA_HASH_SHA256 + 1]; /* indexed by DA_HASH_* */
+};
+
+da_rsa_prep *da_rsa_prep_new(EVP_PKEY *pk)
+{
+	da_rsa_prep *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	for (int h = DA_HASH_SHA1; h <= DA_HASH_SHA256; h++) {
+		if (!(p->by_hash[h] = rsa_verify_ctx(pk, h))) {
+			da_rsa_prep_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+void da_rsa_prep_free(da_rsa_prep *p)
+{
+	if (!p)
+		return;
+	for (size_t h = 0; h < sizeof p->by_hash / sizeof p->by_hash[0]; h++)
+		EVP_PKEY_CTX_free(p->by_hash[h]);
+	free(p);
+}
+
+int da_verify_digest(EVP_PKEY *pk, const da_rsa_prep *prep, int key_type, int hash,
+                     const unsigned char *digest, size_t dlen, const unsigned char *sig,
+                     size_t slen)
 {
 	int rc = -1;
 	if (key_type == DA_KEY_ED25519) {
@@ -189,13 +230,12 @@ int da_verify_digest(EVP_PKEY *pk, int key_type, int hash, const unsigned char *
 		EVP_MD_CTX_free(md);
 		return rc;
 	}
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new(pk, NULL);
+	/* A duplicate of the prepared context: EVP_PKEY_verify changes its context. */
+	bool known = prep && (hash == DA_HASH_SHA1 || hash == DA_HASH_SHA256);
+	EVP_PKEY_CTX *pc = known ? EVP_PKEY_CTX_dup(prep->by_hash[hash]) : rsa_verify_ctx(pk, hash);
 	if (!pc)
 		return -1;
-	if (EVP_PKEY_verify_init(pc) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-	    EVP_PKEY_CTX_set_signature_md(pc, da_hash_md(hash)) == 1)
-		rc = EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1 ? 1 : 0;
+	rc = EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1 ? 1 : 0;
 	EVP_PKEY_CTX_free(pc);
 	return rc;
 }

@@ -37,7 +37,8 @@ typedef struct {
 	const da_sigfacts *f;
 	const da_sigparams *sp;
 	struct da_sigx *x;
-	EVP_PKEY *pk; /* NULL when no usable key */
+	EVP_PKEY *pk;            /* NULL when no usable key */
+	const da_rsa_prep *prep; /* pk made ready, from the context's cache; or NULL */
 	da_recovered rec;
 	int variants;
 	uint64_t header_bytes; /* what one header variant costs to hash, at most */
@@ -148,7 +149,7 @@ static int digest_signed(diag *d, const unsigned char *dig, unsigned int dl)
 		return dl == d->rec.digest_len && memcmp(dig, d->rec.digest, dl) == 0;
 	if (!d->pk)
 		return -1;
-	return da_verify_digest(d->pk, d->sp->key_type, d->sp->hash, dig, dl, d->sp->b,
+	return da_verify_digest(d->pk, d->prep, d->sp->key_type, d->sp->hash, dig, dl, d->sp->b,
 	                        d->sp->b_len) == 1;
 }
 
@@ -1073,8 +1074,8 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 		if (da_keyrec_parse(o->key.txt, o->key.txt_len, &kr, err, sizeof err) ==
 		    DKIMARC_REASON_OK) {
 			if (!kr.revoked)
-				d->pk = da_pkcache_get(f->ctx->pkcache, &kr, &bits, &why, err,
-				                       sizeof err);
+				d->pk = da_pkcache_get(f->ctx->pkcache, &kr, &bits, &d->prep, &why,
+				                       err, sizeof err);
 			da_keyrec_clear(&kr);
 		}
 	}

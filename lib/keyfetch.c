@@ -213,6 +213,7 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 		k->bits = pi.bits;
 		if (pi.pkey) {
 			k->pkey = pi.pkey;
+			k->prep = pi.prep;
 			pi.pkey = NULL;
 		} else {
 			why = pi.decode;

@@ -11,12 +11,13 @@
 #include "sig.h"
 
 typedef struct {
-	EVP_PKEY *pkey; /* the usable key, or NULL */
-	unsigned bits;  /* key size, whenever it could be read */
-	uint32_t flags; /* DKIMARC_FLAG_KEY_TESTING, _KEY_OUTSIDE_WINDOW */
-	char *source;   /* provenance ("archive keys.zone:12"), or NULL */
-	char *choice;   /* why this record among several, or NULL */
-	bool has_rec;   /* rec holds a deep copy of the record used */
+	EVP_PKEY *pkey;          /* the usable key, or NULL */
+	const da_rsa_prep *prep; /* pkey made ready (borrowed from the context), or NULL */
+	unsigned bits;           /* key size, whenever it could be read */
+	uint32_t flags;          /* DKIMARC_FLAG_KEY_TESTING, _KEY_OUTSIDE_WINDOW */
+	char *source;            /* provenance ("archive keys.zone:12"), or NULL */
+	char *choice;            /* why this record among several, or NULL */
+	bool has_rec;            /* rec holds a deep copy of the record used */
 	dkimarc_keyrec rec;
 } da_key;
 

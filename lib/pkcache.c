@@ -15,6 +15,7 @@ typedef struct entry {
 	int key_type;
 	size_t len;
 	EVP_PKEY *pkey;
+	da_rsa_prep *prep; /* RSA keys; NULL if it could not be made */
 	unsigned bits;
 	unsigned char pk[]; /* the decoded p= bytes */
 } entry;
@@ -53,6 +54,7 @@ void da_pkcache_free(da_pkcache *c)
 	for (size_t i = 0; i < NBUCKETS; i++) {
 		for (entry *e = c->buckets[i], *n; e; e = n) {
 			n = e->next;
+			da_rsa_prep_free(e->prep);
 			EVP_PKEY_free(e->pkey);
 			free(e);
 		}
@@ -86,9 +88,13 @@ static entry *find(da_pkcache *c, uint64_t h, const da_keyrec *k)
 	return NULL;
 }
 
-EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
-                         char *err, size_t errlen)
+EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
+                         const da_rsa_prep **prep, dkimarc_reason *reason, char *err, size_t errlen)
 {
+	const da_rsa_prep *none;
+	if (!prep)
+		prep = &none;
+	*prep = NULL;
 	if (!c || !k->pk)
 		return da_pkey_decode(k, bits, reason, err, errlen);
 	uint64_t h = hash_of(k->key_type, k->pk, k->pk_len);
@@ -96,6 +102,7 @@ EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits, dkim
 	entry *e = find(c, h, k);
 	if (e && EVP_PKEY_up_ref(e->pkey) == 1) {
 		*bits = e->bits;
+		*prep = e->prep;
 		pthread_mutex_unlock(&c->lock);
 		return e->pkey;
 	}
@@ -113,16 +120,20 @@ EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits, dkim
 	ne->len = k->pk_len;
 	ne->bits = *bits;
 	ne->pkey = pk;
+	/* Made before the entry is shared: nothing in it changes afterwards. */
+	ne->prep = k->key_type == DA_KEY_RSA ? da_rsa_prep_new(pk) : NULL;
 	memcpy(ne->pk, k->pk, k->pk_len);
 	pthread_mutex_lock(&c->lock);
 	if (c->count >= DA_PKCACHE_MAX || find(c, h, k) || EVP_PKEY_up_ref(pk) != 1) {
 		pthread_mutex_unlock(&c->lock);
+		da_rsa_prep_free(ne->prep);
 		free(ne);
 		return pk;
 	}
 	ne->next = c->buckets[h % NBUCKETS];
 	c->buckets[h % NBUCKETS] = ne;
 	c->count++;
+	*prep = ne->prep;
 	pthread_mutex_unlock(&c->lock);
 	return pk;
 }
@@ -171,8 +182,8 @@ dkimarc_reason da_pkcache_record(da_pkcache *c, const char *txt, size_t len, da_
 		return why;
 	out->decode = DKIMARC_REASON_OK;
 	if (!kr.revoked) {
-		out->pkey = da_pkcache_get(c, &kr, &out->bits, &out->decode, out->decode_err,
-		                           sizeof out->decode_err);
+		out->pkey = da_pkcache_get(c, &kr, &out->bits, &out->prep, &out->decode,
+		                           out->decode_err, sizeof out->decode_err);
 		if (!out->pkey && out->decode == DKIMARC_REASON_OK)
 			out->decode = DKIMARC_REASON_KEY_SYNTAX;
 	}

@@ -6,6 +6,7 @@
 #ifndef DKIMARC_PKCACHE_H
 #define DKIMARC_PKCACHE_H
 
+#include "crypto.h"
 #include "internal.h"
 
 #define DA_PKCACHE_MAX 65536 /* entries; past this, keys are decoded each time */
@@ -16,17 +17,21 @@ DA_HIDDEN da_pkcache *da_pkcache_new(void);
 DA_HIDDEN void da_pkcache_free(da_pkcache *c);
 /*
  * Like da_pkey_decode, through the cache: returns a new reference (free it
- * with EVP_PKEY_free) or NULL with *reason and err. c may be NULL.
+ * with EVP_PKEY_free) or NULL with *reason and err. c may be NULL. *prep (if
+ * prep is not NULL) is the cached RSA key's prepared contexts, borrowed from
+ * the cache until it is freed, or NULL.
  */
 DA_HIDDEN EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
-                                   dkimarc_reason *reason, char *err, size_t errlen);
+                                   const da_rsa_prep **prep, dkimarc_reason *reason, char *err,
+                                   size_t errlen);
 
 /* A key record as the verifier needs it: its tags and its decoded key. */
 typedef struct {
-	da_keyrec tags;        /* pk is NULL: the key is in pkey */
-	EVP_PKEY *pkey;        /* a new reference, or NULL (revoked, or see decode) */
-	unsigned bits;         /* key size whenever it could be read */
-	dkimarc_reason decode; /* why pkey is NULL when the record is not revoked */
+	da_keyrec tags;          /* pk is NULL: the key is in pkey */
+	EVP_PKEY *pkey;          /* a new reference, or NULL (revoked, or see decode) */
+	const da_rsa_prep *prep; /* borrowed from the cache (lives as long), or NULL */
+	unsigned bits;           /* key size whenever it could be read */
+	dkimarc_reason decode;   /* why pkey is NULL when the record is not revoked */
 	char decode_err[200];
 } da_pkinfo;
 

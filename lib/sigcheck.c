@@ -97,8 +97,8 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 		return;
 	}
 	unsigned bits = k.bits;
-	int ok = da_verify_digest(k.pkey, sp->key_type, sp->hash, hdigest, hdigest_len, sp->b,
-	                          sp->b_len);
+	int ok = da_verify_digest(k.pkey, k.prep, sp->key_type, sp->hash, hdigest, hdigest_len,
+	                          sp->b, sp->b_len);
 	da_recovered rec = {.made = DA_MADE_UNKNOWN};
 	if (ok != 1)
 		da_rsa_recover(k.pkey, sp->key_type, sp->b, sp->b_len, &rec);
