@@ -898,13 +898,15 @@ def notes(mach, nmsg, rows, T_issue, T_tight, b_tight, scan, leak, prof):
             out.append(
                 "* **`--jobs 2`: %.2f×, short of 1.8× by %.0f %%.** The ratio is exactly the "
                 "cores each run kept busy times the CPU time each needed: (%.2f ÷ %.2f) × "
-                "(%.2f s ÷ %.2f s) = %.2f. One job keeps more than one core busy, since the "
+                "(%.2f s ÷ %.2f s) = %.2f. Two jobs needed %.0f %% more CPU time than one for "
+                "the same messages. One job keeps more than one core busy, since the "
                 "walk and the writer run beside its verifying thread (they are a few per cent "
                 "of the work: the walk only reads folder entries and sizes for .eml and "
                 "maildir files, and results reach the writer 16 at a time); two jobs kept "
                 "%.2f of the 2 cores,%s. On a machine whose second core is fully free the "
                 "same figures give %.2f×." % (
-                    x, 100 * (1 - x / 1.8), u2, u1, one["cpu"], two["cpu"], x, u2,
+                    x, 100 * (1 - x / 1.8), u2, u1, one["cpu"], two["cpu"], x,
+                    100 * (two["cpu"] / one["cpu"] - 1), u2,
                     lost or " the rest was idle", 2 / u1 * one["cpu"] / two["cpu"]))
     if leak and leak.get("wall") and leak["wall"] >= 5:
         cpu = leak["user"] + leak["sys"]

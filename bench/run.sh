@@ -173,11 +173,11 @@ done
 # input: long enough that start-up and the 10 ms of /usr/bin/time do not count. Jobs 1
 # and 2 alternate, so that a change of load hits both alike.
 # A run lasts a second or two, and a virtual machine's second core comes and goes
-# (steal, kernel threads): at least 7 passes each, the fastest counts. The machine's
+# (steal, kernel threads): at least 11 passes each, the fastest counts. The machine's
 # CPU counters around each run (/proc/stat) say what else had the cores meanwhile.
 if [ $tiny = 1 ]; then rounds=1; else rounds=5; fi
 scan_passes=$passes
-[ $tiny = 1 ] || [ "$scan_passes" -ge 7 ] || scan_passes=7
+[ $tiny = 1 ] || [ "$scan_passes" -ge 11 ] || scan_passes=11
 for r in $(seq $rounds); do cat list.txt; done >"$res/scan-list.txt"
 echo "scan_rounds=$rounds" >>"$res/machine.txt"
 for p in $(seq "$scan_passes"); do
