@@ -726,7 +726,10 @@ def render(mach, cinfo, truth, agree, rows, hashes, verify, eds, b_issue, b_tigh
                       "%.2f× (%.2f× the libsodium bound)" % (x, xt), "1×",
                       verdict(x <= TARGETS["bound"], "" if x <= 1.3 else
                               "%.0f %% over the allowance" % (100 * (x / 1.3 - 1)))])
-    if 1 in scan and 2 in scan:
+    if 1 in scan and 2 in scan and min(scan[1]["wall"], scan[2]["wall"]) < 0.05:
+        trows.append(["`scan --jobs 2` vs `--jobs 1`, wall", "≥ 1.8×", "too short to time",
+                      "2×", ""])
+    elif 1 in scan and 2 in scan:
         x = per(scan[1]["wall"], scan[2]["wall"]) or 0
         trows.append(["`scan --jobs 2` vs `--jobs 1`, wall", "≥ 1.8×",
                       "%.2f× (medians: %.2f×)" % (
@@ -820,6 +823,8 @@ def cores(run):
 def scaling_text(scan):
     """The two-core runs in sentences: the ratio, and the cores each run had."""
     one, two = scan[1], scan[2]
+    if min(r[k] for r in (one, two) for k in ("wall", "cpu")) < 0.05:
+        return "The runs were too short to time (a tiny run): no ratio."
     text = ("`--jobs 2` takes %.2f× less wall time than `--jobs 1` (fastest of %d runs each; "
             "%.2f× between the medians). In those fastest runs one job kept %.2f cores busy: "
             "its verifying thread, with the walk and the writer beside it; two jobs kept %.2f "
@@ -884,7 +889,10 @@ def notes(mach, nmsg, rows, T_issue, T_tight, b_tight, scan, leak, prof):
                 (prof["body"] + prof["hdr"]) / (b_tight[0] + b_tight[1]),
                 1e3 * prof["own"], 1e3 * prof["recov"], 1e3 * prof["ovh"], 1e3 * prof["libc"],
                 1e3 * prof["rest"]))
-    if 1 in scan and 2 in scan:
+    # A tiny run's scans last a few hundredths of a second: /usr/bin/time can give 0.
+    timed_ok = 1 in scan and 2 in scan and min(
+        scan[j][k] for j in (1, 2) for k in ("wall", "cpu")) >= 0.05
+    if timed_ok:
         x = per(scan[1]["wall"], scan[2]["wall"]) or 0
         if x < TARGETS["jobs"]:
             one, two = scan[1], scan[2]
