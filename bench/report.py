@@ -671,7 +671,6 @@ def render(mach, cinfo, truth, agree, rows, hashes, verify, eds, b_issue, b_tigh
 
     # scaling
     if 1 in scan and 2 in scan:
-        ratio = per(scan[1]["wall"], scan[2]["wall"]) or 0
         rounds = int(mach.get("scan_rounds", "1"))
         L.append("**Two cores**: `dkimarc scan --keys keys.jsonl --jobs N --json=FILE -q -` "
                  "given the corpus's list of files %s (%s messages: reads every file, writes "
@@ -726,7 +725,7 @@ def render(mach, cinfo, truth, agree, rows, hashes, verify, eds, b_issue, b_tigh
                       "%.2f× (%.2f× the libsodium bound)" % (x, xt), "1×",
                       verdict(x <= TARGETS["bound"], "" if x <= 1.3 else
                               "%.0f %% over the allowance" % (100 * (x / 1.3 - 1)))])
-    if 1 in scan and 2 in scan and min(scan[1]["wall"], scan[2]["wall"]) < 0.05:
+    if 1 in scan and 2 in scan and not scans_timed(scan):
         trows.append(["`scan --jobs 2` vs `--jobs 1`, wall", "≥ 1.8×", "too short to time",
                       "2×", ""])
     elif 1 in scan and 2 in scan:
@@ -815,6 +814,13 @@ def render(mach, cinfo, truth, agree, rows, hashes, verify, eds, b_issue, b_tigh
     return "\n".join(L).rstrip() + "\n"
 
 
+def scans_timed(scan):
+    """Both scans ran long enough to time: a tiny run's last a few hundredths of a
+    second, and /usr/bin/time can give 0."""
+    return 1 in scan and 2 in scan and min(
+        scan[j][k] for j in (1, 2) for k in ("wall", "cpu")) >= 0.05
+
+
 def cores(run):
     """Cores a run kept busy: its CPU time over its wall time."""
     return run["cpu"] / run["wall"] if run["wall"] else 0
@@ -823,7 +829,7 @@ def cores(run):
 def scaling_text(scan):
     """The two-core runs in sentences: the ratio, and the cores each run had."""
     one, two = scan[1], scan[2]
-    if min(r[k] for r in (one, two) for k in ("wall", "cpu")) < 0.05:
+    if not scans_timed(scan):
         return "The runs were too short to time (a tiny run): no ratio."
     text = ("`--jobs 2` takes %.2f× less wall time than `--jobs 1` (fastest of %d runs each; "
             "%.2f× between the medians). In those fastest runs one job kept %.2f cores busy: "
@@ -846,7 +852,6 @@ def notes(mach, nmsg, rows, T_issue, T_tight, b_tight, scan, leak, prof):
     out = []
     if not d:
         return out
-    load = mach.get("load_start", "?").split()[0]
     for ref, need, label in (("opendkim", TARGETS["opendkim"], "libopendkim"),
                              ("dkimpy", TARGETS["dkimpy"], "dkimpy")):
         if ref not in rows:
@@ -889,10 +894,7 @@ def notes(mach, nmsg, rows, T_issue, T_tight, b_tight, scan, leak, prof):
                 (prof["body"] + prof["hdr"]) / (b_tight[0] + b_tight[1]),
                 1e3 * prof["own"], 1e3 * prof["recov"], 1e3 * prof["ovh"], 1e3 * prof["libc"],
                 1e3 * prof["rest"]))
-    # A tiny run's scans last a few hundredths of a second: /usr/bin/time can give 0.
-    timed_ok = 1 in scan and 2 in scan and min(
-        scan[j][k] for j in (1, 2) for k in ("wall", "cpu")) >= 0.05
-    if timed_ok:
+    if scans_timed(scan):
         x = per(scan[1]["wall"], scan[2]["wall"]) or 0
         if x < TARGETS["jobs"]:
             one, two = scan[1], scan[2]

@@ -129,9 +129,9 @@ speed_s=1
 # Two passes of each verifier per round (one in a tiny run): all alike.
 [ $tiny = 1 ] && per=1 || per=2
 mapfile -t files <list.txt
+# Results per signature from the first round ($r) only; later rounds only time.
+out() { [ "$r" = 1 ] && echo "$res/$1.tsv" || echo "$res/$1-$r.tsv"; }
 for r in $(seq "$passes"); do
-	# Results per signature from the first round only; later rounds only time.
-	out() { [ "$r" = 1 ] && echo "$res/$1.tsv" || echo "$res/$1-$r.tsv"; }
 	log "round $r: openssl speed -seconds $speed_s sha256 sha1 rsa2048 rsa1024 ed25519"
 	{
 		"${pin[@]}" openssl speed -seconds $speed_s -bytes 8192 sha256 sha1

@@ -110,13 +110,18 @@ int keyopts_build_dns(const struct keyopts *o, dkimarc_keysrc **out)
 }
 
 /* Archives only when --keys alone: then nothing is ever sent to the network. */
+bool keyopts_uses_dns(const struct keyopts *o)
+{
+	return o->dns || o->nkeys == 0;
+}
+
 int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out)
 {
 	dkimarc_keysrc *src = NULL, *dns = NULL;
 	*out = NULL;
 	if (!o->nkeys)
 		return keyopts_build_dns(o, out);
-	if (o->dns && keyopts_build_dns(o, &dns) != 0)
+	if (keyopts_uses_dns(o) && keyopts_build_dns(o, &dns) != 0)
 		return EXIT_USAGE;
 	int rc = dkimarc_keysrc_archive_new(&src);
 	for (size_t i = 0; rc == DKIMARC_OK && i < o->nkeys; i++) {

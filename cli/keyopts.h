@@ -27,6 +27,8 @@ int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i);
  * Returns 0, or EXIT_USAGE after printing why.
  */
 int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out);
+/* Whether the source keyopts_build makes asks DNS (--dns, or no --keys). */
+bool keyopts_uses_dns(const struct keyopts *o);
 /*
  * Builds a DNS key source from the --dns-* options alone (for commands that
  * only ask DNS). Returns 0, or EXIT_USAGE after printing why.

@@ -556,16 +556,16 @@ static void verify_tick(void *arg, uint64_t done)
 
 #define OUT_BUF (256u * 1024)
 
-/* buf: OUT_BUF bytes for the stream, to free after it is closed. */
-static FILE *open_out(const char *path, const char *what, char *buf)
+/* *buf: the file's stream buffer, if one could be had; free it after fclose. */
+static FILE *open_out(const char *path, const char *what, char **buf)
 {
 	if (strcmp(path, "-") == 0)
 		return stdout;
 	FILE *f = fopen(path, "w");
 	if (!f)
 		cli_error("cannot write the %s to %s: %s", what, path, strerror(errno));
-	else if (buf)
-		setvbuf(f, buf, _IOFBF, OUT_BUF); /* a corpus's records: few large writes */
+	else if ((*buf = malloc(OUT_BUF)))
+		setvbuf(f, *buf, _IOFBF, OUT_BUF); /* a corpus's records: few large writes */
 	return f;
 }
 
@@ -627,7 +627,7 @@ int cmd_scan(int argc, char **argv)
 	 * every header when keys come from DNS, whose lookups it sends all at once;
 	 * archives answer from memory as each message is verified.
 	 */
-	bool gather = src && (o.ko.dns || o.ko.nkeys == 0);
+	bool gather = src && keyopts_uses_dns(&o.ko);
 	g.ctx = ctx;
 	g.pg = &pg;
 	if (gather && (new_corpus(&o, &c) < 0 ||
@@ -685,13 +685,11 @@ int cmd_scan(int argc, char **argv)
 		cli_error("out of memory");
 		goto out;
 	}
-	json_buf = malloc(OUT_BUF);
-	csv_buf = malloc(OUT_BUF);
-	if (o.json && !(vr.json = open_out(o.json, "JSON output", json_buf)))
+	if (o.json && !(vr.json = open_out(o.json, "JSON output", &json_buf)))
 		goto out;
 	if (o.html && !(vr.html = html_open(o.html)))
 		goto out;
-	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output", csv_buf)))
+	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output", &csv_buf)))
 		goto out;
 	bool machine_on_stdout = vr.json == stdout || vr.csv == stdout;
 	if (!o.json && !o.csv && !o.quiet)

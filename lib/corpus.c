@@ -441,12 +441,25 @@ static bool looks_like_mail(const char *head, size_t n)
 	return looks_like_header(head, n);
 }
 
-static int too_large(dkimarc_corpus *c, const char *path, uint64_t size, dkimarc_corpus_item **out)
+/*
+ * A whole file as one message item, or too large to be one. unseen: the walk
+ * did not read it; whoever opens it checks that it begins like mail.
+ */
+static int file_message(dkimarc_corpus *c, const char *path, const struct stat *st, bool unseen,
+                        dkimarc_corpus_item **out)
 {
-	return problem(c, path, DKIMARC_ITEM_TOO_LARGE, out,
-	               "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
-	               " bytes; not verified",
-	               size, c->max);
+	if ((uint64_t)st->st_size > c->max)
+		return problem(c, path, DKIMARC_ITEM_TOO_LARGE, out,
+		               "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
+		               " bytes; not verified",
+		               (uint64_t)st->st_size, c->max);
+	int rc = new_item(c, path, DKIMARC_ITEM_MESSAGE, out);
+	if (rc == DKIMARC_OK) {
+		(*out)->whole = true;
+		(*out)->unseen = unseen;
+		(*out)->size = (uint64_t)st->st_size;
+	}
+	return rc;
 }
 
 /* The head of a file, as much as the classification looks at. */
@@ -500,14 +513,7 @@ static int classify_file(dkimarc_corpus *c, const char *path, int fd, const stru
 	close(fd);
 	if (!looks_like_mail(head, n))
 		return problem(c, path, DKIMARC_ITEM_NOT_MAIL, out, "%s", NOT_MAIL_TEXT);
-	if ((uint64_t)st->st_size > c->max)
-		return too_large(c, path, (uint64_t)st->st_size, out);
-	rc = new_item(c, path, DKIMARC_ITEM_MESSAGE, out);
-	if (rc == DKIMARC_OK) {
-		(*out)->whole = true;
-		(*out)->size = (uint64_t)st->st_size;
-	}
-	return rc;
+	return file_message(c, path, st, false, out);
 }
 
 /*
@@ -521,15 +527,7 @@ static int named_message(dkimarc_corpus *c, const char *path, const struct stat 
 {
 	if (st->st_size == 0)
 		return problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
-	if ((uint64_t)st->st_size > c->max)
-		return too_large(c, path, (uint64_t)st->st_size, out);
-	int rc = new_item(c, path, DKIMARC_ITEM_MESSAGE, out);
-	if (rc == DKIMARC_OK) {
-		(*out)->whole = true;
-		(*out)->unseen = true;
-		(*out)->size = (uint64_t)st->st_size;
-	}
-	return rc;
+	return file_message(c, path, st, true, out);
 }
 
 static int open_file(dkimarc_corpus *c, const char *path, bool maildir_box,

@@ -473,7 +473,7 @@ static bool aligned(const dkimarc_ctx *ctx, const char *d, char *const *from, si
 		if (!rd && !(rd = ctx->psl ? psl_registrable_domain(ctx->psl, d) : NULL))
 			return false;
 		const char *rf = ctx->psl ? psl_registrable_domain(ctx->psl, from[i]) : NULL;
-		if (!rd || !rf || strcmp(rd, rf) != 0)
+		if (!rf || strcmp(rd, rf) != 0)
 			return false;
 	}
 	return true;

@@ -91,9 +91,6 @@ static entry *find(da_pkcache *c, uint64_t h, const da_keyrec *k)
 EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
                          const da_rsa_prep **prep, dkimarc_reason *reason, char *err, size_t errlen)
 {
-	const da_rsa_prep *none;
-	if (!prep)
-		prep = &none;
 	*prep = NULL;
 	if (!c || !k->pk)
 		return da_pkey_decode(k, bits, reason, err, errlen);

@@ -17,9 +17,9 @@ DA_HIDDEN da_pkcache *da_pkcache_new(void);
 DA_HIDDEN void da_pkcache_free(da_pkcache *c);
 /*
  * Like da_pkey_decode, through the cache: returns a new reference (free it
- * with EVP_PKEY_free) or NULL with *reason and err. c may be NULL. *prep (if
- * prep is not NULL) is the cached RSA key's prepared contexts, borrowed from
- * the cache until it is freed, or NULL.
+ * with EVP_PKEY_free) or NULL with *reason and err. c may be NULL. *prep is
+ * the cached RSA key's prepared contexts, borrowed from the cache until it is
+ * freed, or NULL.
  */
 DA_HIDDEN EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
                                    const da_rsa_prep **prep, dkimarc_reason *reason, char *err,
