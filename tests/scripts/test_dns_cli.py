@@ -18,6 +18,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -199,6 +200,17 @@ def main():
     got = {(l.split()[1], l.split()[2]): int(l.split()[0]) for l in r.stdout.splitlines()}
     check("keys list of an mbox", r.returncode == 0 and got == truth and
           "%d messages read" % len(MSGS) in r.stderr, (got, r.stderr))
+    # A .eml that is not mail is found when read: skipped, as other non-mail files are.
+    odd = os.path.join(tmp, "odd")
+    os.makedirs(odd)
+    shutil.copy(os.path.join(SAMPLE, "confirmed-rsa.eml"), os.path.join(odd, "a.eml"))
+    with open(os.path.join(odd, "b.eml"), "wb") as f:
+        f.write(b"\x89PNG\r\n\x1a\n\0\0")
+    r = run("keys", "list", odd)
+    check("keys list skips a .eml that is not mail",
+          r.returncode == 0 and r.stdout.split() == ["1", "mail2024", "example.com"] and
+          "skipped " in r.stderr and "does not begin like a mail message" in r.stderr,
+          (r.returncode, r.stdout, r.stderr))
 
     # ---- keys pin, then verify with the pinned archive alone ----------------------
     pinned = os.path.join(tmp, "pinned.jsonl")

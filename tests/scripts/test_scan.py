@@ -226,6 +226,11 @@ def run_all(tmp):
                   for x in r["signatures"]}
         check(sorted(asked) == sorted(needed),
               "each key must be asked once: asked %s, needed %s" % (asked, needed))
+        # Keys from DNS: the header walk runs first, and the progress line says so.
+        rc, out, err = scan("--json", "--dns-server", "127.0.0.1:%d" % port, "corpus",
+                            cwd=tmp, keys=False, stderr_tty=True)
+        check(b"(reading headers" in err and b"fetching keys" in err,
+              "a DNS scan must gather the key names first: %r" % err[-300:])
     finally:
         dns.stdin.close()
         dns.wait(timeout=30)
@@ -234,6 +239,9 @@ def run_all(tmp):
     rc, out, err = scan("--json", "corpus", cwd=tmp, stderr_tty=True)
     check(b"\x1b[K" in err and b"verifying" in err and b"messages in" in err,
           "no progress line on a terminal: %r" % err[:200])
+    # Keys from the archive alone: one walk, so no header phase and no total to count to.
+    check(b"reading headers" not in err and b"ETA" not in err,
+          "an archive scan must read the corpus once: %r" % err[-300:])
     rc, out, err = scan("--json", "--no-progress", "corpus", cwd=tmp, stderr_tty=True)
     check(b"verifying" not in err, "--no-progress still drew")
 
