@@ -117,22 +117,7 @@ const dkimarc_sig *deciding_sig(const dkimarc_report *r)
 
 const char *verdict_reason_code(const dkimarc_report *r)
 {
-	dkimarc_verdict v = dkimarc_report_verdict(r);
-	const dkimarc_sig *s = deciding_sig(r);
-
-	if (v == DKIMARC_VERDICT_CONFIRMED || v == DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY)
-		return "ok";
-	if (v == DKIMARC_VERDICT_UNSIGNED)
-		return "no_signature";
-	if (!s)
-		return dkimarc_reason_str(DKIMARC_REASON_LIMIT_EXCEEDED); /* header limit */
-	if (dkimarc_sig_result(s) == DKIMARC_RES_PASS) {
-		if (dkimarc_sig_flags(s) & DKIMARC_FLAG_BODY_BEYOND_LENGTH)
-			return "body_beyond_length";
-		if (dkimarc_report_flags(r) & DKIMARC_FLAG_MULTIPLE_FROM)
-			return "multiple_from";
-	}
-	return dkimarc_reason_str(dkimarc_sig_reason(s));
+	return dkimarc_reason_str(dkimarc_report_verdict_code(r));
 }
 
 /* ---- text -------------------------------------------------------------------- */

@@ -331,6 +331,14 @@ typedef enum {
 	DKIMARC_REASON_DNS_TEMPFAIL,
 	DKIMARC_REASON_LIMIT_EXCEEDED,
 	DKIMARC_REASON_KEY_MISMATCH, /**< RSA: the signature was not made with this key */
+	DKIMARC_REASON_KEY_SMALL_FACTOR, /**< RSA modulus prime or with a small factor */
+	/* Message-level codes: only dkimarc_report_verdict_code() returns these. */
+	DKIMARC_REASON_HEADER_MALFORMED,     /**< a header line that readers split differently */
+	DKIMARC_REASON_UNSIGNED_FIELD_ADDED, /**< an unsigned extra instance of a once-only field */
+	DKIMARC_REASON_DISPLAY_DIFFERS,      /**< what a reader shows is not what was signed */
+	DKIMARC_REASON_MULTIPLE_FROM,        /**< several From fields, all signed */
+	DKIMARC_REASON_BODY_BEYOND_LENGTH,   /**< content after the signed l= bytes */
+	DKIMARC_REASON_NO_SIGNATURE,         /**< no DKIM-Signature field */
 	DKIMARC_REASON_COUNT_
 } dkimarc_reason;
 
@@ -365,7 +373,12 @@ typedef enum {
 #define DKIMARC_FLAG_LF_LINE_ENDINGS         (1u << 17) /**< stored with bare LF */
 #define DKIMARC_FLAG_KEY_OUTSIDE_WINDOW      (1u << 18) /**< archive record not seen at t= */
 #define DKIMARC_FLAG_FROM_MISSING            (1u << 19) /**< no From field */
-#define DKIMARC_FLAG_COUNT_                  20 /**< number of flag bits defined (may grow) */
+#define DKIMARC_FLAG_FROM_AMBIGUOUS          (1u << 20) /**< From does not read one way */
+#define DKIMARC_FLAG_MIXED_LINE_ENDINGS      (1u << 21) /**< both CRLF and bare LF lines */
+#define DKIMARC_FLAG_HEADER_MALFORMED        (1u << 22) /**< a line readers split otherwise */
+#define DKIMARC_FLAG_UNSIGNED_FIELD_ADDED    (1u << 23) /**< unsigned 2nd Subject, To, ... */
+#define DKIMARC_FLAG_DISPLAY_DIFFERS         (1u << 24) /**< reader's view is not the signed one */
+#define DKIMARC_FLAG_COUNT_                  25 /**< number of flag bits defined (may grow) */
 
 /** RFC 8601 word for a result ("pass"); "unknown" if out of range. Static, thread-safe. */
 DKIMARC_API const char *dkimarc_result_str(dkimarc_result r);
@@ -387,6 +400,12 @@ typedef struct dkimarc_sig dkimarc_sig;
 
 /** The message's verdict (docs/verdicts.md); DKIMARC_VERDICT_UNSIGNED for NULL. */
 DKIMARC_API dkimarc_verdict dkimarc_report_verdict(const dkimarc_report *r);
+/**
+ * Stable code for why the message got its verdict (docs/verdicts.md): DKIMARC_REASON_OK for
+ * a confirmed message, the deciding signature's reason, or a message-level code
+ * (DKIMARC_REASON_HEADER_MALFORMED ... DKIMARC_REASON_NO_SIGNATURE). NO_SIGNATURE for NULL.
+ */
+DKIMARC_API dkimarc_reason dkimarc_report_verdict_code(const dkimarc_report *r);
 /** Human sentence saying why the message got its verdict; owned by r; NULL for NULL. */
 DKIMARC_API const char *dkimarc_report_verdict_reason(const dkimarc_report *r);
 /** The message's DKIMARC_FLAG_* bits: the deciding signature's and message-level ones. */

@@ -190,6 +190,7 @@ DA_HIDDEN void da_arc_report_clear(da_arc_report *a);
 
 struct dkimarc_report {
 	dkimarc_verdict verdict;
+	dkimarc_reason verdict_code; /* why, as a stable code */
 	char *verdict_reason;
 	uint32_t flags;
 	char *from_domain;

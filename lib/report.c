@@ -44,6 +44,13 @@ static const char *const reason_names[DKIMARC_REASON_COUNT_] = {
     [DKIMARC_REASON_DNS_TEMPFAIL] = "dns_tempfail",
     [DKIMARC_REASON_LIMIT_EXCEEDED] = "limit_exceeded",
     [DKIMARC_REASON_KEY_MISMATCH] = "key_mismatch",
+    [DKIMARC_REASON_KEY_SMALL_FACTOR] = "key_small_factor",
+    [DKIMARC_REASON_HEADER_MALFORMED] = "header_malformed",
+    [DKIMARC_REASON_UNSIGNED_FIELD_ADDED] = "unsigned_field_added",
+    [DKIMARC_REASON_DISPLAY_DIFFERS] = "display_differs",
+    [DKIMARC_REASON_MULTIPLE_FROM] = "multiple_from",
+    [DKIMARC_REASON_BODY_BEYOND_LENGTH] = "body_beyond_length",
+    [DKIMARC_REASON_NO_SIGNATURE] = "no_signature",
 };
 
 static const char *const verdict_names[] = {
@@ -77,6 +84,11 @@ static const char *const flag_names[DKIMARC_FLAG_COUNT_] = {
     "lf_line_endings",
     "key_outside_window",
     "from_missing",
+    "from_ambiguous",
+    "mixed_line_endings",
+    "header_malformed",
+    "unsigned_field_added",
+    "display_differs",
 };
 
 /* Out-of-range codes get a name rather than NULL so callers can print blindly. */
@@ -153,6 +165,11 @@ void dkimarc_report_free(dkimarc_report *r)
 dkimarc_verdict dkimarc_report_verdict(const dkimarc_report *r)
 {
 	return r ? r->verdict : DKIMARC_VERDICT_UNSIGNED;
+}
+
+dkimarc_reason dkimarc_report_verdict_code(const dkimarc_report *r)
+{
+	return r ? r->verdict_code : DKIMARC_REASON_NO_SIGNATURE;
 }
 
 const char *dkimarc_report_verdict_reason(const dkimarc_report *r)
@@ -610,6 +627,7 @@ int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 		return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	jset(root, "file", jstr(file), &ok);
 	jset(root, "verdict", json_string(dkimarc_verdict_str(r->verdict)), &ok);
+	jset(root, "verdict_code", json_string(dkimarc_reason_str(r->verdict_code)), &ok);
 	jset(root, "verdict_reason", jstr(r->verdict_reason), &ok);
 	jset(root, "flags", jflags(r->flags, &ok), &ok);
 	jset(root, "from_domain", jstr(r->from_domain), &ok);

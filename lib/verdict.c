@@ -24,10 +24,10 @@ static int category(const dkimarc_sig *s)
 	return C_OTHER;
 }
 
-static void set(dkimarc_report *r, dkimarc_verdict v, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void set(dkimarc_report *r, dkimarc_verdict v, dkimarc_reason code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static void set(dkimarc_report *r, dkimarc_verdict v, const char *fmt, ...)
+static void set(dkimarc_report *r, dkimarc_verdict v, dkimarc_reason code, const char *fmt, ...)
 {
 	char buf[600];
 	va_list ap;
@@ -35,6 +35,7 @@ static void set(dkimarc_report *r, dkimarc_verdict v, const char *fmt, ...)
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
 	r->verdict = v;
+	r->verdict_code = code;
 	free(r->verdict_reason);
 	r->verdict_reason = da_strdup(buf);
 }
@@ -56,13 +57,14 @@ void da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 	r->flags = mflags;
 
 	if (mf->limit_hit) {
-		set(r, DKIMARC_VERDICT_UNVERIFIABLE,
+		set(r, DKIMARC_VERDICT_UNVERIFIABLE, DKIMARC_REASON_LIMIT_EXCEEDED,
 		    "the header exceeds the limit on %s; the message was not verified",
 		    s_or(mf->limit_why, "header size"));
 		return;
 	}
 	if (r->nsigs == 0) {
-		set(r, DKIMARC_VERDICT_UNSIGNED, "the message has no DKIM-Signature");
+		set(r, DKIMARC_VERDICT_UNSIGNED, DKIMARC_REASON_NO_SIGNATURE,
+		    "the message has no DKIM-Signature");
 		return;
 	}
 	/* The best signature decides: first of the best category, top first. */
@@ -78,7 +80,7 @@ void da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 	r->flags |= bs->flags;
 	const char *d = s_or(bs->domain, "?");
 	if (best <= C_THIRD && mf->nfrom > 1) {
-		set(r, DKIMARC_VERDICT_ALTERED,
+		set(r, DKIMARC_VERDICT_ALTERED, DKIMARC_REASON_MULTIPLE_FROM,
 		    "the signature by %s verifies, but the message has %zu From fields; one may "
 		    "have been added after signing",
 		    d, mf->nfrom);
@@ -86,53 +88,54 @@ void da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 	}
 	switch (best) {
 	case C_CONFIRMED:
-		set(r, DKIMARC_VERDICT_CONFIRMED,
+		set(r, DKIMARC_VERDICT_CONFIRMED, DKIMARC_REASON_OK,
 		    "signed by %s, aligned with the From domain %s; the signature verifies", d,
 		    s_or(r->from_domain, "?"));
 		break;
 	case C_THIRD:
 		if (r->from_domain)
-			set(r, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY,
+			set(r, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY, DKIMARC_REASON_OK,
 			    "signed by %s, which is not the From domain %s; the signature verifies",
 			    d, r->from_domain);
 		else
-			set(r, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY,
+			set(r, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY, DKIMARC_REASON_OK,
 			    "signed by %s; the signature verifies, but the message has no From "
 			    "address to align with",
 			    d);
 		break;
 	case C_BEYOND_L:
-		set(r, DKIMARC_VERDICT_ALTERED,
+		set(r, DKIMARC_VERDICT_ALTERED, DKIMARC_REASON_BODY_BEYOND_LENGTH,
 		    "the signature by %s covers only the first %lld bytes of the body (l=); %llu "
 		    "canonical bytes are present, so content was added after signing",
 		    d, (long long)bs->l, (unsigned long long)bs->body_bytes);
 		break;
 	case C_WEAK:
-		set(r, DKIMARC_VERDICT_WEAK,
+		set(r, DKIMARC_VERDICT_WEAK, bs->reason,
 		    "the signature by %s verifies only with a %u-bit RSA key, which RFC 8301 does "
 		    "not accept and which can be factored",
 		    d, bs->key_bits);
 		break;
 	case C_ALTERED:
 		if (bs->reason == DKIMARC_REASON_BODY_HASH_MISMATCH)
-			set(r, DKIMARC_VERDICT_ALTERED,
+			set(r, DKIMARC_VERDICT_ALTERED, bs->reason,
 			    "signed by %s, but the body changed after signing (body hash mismatch)",
 			    d);
 		else if (bs->algorithm && strncmp(bs->algorithm, "rsa-", 4) == 0)
 			/* RSA recovery (sigcheck.c) ruled another key out. */
-			set(r, DKIMARC_VERDICT_ALTERED,
+			set(r, DKIMARC_VERDICT_ALTERED, bs->reason,
 			    "signed by %s; the body is intact but signed header fields changed "
 			    "after signing (this key made the signature)",
 			    d);
 		else
-			set(r, DKIMARC_VERDICT_ALTERED,
+			set(r, DKIMARC_VERDICT_ALTERED, bs->reason,
 			    "signed by %s; the body is intact but the signature does not verify: "
 			    "signed header fields changed, or a different key signed",
 			    d);
 		break;
 	default:
-		set(r, DKIMARC_VERDICT_UNVERIFIABLE, "no signature could be checked: %s (%s)",
-		    s_or(bs->reason_text, "?"), dkimarc_reason_str(bs->reason));
+		set(r, DKIMARC_VERDICT_UNVERIFIABLE, bs->reason,
+		    "no signature could be checked: %s (%s)", s_or(bs->reason_text, "?"),
+		    dkimarc_reason_str(bs->reason));
 		break;
 	}
 }

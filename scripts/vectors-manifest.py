@@ -12,7 +12,7 @@ up without changing this script.
 
 Each vector is verified at a fixed time (AT below), in the default profile and
 with --strict. Its manifest line holds what must not change silently: the
-verdict, the message flags, each DKIM signature's d=, s=, a=, result, reason,
+verdict and its code, the message flags, each DKIM signature's d=, s=, a=, result, reason,
 body hash, key size and flags, the ARC result with each instance's seal and
 AMS results, and the strict profile's verdict and results. Human sentences
 and key provenance (file lines) are left out.
@@ -102,10 +102,10 @@ def outcome(rep, strict_rep):
     """The manifest's view of one report (default) and its strict twin."""
     if "problem" in rep:
         return {"problem": rep["problem"]}
-    o = {"verdict": rep["verdict"], "flags": rep["flags"],
+    o = {"verdict": rep["verdict"], "verdict_code": rep["verdict_code"], "flags": rep["flags"],
          "signatures": [sig_outcome(s) for s in rep["signatures"]],
          "arc": arc_outcome(rep.get("arc"))}
-    o["strict"] = {"verdict": strict_rep["verdict"],
+    o["strict"] = {"verdict": strict_rep["verdict"], "verdict_code": strict_rep["verdict_code"],
                    "results": ["%s/%s" % (s["result"], s["reason"])
                                for s in strict_rep["signatures"]],
                    "arc": (strict_rep.get("arc") or {}).get("result")}

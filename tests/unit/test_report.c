@@ -282,9 +282,11 @@ static void json_unsigned_report_has_nulls_and_empty_arrays(void **state)
 	(void)state;
 	assert_non_null(r);
 	r->verdict = DKIMARC_VERDICT_UNSIGNED;
+	r->verdict_code = DKIMARC_REASON_NO_SIGNATURE;
 	r->at = 0;
 	assert_int_equal(dkimarc_report_json(r, NULL, &out), DKIMARC_OK);
-	assert_string_equal(out, "{\"file\":null,\"verdict\":\"unsigned\",\"verdict_reason\":null,"
+	assert_string_equal(out, "{\"file\":null,\"verdict\":\"unsigned\","
+	                         "\"verdict_code\":\"no_signature\",\"verdict_reason\":null,"
 	                         "\"flags\":[],\"from_domain\":null,\"time\":0,\"signatures\":[],"
 	                         "\"arc\":{\"result\":\"none\",\"reason\":\"no_arc\","
 	                         "\"reason_text\":null,\"oldest_pass\":null,"

@@ -142,6 +142,7 @@ _PROTOTYPES = {
     "dkimarc_flag_str": (c_char_p, [c_uint32]),
     # reports
     "dkimarc_report_verdict": (c_int, [c_void_p]),
+    "dkimarc_report_verdict_code": (c_int, [c_void_p]),
     "dkimarc_report_verdict_reason": (c_char_p, [c_void_p]),
     "dkimarc_report_flags": (c_uint32, [c_void_p]),
     "dkimarc_report_from_domain": (c_char_p, [c_void_p]),

@@ -201,6 +201,7 @@ class Report:
     ``index``/``offset`` its place in an mbox.
     """
     verdict: str
+    verdict_code: str             # stable code: "ok", a signature's reason, or a message-level one
     verdict_reason: Optional[str]
     flags: Tuple[str, ...]
     from_domain: Optional[str]
@@ -231,6 +232,7 @@ class Report:
     def _from_c(cls, r, path=None, index=None, offset=None, note=None):
         return cls(
             verdict=_s(lib.verdict_str(lib.report_verdict(r))),
+            verdict_code=_s(lib.reason_str(lib.report_verdict_code(r))),
             verdict_reason=_s(lib.report_verdict_reason(r)),
             flags=flag_names(lib.report_flags(r)),
             from_domain=_s(lib.report_from_domain(r)),
