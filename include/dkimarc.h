@@ -502,8 +502,9 @@ DKIMARC_API int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **
 /**
  * Feeds the next chunk of the message as stored; chunks may split anywhere.
  * buf is not kept. Errors: DKIMARC_EINVAL (NULL v, or NULL buf with len > 0),
- * DKIMARC_ENOMEM, DKIMARC_ELIMIT (header over a limit); after an error
- * the verifier is spent and every later call fails with the same status.
+ * DKIMARC_ENOMEM, DKIMARC_ELIMIT (header over a limit), DKIMARC_ESTATE (after
+ * dkimarc_verifier_finish()); after an error the verifier is spent and every
+ * later call fails with the same status.
  */
 DKIMARC_API int dkimarc_verifier_write(dkimarc_verifier *v, const char *buf, size_t len);
 /** Non-zero once the whole header has been written (key names are known). */
@@ -522,7 +523,8 @@ DKIMARC_API const char *dkimarc_verifier_key_name(const dkimarc_verifier *v, siz
  * Ends the message, looks the keys up and produces the report in *out (free
  * with dkimarc_report_free()); call it once. A signature that fails is a
  * result in the report, not an error. Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM,
- * DKIMARC_ELIMIT, DKIMARC_ECRYPTO, or the status of an earlier failed write.
+ * DKIMARC_ELIMIT, DKIMARC_ECRYPTO, DKIMARC_ESTATE (a second call: *out is
+ * NULL), or the status of an earlier failed write.
  */
 DKIMARC_API int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out);
 /** Frees a verifier (finished or not). Accepts NULL. */

@@ -32,7 +32,8 @@ typedef struct {
 	dkimarc_reason reason; /* from parsing; OK when usable */
 	dkimarc_result result; /* result set before evaluation (parse errors) */
 	char err[256];
-	int bh; /* index of its body hash, -1 */
+	int bh;    /* index of its body hash, -1 */
+	bool *cov; /* the header fields its h= selected (hdr.n entries), or NULL */
 	unsigned char hdigest[EVP_MAX_MD_SIZE];
 	unsigned int hdigest_len;
 } vsig;
@@ -47,7 +48,10 @@ struct dkimarc_verifier {
 	size_t srclen;
 	size_t hstart; /* after an mbox "From " line */
 	bool start_checked;
-	int lf_mode;  /* -1 unknown, 0 CRLF, 1 bare LF */
+	bool saw_crlf, saw_bare_lf; /* line ends met, header and body */
+	bool finished;              /* finish was called: no more writes */
+	const char *hblock;         /* the header block as verified (CRLF), for the view checks */
+	size_t hblock_len;
 	size_t scan;  /* header-end search resumes here */
 	char *hconv;  /* header converted to CRLF (LF mode) */
 	bool prev_cr; /* LF mode: last body byte was CR */
@@ -115,11 +119,19 @@ static int dkim_fields(dkimarc_verifier *v, size_t nsig);
 static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 {
 	const dkimarc_ctx *ctx = v->ctx;
-	if (v->lf_mode == 1) {
-		/* Mail stored on Unix: read each bare LF as CRLF (issue #2, item 3). */
-		size_t extra = 0;
-		for (size_t i = 0; i < len; i++)
-			extra += h[i] == '\n' && (i == 0 || h[i - 1] != '\r');
+	/*
+	 * One rule for header and body, whatever the first line: every LF ends a
+	 * line, and a bare LF is read as CRLF (mail stored on Unix; readers split
+	 * there too). A bare CR is data; view.c judges what readers make of it.
+	 */
+	size_t extra = 0, lfs = 0;
+	for (const char *p = h; (p = memchr(p, '\n', (size_t)(h + len - p))) != NULL; p++) {
+		lfs++;
+		extra += p == h || p[-1] != '\r';
+	}
+	v->saw_bare_lf |= extra > 0;
+	v->saw_crlf |= lfs > extra;
+	if (extra) {
 		v->hconv = malloc(len + extra + 1);
 		if (!v->hconv)
 			return DKIMARC_ENOMEM;
@@ -132,6 +144,8 @@ static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 		h = v->hconv;
 		len = o;
 	}
+	v->hblock = h;
+	v->hblock_len = len;
 	int rc = da_header_split(h, len, ctx->limits[DKIMARC_LIMIT_HEADER_FIELDS],
 	                         ctx->limits[DKIMARC_LIMIT_FIELD_BYTES], &v->hdr, &v->limit_why);
 	if (rc == DKIMARC_ELIMIT) {
@@ -201,6 +215,13 @@ static int dkim_fields(dkimarc_verifier *v, size_t nsig)
 		rc = da_sig_header_digest(&v->hdr, i, &s->sp, used, s->hdigest, &s->hdigest_len);
 		if (rc != DKIMARC_OK)
 			break;
+		/* What it covers, for the reader's-view checks (view.c); never itself. */
+		if (!(s->cov = malloc(v->hdr.n * sizeof *s->cov))) {
+			rc = DKIMARC_ENOMEM;
+			break;
+		}
+		memcpy(s->cov, used, v->hdr.n * sizeof *s->cov);
+		s->cov[i] = false;
 		if ((s->bh = da_bhreg_index(&v->bhs, &s->sp)) < 0) {
 			rc = DKIMARC_ECRYPTO;
 			break;
@@ -221,31 +242,30 @@ static void body_feed(dkimarc_verifier *v, const char *p, size_t n)
 
 static void body_write(dkimarc_verifier *v, const char *p, size_t n)
 {
-	if (!v->bhs.n || !n)
+	if (!n)
 		return;
-	if (v->lf_mode != 1) {
-		body_feed(v, p, n);
-		return;
-	}
-	/* Insert CR before each bare LF, passing the text between in runs. */
-	const char *end = p + n;
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl) {
-			body_feed(v, p, (size_t)(end - p));
-			v->prev_cr = end[-1] == '\r';
-			return;
+	/*
+	 * Every bare LF is read as CRLF (process_header): runs without one go
+	 * to the hashes as they are, a CR is inserted before each bare LF.
+	 */
+	const char *end = p + n, *run = p;
+	for (const char *q = p; (q = memchr(q, '\n', (size_t)(end - q))) != NULL; q++) {
+		bool had_cr = q > p ? q[-1] == '\r' : v->prev_cr;
+		if (had_cr) {
+			v->saw_crlf = true;
+			continue;
 		}
-		bool had_cr = nl > p ? nl[-1] == '\r' : v->prev_cr;
-		if (nl > p)
-			body_feed(v, p, (size_t)(nl - p));
-		if (had_cr)
-			body_feed(v, "\n", 1);
-		else
-			body_feed(v, "\r\n", 2);
-		v->prev_cr = false;
-		p = nl + 1;
+		v->saw_bare_lf = true;
+		if (v->bhs.n) {
+			if (q > run)
+				body_feed(v, run, (size_t)(q - run));
+			body_feed(v, "\r", 1);
+		}
+		run = q;
 	}
+	if (v->bhs.n && end > run)
+		body_feed(v, run, (size_t)(end - run));
+	v->prev_cr = end[-1] == '\r';
 }
 
 /* ---- header boundary ------------------------------------------------------ */
@@ -269,13 +289,6 @@ static size_t find_header_end(dkimarc_verifier *v, const char *src, size_t len, 
 		}
 		v->start_checked = true;
 		v->scan = v->hstart;
-	}
-	if (v->lf_mode < 0) {
-		const char *nl = memchr(src + v->hstart, '\n', len - v->hstart);
-		if (!nl)
-			return 0;
-		size_t i = (size_t)(nl - src);
-		v->lf_mode = !(i > v->hstart && src[i - 1] == '\r');
 	}
 	size_t i = v->scan;
 	if (i == v->hstart && i < len && src[i] == '\n') {
@@ -318,7 +331,6 @@ int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out)
 	if (!v)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	v->ctx = ctx;
-	v->lf_mode = -1;
 	v->date = -1;
 	*out = v;
 	return DKIMARC_OK;
@@ -363,8 +375,6 @@ static int header_phase(dkimarc_verifier *v, bool final)
 		if (!final)
 			return DKIMARC_OK;
 		/* No blank line: it is all header, and the body is empty. */
-		if (v->lf_mode < 0)
-			v->lf_mode = 0;
 		hend = v->srclen;
 		body = v->srclen;
 	}
@@ -373,6 +383,13 @@ static int header_phase(dkimarc_verifier *v, bool final)
 		v->limit_why = "header bytes";
 		v->phase = P_DONE;
 		return DKIMARC_OK;
+	}
+	/* The blank line's own end: a bare LF, or CRLF. */
+	if (body > hend) {
+		if (body - hend == 1)
+			v->saw_bare_lf = true;
+		else
+			v->saw_crlf = true;
 	}
 	int rc = process_header(v, v->src + v->hstart, hend - v->hstart);
 	if (rc)
@@ -389,6 +406,8 @@ int dkimarc_verifier_write(dkimarc_verifier *v, const char *buf, size_t len)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_verifier_write: NULL argument");
 	if (v->error)
 		return da_fail(v->error, "verifier failed earlier");
+	if (v->finished)
+		return da_fail(DKIMARC_ESTATE, "dkimarc_verifier_write: the verifier has finished");
 	v->bytes += len;
 	if (v->phase == P_BODY) {
 		body_write(v, buf, len);
@@ -509,6 +528,9 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 	*out = NULL;
 	if (v->error)
 		return da_fail(v->error, "verifier failed earlier");
+	if (v->finished)
+		return da_fail(DKIMARC_ESTATE, "dkimarc_verifier_finish: called a second time");
+	v->finished = true;
 	int rc;
 	if (v->phase == P_HEADER) {
 		if (!v->src) {
@@ -539,14 +561,31 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 		evaluate(v, &v->sigs[i], &r->sigs[i], r->at);
 	if (v->nfrom_dom)
 		r->from_domain = da_strdup(v->from_dom[0]);
+	const bool **cov = NULL;
+	if (v->nsigs && !(cov = calloc(v->nsigs, sizeof *cov))) {
+		dkimarc_report_free(r);
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < v->nsigs; i++)
+		cov[i] = v->sigs[i].cov;
 	da_msgfacts mf = {
 	    /* Past a header limit, line ends may not have been looked at: no flag. */
-	    .lf = v->lf_mode == 1 && !v->limit_hit,
+	    .lf = v->saw_bare_lf && !v->saw_crlf && !v->limit_hit,
+	    .mixed = v->saw_bare_lf && v->saw_crlf && !v->limit_hit,
 	    .nfrom = v->nfrom,
 	    .limit_hit = v->limit_hit,
 	    .limit_why = v->limit_why,
+	    .hdr = &v->hdr,
+	    .hblock = v->hblock,
+	    .hblock_len = v->hblock_len,
+	    .cov = cov,
 	};
-	da_verdict_decide(r, &mf);
+	rc = da_verdict_decide(r, &mf);
+	free(cov);
+	if (rc) {
+		dkimarc_report_free(r);
+		return da_fail(rc, "%s", dkimarc_strerror(rc));
+	}
 	/* ARC is reported beside the DKIM verdict, never part of it. */
 	if (v->limit_hit)
 		da_arc_not_evaluated(&r->arc, v->limit_why);
@@ -578,8 +617,10 @@ void dkimarc_verifier_free(dkimarc_verifier *v)
 	for (size_t i = 0; i < v->nkeynames; i++)
 		free(v->keynames[i]);
 	free(v->keynames);
-	for (size_t i = 0; i < v->nsigs; i++)
+	for (size_t i = 0; i < v->nsigs; i++) {
 		da_sigparams_clear(&v->sigs[i].sp);
+		free(v->sigs[i].cov);
+	}
 	free(v->sigs);
 	da_bhreg_free(&v->bhs);
 	da_arc_free(v->arc);

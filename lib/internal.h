@@ -162,6 +162,7 @@ struct dkimarc_sig {
 	uint64_t body_bytes; /* canonical body length seen */
 	int body_hash_ok;    /* -1 not checked, 0 mismatch, 1 match */
 	bool aligned;
+	bool key_made;      /* the key is proven to have made b= (verified, or RSA recovery) */
 	struct da_sigx *fx; /* forensic extras (forensic.h), or NULL */
 };
 

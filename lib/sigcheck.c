@@ -103,6 +103,8 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 	if (ok != 1)
 		da_rsa_recover(k.pkey, sp->key_type, sp->b, sp->b_len, &rec);
 	da_key_clear(&k);
+	/* The key made b= (over these or other header fields): its claims, bh= too, hold. */
+	o->key_made = ok == 1 || rec.made == DA_MADE_THIS_KEY;
 	if (rec.made == DA_MADE_OTHER_KEY) {
 		/* Before the body: if the key did not sign, no claim of b= (bh= included) holds. */
 		snprintf(err, sizeof err,

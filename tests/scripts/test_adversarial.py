@@ -15,7 +15,8 @@ Checked (expect.txt, see vectors/adversarial/README.md):
 
   - every signature's result is one allowed by dkim.N (strict) or
     dkim.N.lenient (default), or by dkim.* for signatures not listed;
-  - dkim.count, the d=/s= of each signature, the verdict, the flags a
+  - dkim.count, the d=/s= of each signature, the verdict and its code
+    (code), text the verdict reason must hold (reason_has=a|b), the flags a
     signature (dkim.N.flags) or the message (flags) must carry, the limit a
     verdict reason must name, the ARC result when the report has one;
   - the output is one line of valid JSON, and the exit status agrees;
@@ -122,6 +123,13 @@ def check(exp, report, strict):
     if "verdict" in exp and report.get("verdict") not in exp["verdict"].split("|"):
         bad.append("verdict %s, expected %s (%s)" % (report.get("verdict"), exp["verdict"],
                                                     report.get("verdict_reason")))
+    if "code" in exp and report.get("verdict_code") != exp["code"]:
+        bad.append("verdict code %s, expected %s (%s)" % (report.get("verdict_code"), exp["code"],
+                                                         report.get("verdict_reason")))
+    for part in [p for p in exp.get("reason_has", "").split("|") if p]:
+        if part not in (report.get("verdict_reason") or ""):
+            bad.append("verdict reason does not say '%s': %s" % (part,
+                                                                 report.get("verdict_reason")))
     if exp.get("dkim") == "none" and report.get("verdict") != "unsigned":
         bad.append("dkim=none but verdict %s" % report.get("verdict"))
     for f in [f for f in exp.get("flags", "").split(",") if f]:

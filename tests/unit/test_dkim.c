@@ -491,9 +491,59 @@ static void limits_are_enforced(void **state)
 	free(msg);
 }
 
+/*
+ * One line-end rule for header and body: a bare LF is a line end read as
+ * CRLF. A bare LF in the body of a CRLF file hashes like CRLF, and the
+ * report says the file mixes the two.
+ */
+static void bare_lf_in_crlf_body_reads_as_crlf(void **state)
+{
+	(void)state;
+	size_t len;
+	char *msg = slurp(RFC6376, &len);
+	char *body = strstr(msg, "\r\n\r\n");
+	assert_non_null(body);
+	char *crlf = strstr(body + 4, "\r\n"); /* the first body line's end */
+	assert_non_null(crlf);
+	memmove(crlf, crlf + 1, len - (size_t)(crlf + 1 - msg) + 1);
+	len--;
+	dkimarc_ctx *ctx = ctx_with(brisbane_archive(brisbane_rsa));
+	dkimarc_report *r = verify_text(ctx, msg, len);
+	assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_CONFIRMED);
+	assert_true(dkimarc_report_flags(r) & DKIMARC_FLAG_MIXED_LINE_ENDINGS);
+	assert_false(dkimarc_report_flags(r) & DKIMARC_FLAG_LF_LINE_ENDINGS);
+	dkimarc_report_free(r);
+	dkimarc_ctx_free(ctx);
+	free(msg);
+}
+
+/* A finished verifier takes no more bytes and gives no second report. */
+static void finished_verifier_refuses_more_calls(void **state)
+{
+	(void)state;
+	size_t len;
+	char *msg = slurp(RFC6376, &len);
+	dkimarc_ctx *ctx = ctx_with(brisbane_archive(brisbane_rsa));
+	dkimarc_verifier *v;
+	dkimarc_report *r = NULL, *r2 = (dkimarc_report *)1;
+	assert_int_equal(dkimarc_verifier_new(ctx, &v), DKIMARC_OK);
+	assert_int_equal(dkimarc_verifier_write(v, msg, len), DKIMARC_OK);
+	assert_int_equal(dkimarc_verifier_finish(v, &r), DKIMARC_OK);
+	assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_CONFIRMED);
+	assert_int_equal(dkimarc_verifier_write(v, "x", 1), DKIMARC_ESTATE);
+	assert_int_equal(dkimarc_verifier_finish(v, &r2), DKIMARC_ESTATE);
+	assert_null(r2);
+	dkimarc_report_free(r);
+	dkimarc_verifier_free(v);
+	dkimarc_ctx_free(ctx);
+	free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(bare_lf_in_crlf_body_reads_as_crlf),
+	    cmocka_unit_test(finished_verifier_refuses_more_calls),
 	    cmocka_unit_test(rfc6376_appendix_a_is_confirmed),
 	    cmocka_unit_test(rfc8463_ed25519_and_rsa_both_pass),
 	    cmocka_unit_test(streaming_in_any_chunks_equals_one_shot),

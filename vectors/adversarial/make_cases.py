@@ -328,7 +328,7 @@ def expect_text(c):
         out.append("%s.crypto=%s" % (p, s["crypto"]))
         if s["flags"]:
             out.append("%s.flags=%s" % (p, s["flags"]))
-    for k in ("dkim.*", "verdict", "flags", "limit", "arc"):
+    for k in ("dkim.*", "verdict", "code", "reason_has", "flags", "limit", "arc"):
         if k in c.extra:
             out.append("%s=%s" % (k, c.extra[k]))
     return "\n".join(out) + "\n"
@@ -560,9 +560,12 @@ def sig_b_bare_lf():
     fields = base_fields(name)
     fields = signed(fields, BODY, RSA2048, std_tags(BODY), b_format=lambda b: b[:50] + b"\n " + b[50:])
     fields = fields[1:] + fields[:1]  # below From, so the first line ends in CRLF
-    return Case(name, message(fields, BODY), RSA_DNS, [sig(why="sig-syntax: bare LF in b=")],
-                "b= has a bare LF followed by a space inside: not FWS (which needs CRLF).\n"
-                "The message's line ends are CRLF.")
+    return Case(name, message(fields, BODY), RSA_DNS, [sig(strict="pass", why="ok", crypto="ok")],
+                "Control: b= has a bare LF followed by a space inside; the message's other\n"
+                "line ends are CRLF. dkimarc reads every bare LF as CRLF, in header and body\n"
+                "alike (docs/verdicts.md), as mail readers do: this is folding, and b= is\n"
+                "not hashed. Flagged mixed_line_endings.",
+                flags="mixed_line_endings")
 
 
 SMUGGLED = b"Please wire 10,000 EUR to account 12-34 today.\r\n"
@@ -576,8 +579,8 @@ def mixed_line_ends_first_lf():
     msg = message(fields, BODY).replace(b"\r\n", b"\n", 1)
     return Case(name, msg, RSA_DNS, [sig(strict="pass", why="ok", crypto="ok")],
                 "Control: the first line (an unsigned Received) ends in a bare LF, every\n"
-                "other line in CRLF. dkimarc reads bare LF as CRLF and flags it.",
-                flags="lf_line_endings")
+                "other line in CRLF. dkimarc reads bare LF as CRLF and flags the mix.",
+                flags="mixed_line_endings")
 
 
 @case
@@ -801,10 +804,12 @@ def bare_cr_in_header():
         return f
     return simple_case(
         "bare-cr-in-header",
-        "Control: a signed Subject holds a bare CR followed by 'From: ...'. A bare\n"
-        "CR does not end a line (RFC 5322); there is one From, and it is signed.",
+        "A signed Subject holds a bare CR followed by 'From: ...'. For DKIM a bare\n"
+        "CR does not end a line (RFC 5322) and the signature verifies; mail readers\n"
+        "split there and show Subject 'hello' and a second From: what they show is\n"
+        "not what was signed (display_differs).",
         lambda body: std_tags(body), sig(strict="pass", why="ok", crypto="ok"),
-        fields_fn=fields, verdict="confirmed")
+        fields_fn=fields, verdict="altered", flags="display_differs")
 
 
 CR_BODY = b"Total due:\r 100 EUR\r\nPay to 12-34\r\r\n"
@@ -843,10 +848,10 @@ def header_without_colon():
     return simple_case(
         "header-without-colon",
         "The From line has no colon, so the message has no From field; h= lists\n"
-        "from, which then signs nothing. The signature verifies; the report must\n"
-        "flag the missing From and not claim alignment.",
+        "from, which then signs nothing. The signature verifies, but mail readers\n"
+        "end the header at that line: altered, header_malformed.",
         lambda body: std_tags(body), sig(strict="pass", why="ok", crypto="ok"),
-        fields_fn=fields, verdict="confirmed-third-party", flags="from_missing")
+        fields_fn=fields, verdict="altered", flags="from_missing,header_malformed")
 
 
 @case
@@ -1449,6 +1454,205 @@ def write_case(root, c):
         with open(p + ".tmp", "wb") as f:
             f.write(data)
         os.replace(p + ".tmp", p)
+
+
+# ---- what a mail reader sees (issue 14) --------------------------------------------
+#
+# Each case is signed first, then changed the way an attacker would: the
+# signature still verifies, and only dkimarc's reading of the header as mail
+# readers split it (lib/view.c) stops a false "confirmed".
+
+PASS = dict(strict="pass", why="ok", crypto="ok")
+STD_H = b"from:to:subject:date:message-id"
+
+
+def reader_case(name, comment, mutate, verdict, code, h=STD_H, fields_fn=None, body=BODY,
+                **extra):
+    fields = fields_fn(name) if fields_fn else base_fields(name)
+    fields = signed(fields, body, RSA2048, std_tags(body, h=h))
+    return Case(name, message(mutate(fields), body), RSA_DNS, [sig(**PASS)], comment,
+                verdict=verdict, code=code, **extra)
+
+
+def insert_at(i, *lines):
+    return lambda f: f[:i] + list(lines) + f[i:]
+
+
+@case
+def header_bare_cr_smuggled_from():
+    return reader_case(
+        "header-bare-cr-smuggled-from",
+        "An unsigned X-Score field carries bare CRs followed by a From and a Subject.\n"
+        "DKIM sees one field; mail readers take each bare CR for a line end and show\n"
+        "Carol's From and the forged Subject.",
+        insert_at(1, b"X-Score: 0\rFrom: Carol <ceo@example.com>\rSubject: Wire 10,000 EUR today"),
+        "altered", "header_malformed", flags="header_malformed", reason_has="bare CR")
+
+
+@case
+def header_crcrlf_ends_header():
+    return reader_case(
+        "header-crcrlf-ends-header",
+        "An unsigned first field ends in CR CR LF: readers see an empty line there, end\n"
+        "the header, and show the signed header and body as body text.",
+        insert_at(0, b"X-Priority: 1\r"),
+        "altered", "header_malformed", flags="header_malformed")
+
+
+@case
+def header_name_with_space():
+    return reader_case(
+        "header-name-with-space",
+        "An unsigned line 'X Mailer: ...': a space is not allowed in a field name;\n"
+        "readers end the header there.",
+        insert_at(1, b"X Mailer: bulk"), "altered", "header_malformed",
+        flags="header_malformed")
+
+
+@case
+def header_name_8bit():
+    return reader_case(
+        "header-name-8bit",
+        "An unsigned field whose name has a byte outside RFC 5322 ftext (0xe4).",
+        insert_at(1, b"X-M\xe4iler: bulk"), "altered", "header_malformed",
+        flags="header_malformed")
+
+
+@case
+def header_space_before_colon():
+    return reader_case(
+        "header-space-before-colon",
+        "An unsigned 'X-Mailer : ...' (white space before the colon, RFC 5322 obsolete\n"
+        "syntax): Python's email package ends the header there.",
+        insert_at(1, b"X-Mailer : bulk"), "altered", "header_malformed",
+        flags="header_malformed")
+
+
+@case
+def header_first_line_wsp():
+    return reader_case(
+        "header-first-line-wsp",
+        "The header's first line starts with white space: readers end the header at\n"
+        "once and show everything as body.",
+        insert_at(0, b" Received: from relay.example.net"), "altered", "header_malformed",
+        flags="header_malformed")
+
+
+@case
+def header_bare_cr_signed_folding():
+    return reader_case(
+        "header-bare-cr-signed-folding",
+        "Control: a signed X-Note holds a bare CR followed by a space. Readers split\n"
+        "there and read the rest as folding: the same field, the same text.",
+        lambda f: f, "confirmed", "ok", h=STD_H + b":x-note",
+        fields_fn=lambda n: base_fields(n) + [b"X-Note: part one\r part two"])
+
+
+def added_above(field_line, what, fields_fn=None, h=STD_H):
+    name = "added-%s-above" % what
+    return reader_case(
+        name,
+        "An unsigned second %s field added at the top, above the signed one: DKIM\n"
+        "verifies the bottom-most instance, readers show the topmost." % field_line.split(b":")[0].decode(),
+        insert_at(0, field_line), "altered", "unsigned_field_added",
+        fields_fn=fields_fn, h=h, flags="unsigned_field_added",
+        reason_has=field_line.split(b":")[0].decode())
+
+
+MIME_FIELDS = [b"MIME-Version: 1.0", b"Content-Type: text/plain; charset=utf-8",
+               b"Content-Transfer-Encoding: 7bit", b"Reply-To: Alice <alice@example.com>",
+               b"Cc: Carol <carol@example.net>"]
+FULL_H = STD_H + b":mime-version:content-type:content-transfer-encoding:reply-to:cc"
+
+
+def full_fields(n):
+    return base_fields(n) + MIME_FIELDS
+
+
+@case
+def added_subject_above():
+    return added_above(b"Subject: Wire 10,000 EUR to account 12-34 today", "subject")
+
+
+@case
+def added_to_above():
+    return added_above(b"To: Everyone <all@example.org>", "to")
+
+
+@case
+def added_date_above():
+    return added_above(b"Date: Fri, 01 Jan 2016 09:00:00 +0000", "date")
+
+
+@case
+def added_message_id_above():
+    return added_above(b"Message-ID: <forged@example.com>", "message-id")
+
+
+@case
+def added_cc_above():
+    return added_above(b"Cc: Mallory <mallory@evil.test>", "cc", full_fields, FULL_H)
+
+
+@case
+def added_reply_to_above():
+    return added_above(b"Reply-To: Mallory <mallory@evil.test>", "reply-to", full_fields, FULL_H)
+
+
+@case
+def added_content_type_above():
+    return added_above(b"Content-Type: text/html", "content-type", full_fields, FULL_H)
+
+
+@case
+def added_cte_above():
+    return added_above(b"Content-Transfer-Encoding: base64", "cte", full_fields, FULL_H)
+
+
+@case
+def unsigned_subject_named():
+    return reader_case(
+        "unsigned-subject-named",
+        "Control: h= leaves out Subject, present once. The verdict stays confirmed,\n"
+        "but its reason names the field the signature does not cover.",
+        lambda f: f, "confirmed", "ok", h=b"from:to:date:message-id",
+        reason_has="not covered by the signature: Subject")
+
+
+def two_sigs(name, inner_key, inner_alg, change):
+    """Signed over the usual fields (inner), then over From only (outer); then changed."""
+    fields = base_fields(name)
+    inner = std_tags(BODY, a=inner_alg.encode())
+    fields = signed(fields, BODY, inner_key, inner, alg=inner_alg)
+    outer = std_tags(BODY, h=b"from")
+    fields = signed(fields, BODY, RSA2048, outer)
+    return change(fields)
+
+
+@case
+def evidence_beats_weaker_pass():
+    name = "evidence-beats-weaker-pass"
+    fields = two_sigs(name, RSA2048, "rsa-sha256",
+                      lambda f: [x if not x.startswith(b"Subject:") else
+                                 b"Subject: Wire 10,000 EUR today" for x in f])
+    return Case(name, message(fields, BODY), RSA_DNS,
+                [sig(**PASS), sig(strict="fail", why="bad-signature: Subject changed",
+                                  crypto="bad-signature")],
+                "Two signatures by example.com: the top one over From only, the other over\n"
+                "the usual fields. The Subject was changed: the top one still verifies; the\n"
+                "other fails, and RSA recovery proves this key signed other header content.\n"
+                "Evidence of alteration beats the weaker pass.",
+                verdict="altered", code="signature_mismatch",
+                reason_has="signature 1 by example.com|but signature 2 by example.com")
+
+
+@case
+def evidence_two_sigs_intact():
+    name = "evidence-two-sigs-intact"
+    fields = two_sigs(name, RSA2048, "rsa-sha256", lambda f: f)
+    return Case(name, message(fields, BODY), RSA_DNS, [sig(**PASS), sig(**PASS)],
+                "Control: the same two signatures, nothing changed.",
+                verdict="confirmed", code="ok")
 
 
 def main():
