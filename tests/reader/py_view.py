@@ -85,6 +85,13 @@ def _clean(s):
 
 
 def view(raw):
+    try:
+        return _view(raw)
+    except Exception as e:  # the reader itself fails: it shows no message
+        return {"ok": False, "error": repr(e)}
+
+
+def _view(raw):
     out = {"ok": False}
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.default)
