@@ -188,6 +188,32 @@ def seeds_dns():
     return out
 
 
+def seeds_display():
+    """Byte 0 (message, hostile mode), then 4-byte mutations (fuzz_display.c)."""
+    def op(code, pos, arg):
+        return bytes([code, pos >> 8 & 255, pos & 255, arg])
+    out = [bytes([m]) for m in (0, 1, 2, 0x80, 0x81, 0x82)]
+    for m in range(3):
+        for arg in range(12):  # a forged line at the top or inside the header
+            out.append(bytes([m]) + op(0x83, 0, arg))
+            out.append(bytes([m]) + op(0x83, 500 + 40 * arg, arg | 0x10 * (arg % 4)))
+        for pos in (300, 450, 600, 750):  # a copy above; tokens in the header
+            out.append(bytes([m]) + op(0x84, pos, 1) + op(0x84, pos, 0))
+            for tok in (0, 1, 2, 3, 6, 14):
+                out.append(bytes([m]) + op(0x80, pos, tok))
+        out.append(bytes([m]) + op(0x05, 0, 0) + op(0x01, 200, 1))
+    # Hostile mode: bytes put inside "From: Mallory <x@evil.test>" before evil.test signs.
+    trace = ("Received: from mx1.example.net (mx1.example.net [192.0.2.1])\r\n"
+             "\tby mail.example.org with ESMTPS id A1B; Tue, 14 Nov 2023 22:13:20 +0000\r\n"
+             "X-Mailer: Exemplar Mail 4.1\r\n")
+    angle = len(trace) + len("From: Mallory ")
+    for ins in (b"<ceo@example.com> (\\) ", b"<ceo@example.com> ", b"ceo@example.com ",
+                b"(<ceo@example.com>) ", b"ceo@example.com, ", b"\r<ceo@example.com>"):
+        for m in range(3):
+            out.append(bytes([0x80 | m]) + op(0x06, angle, len(ins)) + ins)
+    return out
+
+
 SEEDS = {
     "tags": seeds_tags,
     "sig": seeds_sig,
@@ -199,6 +225,7 @@ SEEDS = {
     "arc": seeds_arc,
     "mbox": seeds_mbox,
     "dns": seeds_dns,
+    "display": seeds_display,
 }
 
 # Seeds larger than this slow a fuzzer down more than they teach it.
