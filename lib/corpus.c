@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 #include "mbox.h"
+#include "msg.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -431,13 +432,11 @@ static bool looks_like_header(const char *p, size_t n)
 static bool looks_like_mail(const char *head, size_t n)
 {
 	/* A leading "From " envelope line is skipped, as the verifier does. */
-	if (n >= 5 && memcmp(head, "From ", 5) == 0) {
-		const char *nl = memchr(head, '\n', n);
-		if (!nl)
-			return false;
-		n -= (size_t)(nl + 1 - head);
-		head = nl + 1;
-	}
+	size_t env = da_envelope_line(head, n, false);
+	if (env == DA_NEED_MORE)
+		return false;
+	n -= env;
+	head += env;
 	return looks_like_header(head, n);
 }
 

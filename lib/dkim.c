@@ -279,48 +279,17 @@ static size_t find_header_end(dkimarc_verifier *v, const char *src, size_t len, 
                               size_t *hend)
 {
 	if (!v->start_checked) {
-		if (len < 5 && !final)
+		size_t env = da_envelope_line(src, len, final);
+		if (env == DA_NEED_MORE)
 			return 0;
-		if (len >= 5 && memcmp(src, "From ", 5) == 0) {
-			const char *nl = memchr(src, '\n', len);
-			if (!nl)
-				return 0;
-			v->hstart = (size_t)(nl - src) + 1;
-		}
+		v->hstart = env;
 		v->start_checked = true;
 		v->scan = v->hstart;
 	}
-	size_t i = v->scan;
-	if (i == v->hstart && i < len && src[i] == '\n') {
-		*hend = i;
-		return i + 1;
-	}
-	if (i == v->hstart && i + 1 < len && src[i] == '\r' && src[i + 1] == '\n') {
-		*hend = i;
-		return i + 2;
-	}
-	/*
-	 * The blank line is a LF followed by LF or CRLF, in either mode. Mail
-	 * readers take a bare LF for a line end; if we did not, text that they
-	 * show as body would be header here, and an empty signed body would
-	 * still match its bh= (vectors/adversarial/mixed-line-ends-*).
-	 */
-	for (; i + 1 < len; i++) {
-		const char *nl = memchr(src + i, '\n', len - i - 1);
-		if (!nl)
-			break;
-		i = (size_t)(nl - src);
-		if (src[i + 1] == '\n') {
-			*hend = i + 1;
-			return i + 2;
-		}
-		if (src[i + 1] == '\r' && i + 2 < len && src[i + 2] == '\n') {
-			*hend = i + 1;
-			return i + 3;
-		}
-	}
-	v->scan = len > v->hstart + 2 ? len - 2 : v->hstart;
-	return 0;
+	size_t body = da_blank_line(src, v->hstart, v->scan, len, hend);
+	if (!body)
+		v->scan = len > v->hstart + 2 ? len - 2 : v->hstart;
+	return body;
 }
 
 int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out)

@@ -102,6 +102,61 @@ void da_header_free(da_header *h)
 	h->n = h->cap = 0;
 }
 
+/* ---- message boundaries --------------------------------------------------- */
+
+size_t da_envelope_line(const char *p, size_t n, bool final)
+{
+	if (n < 5)
+		return final || memcmp(p, "From ", n) != 0 ? 0 : DA_NEED_MORE;
+	if (memcmp(p, "From ", 5) != 0)
+		return 0;
+	size_t k = 5;
+	while (k < n && is_wsp(p[k]))
+		k++;
+	if (k == n)
+		return final ? 0 : DA_NEED_MORE;
+	if (p[k] == ':')
+		return 0; /* "From :": a header field */
+	const char *nl = memchr(p + k, '\n', n - k);
+	if (!nl)
+		return final ? 0 : DA_NEED_MORE;
+	return (size_t)(nl - p) + 1;
+}
+
+size_t da_blank_line(const char *src, size_t start, size_t from, size_t len, size_t *hend)
+{
+	size_t i = from;
+	if (i == start && i < len && src[i] == '\n') {
+		*hend = i;
+		return i + 1;
+	}
+	if (i == start && i + 1 < len && src[i] == '\r' && src[i + 1] == '\n') {
+		*hend = i;
+		return i + 2;
+	}
+	/*
+	 * The blank line is a LF followed by LF or CRLF. Mail readers take a bare
+	 * LF for a line end; if we did not, text that they show as body would be
+	 * header here, and an empty signed body would still match its bh=
+	 * (vectors/adversarial/mixed-line-ends-*).
+	 */
+	for (; i + 1 < len; i++) {
+		const char *nl = memchr(src + i, '\n', len - i - 1);
+		if (!nl)
+			break;
+		i = (size_t)(nl - src);
+		if (src[i + 1] == '\n') {
+			*hend = i + 1;
+			return i + 2;
+		}
+		if (src[i + 1] == '\r' && i + 2 < len && src[i + 2] == '\n') {
+			*hend = i + 1;
+			return i + 3;
+		}
+	}
+	return 0;
+}
+
 /* ---- From domains -------------------------------------------------------- */
 
 static char *domain_dup(const char *d, size_t n)

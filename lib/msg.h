@@ -40,6 +40,25 @@ static inline bool da_field_is(const da_field *f, const char *name)
 }
 
 /*
+ * The boundaries every reader of a message shares (verifier, signer, corpus):
+ *
+ * da_envelope_line: the length (through its LF) of a leading mbox envelope
+ * line, "From sender date", which is skipped; 0 when p does not start with
+ * one; DA_NEED_MORE when more bytes are needed to tell (final: there are
+ * none). "From :" (white space, then a colon) is a header field, not one:
+ * mail readers show it as From.
+ *
+ * da_blank_line: looks for the blank line that ends the header in
+ * src[from..len), from a line start: a LF followed by LF or CRLF, or an
+ * empty first line (start marks where the header starts). Returns where the
+ * body starts and sets *hend (the header's end), or 0 when none is there yet.
+ */
+#define DA_NEED_MORE ((size_t)-1)
+DA_HIDDEN size_t da_envelope_line(const char *p, size_t n, bool final);
+DA_HIDDEN size_t da_blank_line(const char *src, size_t start, size_t from, size_t len,
+                               size_t *hend);
+
+/*
  * Domains of the mailboxes in a From value (lower case, trailing dot
  * dropped). Returns the count found (at most max), each malloc'd.
  */
