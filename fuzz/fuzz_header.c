@@ -5,6 +5,7 @@
  * Input: byte 0 picks the limits (so that limit paths are reached with small
  * inputs); the rest is a CRLF header block.
  */
+#include "addr.h"
 #include "fuzz.h"
 #include "msg.h"
 
@@ -59,15 +60,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		const char *v = f->raw + f->value_off;
 		size_t vn = f->len - f->value_off;
-		char *doms[8];
-		size_t nd = da_from_domains(v, vn, doms, 8);
-		FUZZ_CHECK(nd <= 8);
-		for (size_t k = 0; k < nd; k++) {
-			FUZZ_CHECK(doms[k] != NULL && doms[k][0] != '\0');
-			for (const char *p = doms[k]; *p; p++)
+		da_addrlist al = {0};
+		FUZZ_CHECK(da_addrlist_parse(v, vn, &al) == DKIMARC_OK);
+		for (size_t k = 0; k < al.n; k++) {
+			const char *dom = al.m[k].domain;
+			if (!dom)
+				continue;
+			FUZZ_CHECK(dom[0] != '\0');
+			for (const char *p = dom; *p; p++)
 				FUZZ_CHECK(!(*p >= 'A' && *p <= 'Z'));
-			free(doms[k]);
 		}
+		da_addrlist_free(&al);
 		(void)da_parse_rfc5322_date(v, vn);
 
 		/* Simple is the bytes themselves; relaxed never grows a field by more than ":\r\n".

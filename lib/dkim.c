@@ -5,6 +5,7 @@
  * (body canonicalization, hash, l=); keys are looked up and signatures
  * checked at the end.
  */
+#include "addr.h"
 #include "arc.h"
 #include "crypto.h"
 #include "ctx.h"
@@ -65,8 +66,7 @@ struct dkimarc_verifier {
 	const char *limit_why;
 	uint64_t bytes;
 	size_t nfrom;
-	char *from_dom[8];
-	size_t nfrom_dom;
+	da_addrlist from; /* the topmost From, as readers read it */
 	int64_t date;
 	int error;       /* sticky failure of a call (ENOMEM) */
 	char **keynames; /* distinct key names the signatures need */
@@ -162,8 +162,9 @@ static int process_header(dkimarc_verifier *v, const char *h, size_t len)
 			nsig++;
 		else if (name_eq(f, "From")) {
 			if (v->nfrom++ == 0)
-				v->nfrom_dom = da_from_domains(
-				    f->raw + f->value_off, f->len - f->value_off, v->from_dom, 8);
+				if (da_addrlist_parse(f->raw + f->value_off, f->len - f->value_off,
+				                      &v->from))
+					return DKIMARC_ENOMEM;
 		} else if (name_eq(f, "Date") && v->date < 0) {
 			v->date =
 			    da_parse_rfc5322_date(f->raw + f->value_off, f->len - f->value_off);
@@ -450,17 +451,24 @@ static uint32_t coverage_flags(const dkimarc_verifier *v, const da_sigparams *sp
 	return flags;
 }
 
-static bool aligned(const dkimarc_ctx *ctx, const char *d, char *const *from, size_t nfrom)
+/*
+ * Every From mailbox is in d= or shares its organizational domain. A From
+ * that does not read one way, or has no mailbox, aligns with nothing.
+ */
+static bool aligned(const dkimarc_ctx *ctx, const char *d, const da_addrlist *from)
 {
-	if (!d || nfrom == 0)
+	if (!d || from->n == 0 || from->ambiguous)
 		return false;
 	const char *rd = NULL; /* d='s organizational domain, only when a From domain differs */
-	for (size_t i = 0; i < nfrom; i++) {
-		if (strcmp(d, from[i]) == 0)
+	for (size_t i = 0; i < from->n; i++) {
+		const char *fd = from->m[i].domain;
+		if (!fd)
+			return false;
+		if (strcmp(d, fd) == 0)
 			continue;
 		if (!rd && !(rd = ctx->psl ? psl_registrable_domain(ctx->psl, d) : NULL))
 			return false;
-		const char *rf = ctx->psl ? psl_registrable_domain(ctx->psl, from[i]) : NULL;
+		const char *rf = ctx->psl ? psl_registrable_domain(ctx->psl, fd) : NULL;
 		if (!rf || strcmp(rd, rf) != 0)
 			return false;
 	}
@@ -472,7 +480,7 @@ static void evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
 	const da_sigparams *sp = &s->sp;
 
 	da_sig_facts(o, sp);
-	o->aligned = aligned(v->ctx, sp->domain, v->from_dom, v->nfrom_dom);
+	o->aligned = aligned(v->ctx, sp->domain, &v->from);
 	if (s->reason != DKIMARC_REASON_OK) {
 		da_sig_set_result(o, s->result, s->reason, s->err);
 		return;
@@ -528,8 +536,11 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 	}
 	for (size_t i = 0; i < v->nsigs; i++)
 		evaluate(v, &v->sigs[i], &r->sigs[i], r->at);
-	if (v->nfrom_dom)
-		r->from_domain = da_strdup(v->from_dom[0]);
+	if (v->from.n && !v->from.ambiguous && v->from.m[0].domain &&
+	    !(r->from_domain = da_strdup(v->from.m[0].domain))) {
+		dkimarc_report_free(r);
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	}
 	const bool **cov = NULL;
 	if (v->nsigs && !(cov = calloc(v->nsigs, sizeof *cov))) {
 		dkimarc_report_free(r);
@@ -542,6 +553,8 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 	    .lf = v->saw_bare_lf && !v->saw_crlf && !v->limit_hit,
 	    .mixed = v->saw_bare_lf && v->saw_crlf && !v->limit_hit,
 	    .nfrom = v->nfrom,
+	    .from_ambiguous = v->nfrom && v->from.ambiguous,
+	    .from_why = v->from.ambiguous ? v->from.why : NULL,
 	    .limit_hit = v->limit_hit,
 	    .limit_why = v->limit_why,
 	    .hdr = &v->hdr,
@@ -593,8 +606,7 @@ void dkimarc_verifier_free(dkimarc_verifier *v)
 	free(v->sigs);
 	da_bhreg_free(&v->bhs);
 	da_arc_free(v->arc);
-	for (size_t i = 0; i < v->nfrom_dom; i++)
-		free(v->from_dom[i]);
+	da_addrlist_free(&v->from);
 	da_header_free(&v->hdr);
 	free(v->hbuf);
 	free(v->hconv);

@@ -58,12 +58,6 @@ DA_HIDDEN size_t da_envelope_line(const char *p, size_t n, bool final);
 DA_HIDDEN size_t da_blank_line(const char *src, size_t start, size_t from, size_t len,
                                size_t *hend);
 
-/*
- * Domains of the mailboxes in a From value (lower case, trailing dot
- * dropped). Returns the count found (at most max), each malloc'd.
- */
-DA_HIDDEN size_t da_from_domains(const char *v, size_t n, char **out, size_t max);
-
 /* RFC 5322 date-time to unix time; -1 when it cannot be read. */
 DA_HIDDEN int64_t da_parse_rfc5322_date(const char *v, size_t n);
 

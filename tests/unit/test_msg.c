@@ -65,29 +65,6 @@ static void split_enforces_field_count_and_size(void **state)
 	da_header_free(&hdr);
 }
 
-static void from_domains_angle_bare_group_comment(void **state)
-{
-	(void)state;
-	char *d[8];
-	const char *v = " \"Evil <x@evil.example>\" <Joe@Football.Example.COM.>";
-	assert_int_equal(da_from_domains(v, strlen(v), d, 8), 1);
-	assert_string_equal(d[0], "football.example.com");
-	free(d[0]);
-	v = " joe@a.example (comment@c.example), sue@b.example";
-	assert_int_equal(da_from_domains(v, strlen(v), d, 8), 2);
-	assert_string_equal(d[0], "a.example");
-	assert_string_equal(d[1], "b.example");
-	free(d[0]);
-	free(d[1]);
-	v = " team: a@x.example, b@y.example;";
-	assert_int_equal(da_from_domains(v, strlen(v), d, 8), 2);
-	assert_string_equal(d[1], "y.example");
-	free(d[0]);
-	free(d[1]);
-	v = " no address here";
-	assert_int_equal(da_from_domains(v, strlen(v), d, 8), 0);
-}
-
 static void rfc5322_dates(void **state)
 {
 	(void)state;
@@ -111,7 +88,6 @@ int main(void)
 	    cmocka_unit_test(split_last_field_without_crlf),
 	    cmocka_unit_test(field_without_colon_matches_no_name),
 	    cmocka_unit_test(split_enforces_field_count_and_size),
-	    cmocka_unit_test(from_domains_angle_bare_group_comment),
 	    cmocka_unit_test(rfc5322_dates),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
