@@ -554,6 +554,7 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 	    .mixed = v->saw_bare_lf && v->saw_crlf && !v->limit_hit,
 	    .nfrom = v->nfrom,
 	    .from_ambiguous = v->nfrom && v->from.ambiguous,
+	    .from = &v->from,
 	    .from_why = v->from.ambiguous ? v->from.why : NULL,
 	    .limit_hit = v->limit_hit,
 	    .limit_why = v->limit_why,

@@ -274,6 +274,27 @@ int da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 			    "signed by %s; the signature verifies, but the From field does not "
 			    "read one way (%s), so it aligns with no domain%s",
 			    d, s_or(mf->from_why, "malformed"), notcovered);
+		if (r->from_domain && mf->from && mf->from->n > 1) {
+			/* Name the From mailboxes' domains, as many as fit. */
+			char doms[300] = "";
+			size_t o = 0;
+			for (size_t i = 0; i < mf->from->n && o + 80 < sizeof doms; i++) {
+				const char *fd = mf->from->m[i].domain;
+				bool seen = false;
+				for (size_t k = 0; k < i && !seen; k++)
+					seen = fd && mf->from->m[k].domain &&
+					       strcmp(fd, mf->from->m[k].domain) == 0;
+				if (!seen)
+					o += (size_t)snprintf(doms + o, sizeof doms - o, "%s%s",
+					                      o ? ", " : "",
+					                      fd ? fd : "(no domain)");
+			}
+			return set(
+			    r, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY, DKIMARC_REASON_OK,
+			    "signed by %s, which is not the domain of every From mailbox (%s); "
+			    "the signature verifies%s",
+			    d, doms, notcovered);
+		}
 		if (r->from_domain)
 			return set(r, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY, DKIMARC_REASON_OK,
 			           "signed by %s, which is not the From domain %s; the signature "

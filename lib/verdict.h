@@ -2,6 +2,7 @@
 #ifndef DKIMARC_VERDICT_H
 #define DKIMARC_VERDICT_H
 
+#include "addr.h"
 #include "internal.h"
 #include "msg.h"
 
@@ -10,8 +11,9 @@ typedef struct {
 	bool mixed;   /* both CRLF and bare LF line ends */
 	size_t nfrom; /* From fields in the header */
 	bool from_ambiguous;
-	const char *from_why; /* why From does not read one way, or NULL */
-	bool limit_hit;       /* a header limit stopped parsing */
+	const da_addrlist *from; /* the topmost From's mailboxes, or NULL */
+	const char *from_why;    /* why From does not read one way, or NULL */
+	bool limit_hit;          /* a header limit stopped parsing */
 	const char *limit_why;
 	const da_header *hdr; /* the header as verified; NULL past a limit */
 	const char *hblock;   /* the bytes hdr was split from */

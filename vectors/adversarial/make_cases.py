@@ -1655,6 +1655,84 @@ def evidence_two_sigs_intact():
                 verdict="confirmed", code="ok")
 
 
+
+# ---- From fields that read more than one way (issue 14 §5) -------------------------
+#
+# Signed by evil.test, whose key is published: the signature verifies, and only
+# reading From as RFC 5322 and mail readers do keeps ceo@example.com from being
+# "confirmed" for evil.test.
+
+EVIL_DNS = RSA_DNS + [("adv._domainkey.evil.test", rsa_record(RSA2048))]
+
+
+def from_case(name, frm, verdict, comment, d=b"evil.test", **extra):
+    fields = base_fields(name, frm=frm)
+    fields = signed(fields, BODY, RSA2048, std_tags(BODY, d=d))
+    return Case(name, message(fields, BODY), EVIL_DNS,
+                [sig(d=d.decode(), **PASS)], comment, verdict=verdict, code="ok", **extra)
+
+
+@case
+def from_quoted_paren_in_comment():
+    return from_case(
+        "from-quoted-paren-in-comment", b"CEO <ceo@example.com> (\\) <x@evil.test>)",
+        "confirmed-third-party",
+        "'\\)' is a quoted pair inside the comment (RFC 5322 3.2.2), so the comment\n"
+        "runs to the last ')' and the one mailbox is ceo@example.com, as readers\n"
+        "show. A scanner that ends the comment early finds <x@evil.test>.")
+
+
+@case
+def from_two_angle_addrs():
+    return from_case(
+        "from-two-angle-addrs", b"<ceo@example.com> <x@evil.test>", "confirmed-third-party",
+        "Two angle-addrs in one mailbox: not RFC 5322. GMime shows both, Python the\n"
+        "first. from_ambiguous: it aligns with nothing.", flags="from_ambiguous")
+
+
+@case
+def from_addr_spec_then_angle():
+    return from_case(
+        "from-addr-spec-then-angle", b"ceo@example.com <x@evil.test>", "confirmed-third-party",
+        "An addr-spec followed by an angle-addr: Python shows ceo@example.com, GMime\n"
+        "x@evil.test. from_ambiguous.", flags="from_ambiguous")
+
+
+@case
+def from_nine_mailboxes():
+    frm = b", ".join(b"u%d@evil.test" % i for i in range(8)) + b", ceo@example.com"
+    return from_case(
+        "from-nine-mailboxes", frm, "confirmed-third-party",
+        "Eight evil.test mailboxes, then ceo@example.com: every From mailbox must\n"
+        "align, with no cap on how many are looked at.",
+        reason_has="not the domain of every From mailbox (evil.test, example.com)")
+
+
+@case
+def from_group_name_address():
+    return from_case(
+        "from-group-name-address", b"ceo@example.com: x@evil.test;", "confirmed-third-party",
+        "A group whose display name looks like an address: '@' is not allowed in a\n"
+        "phrase. from_ambiguous.", flags="from_ambiguous")
+
+
+@case
+def from_nul_in_domain_two_ats():
+    return from_case(
+        "from-two-at-signs", b"ceo@example.com@evil.test", "confirmed-third-party",
+        "Two '@': GMime shows ceo@example.com, Python an empty address.\n"
+        "from_ambiguous.", flags="from_ambiguous")
+
+
+@case
+def from_plain_aligned():
+    return from_case(
+        "from-display-name-with-comma", b"\"Leroy, Alice (Paris)\" <alice@evil.test> (via list)",
+        "confirmed",
+        "Control: a quoted display name with a comma and parentheses, and a comment:\n"
+        "one mailbox, alice@evil.test, aligned with d=evil.test.")
+
+
 def main():
     args = sys.argv[1:]
     self_check()
