@@ -9,10 +9,10 @@
  *          bit  2    body canonicalization simple (else relaxed)
  *          bit  3    header canonicalization simple (else relaxed)
  *          bits 4-6  transit: 0 B delivered (A when there is no B); 1 a list footer
- *                    appended; 2 A signed quoted-printable, delivered decoded (8bit);
- *                    3 A signed 8bit, delivered quoted-printable; 4 line ends doubled
- *                    (CR CR LF); 5 dot-stuffing left in; 6, 7 as 0 (the footer follows a
- *                    line end, added when A does not end in one)
+ *                    appended (after a line end, added when A has none); 2 A signed
+ *                    quoted-printable, delivered decoded (8bit); 3 A signed 8bit,
+ *                    delivered quoted-printable; 4 line ends doubled (CR CR LF);
+ *                    5 dot-stuffing left in; 6, 7 as 0
  *          bit  7    the delivered message stored with LF line ends
  *   byte 1 bit  0    multipart/mixed (else text/plain)
  *          bit  1    l= (the signed body's canonical length)
@@ -227,7 +227,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mode > 5)
 		mode = 0;
 
-	/* The bodies, signed (body in sent_cte) and delivered (in cte). */
+	/* The bodies: signed (encoding scte) and delivered (encoding cte). */
 	fuzz_buf a = {0}, sbody = {0}, dbody = {0};
 	crlf(&a, in, an);
 	const char *scte = cte;
