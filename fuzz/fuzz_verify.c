@@ -8,7 +8,9 @@
  * Properties: verification never fails on a well-formed call; the message
  * streamed in random chunks gives the same report (as JSON) as the one-shot
  * call; a confirmed verdict has a passing signature; no RSA key under 1024
- * bits passes; the key names the verifier asks for are well-formed.
+ * bits passes; the key names the verifier asks for are well-formed. One
+ * run in two diagnoses failing signatures (lib/diagnose.c), whose findings
+ * are then part of the reports compared.
  */
 #include "fuzz.h"
 #include "internal.h"
@@ -107,6 +109,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_HEADER_BYTES,
 	                      small ? (x >> 20) % 4096 + 1 : 1024 * 1024);
 	dkimarc_ctx_set_strict(ctx, (int)((x >> 40) & 1));
+	/* The diagnosis in one run of two, sometimes with a body limit it crosses. */
+	dkimarc_ctx_set_diagnose(ctx, !((x >> 41) & 1) ? 0
+	                              : (x >> 42) & 1  ? 1u << 24
+	                                               : (x >> 43) % 4096 + 1);
 
 	dkimarc_report *r1 = NULL, *r2 = NULL;
 	FUZZ_CHECK(dkimarc_verify(ctx, mlen ? msg : NULL, mlen, &r1) == DKIMARC_OK);

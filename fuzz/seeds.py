@@ -119,6 +119,30 @@ def seeds_verify():
     return [dns + SEP + msg for msg, dns in cases()] + [msg for msg, _ in cases()]
 
 
+DIAG_FOOTER = b"_______________________________________________\r\nteam list\r\n"
+
+
+def seeds_diagnose():
+    """fuzz_diagnose.c: two option bytes, a body, optionally SEP and the body delivered.
+    Bodies of the vectors, the 8-bit and quoted-printable ones (issue 14) in every mode."""
+    out = []
+    # Each run signs, verifies twice and diagnoses: bodies over 10 KB only slow it down.
+    bodies = [split(m)[1][:10000] for m, _ in cases()]
+    diag = [split(m)[1][:10000] for m, _ in cases()
+            if b"Content-Transfer-Encoding" in split(m)[0]]
+    for i, body in enumerate(bodies[:60]):
+        out.append(bytes([(i % 8) << 4 | i % 4, i % 16]) + body)
+    for body in diag:
+        for mode in range(6):
+            for extra in (0x00, 0x04, 0x0c, 0x80):
+                out.append(bytes([mode << 4 | extra, 0]) + body)
+        out.append(bytes([0x00, 0x02]) + body + SEP + body + DIAG_FOOTER)
+        out.append(bytes([0x01, 0x00]) + body + SEP + body[: len(body) // 2])
+        out.append(bytes([0x10, 0x03]) + body)
+        out.append(bytes([0x20, 0x05]) + body)
+    return out
+
+
 def seeds_archive():
     return archives()
 
@@ -221,6 +245,7 @@ SEEDS = {
     "header": seeds_header,
     "canon": seeds_canon,
     "verify": seeds_verify,
+    "diagnose": seeds_diagnose,
     "archive": seeds_archive,
     "arc": seeds_arc,
     "mbox": seeds_mbox,

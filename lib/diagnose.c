@@ -11,6 +11,7 @@
 #include "forensic.h"
 #include "keymatch.h"
 #include "pkcache.h"
+#include "qp.h"
 #include "sighash.h"
 
 #include <stdarg.h>
@@ -749,61 +750,6 @@ static void try_footer(diag *d, const char *p, size_t n)
 	}
 }
 
-/* Quoted-printable decoding (RFC 2045 §6.7) of a whole body. */
-static char *qp_decode(const char *p, size_t n, size_t *outlen)
-{
-	char *out = malloc(n + 1);
-	size_t o = 0;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '=' && i + 2 < n && p[i + 1] == '\r' && p[i + 2] == '\n') {
-			i += 2; /* soft line break */
-		} else if (p[i] == '=' && i + 2 < n && hexv(p[i + 1]) >= 0 && hexv(p[i + 2]) >= 0) {
-			out[o++] = (char)(hexv(p[i + 1]) * 16 + hexv(p[i + 2]));
-			i += 2;
-		} else {
-			out[o++] = p[i];
-		}
-	}
-	*outlen = o;
-	return out;
-}
-
-/* Quoted-printable encoding as common encoders write it: 76 columns, soft breaks. */
-static char *qp_encode(const char *p, size_t n, size_t *outlen)
-{
-	char *out = malloc(n * 3 + n / 25 + 8);
-	size_t o = 0, col = 0;
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-		if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			out[o++] = '\r';
-			out[o++] = '\n';
-			i++;
-			col = 0;
-			continue;
-		}
-		bool eol = i + 1 == n || (p[i + 1] == '\r' && i + 2 < n && p[i + 2] == '\n');
-		bool lit = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !eol);
-		size_t w = lit ? 1 : 3;
-		if (col + w > 75) {
-			memcpy(out + o, "=\r\n", 3);
-			o += 3;
-			col = 0;
-		}
-		if (lit)
-			out[o++] = (char)c;
-		else
-			o += (size_t)sprintf(out + o, "=%02X", c);
-		col += w;
-	}
-	*outlen = o;
-	return out;
-}
-
 /* Replaces every from (flen bytes) at a line start or anywhere by to; NULL when none. */
 static char *replace_all(const char *p, size_t n, const char *from, size_t flen, const char *to,
                          size_t tlen, bool line_start, size_t *outlen)
@@ -881,7 +827,7 @@ static void try_body(diag *d)
 		add_tried(d->tried_body, sizeof d->tried_body,
 		          "undoing quoted-printable re-encoding");
 		if (strcmp(cte, "quoted-printable") == 0) {
-			copy = qp_decode(p, n, &len);
+			copy = da_qp_decode_dup(p, n, &len);
 			body_variant(
 			    d, DKIMARC_FINDING_BODY_REENCODED, copy, len,
 			    "the body was re-encoded as quoted-printable after signing "
@@ -892,7 +838,7 @@ static void try_body(diag *d)
 		for (size_t i = 0; i < n && !eight; i++)
 			eight = (unsigned char)p[i] >= 0x80;
 		if (eight && strcmp(cte, "quoted-printable") != 0 && strcmp(cte, "base64") != 0) {
-			copy = qp_encode(p, n, &len);
+			copy = da_qp_encode_dup(p, n, &len);
 			body_variant(d, DKIMARC_FINDING_BODY_REENCODED, copy, len,
 			             "the body was decoded from quoted-printable to 8bit after "
 			             "signing: encoded again, it is the body that was signed");

@@ -25,6 +25,7 @@ README.md (dkim.N.flags, verdict, limit, arc, dkim.*).
 import base64
 import hashlib
 import os
+import quopri
 import random
 import re
 import sys
@@ -1297,6 +1298,81 @@ def arc_60_sets():
                 "DKIM signature. RFC 8617 4.2.1 and 5.2: more than 50 sets is a chain\n"
                 "fail. The DKIM signature verifies; the run must stay bounded.",
                 arc="fail")
+
+
+# ---- the diagnosis of a failing body (issue 14) -----------------------------------
+# Bodies the diagnosis re-encodes as quoted-printable (8-bit text) or decodes (a
+# quoted-printable body) on a copy, with lines long enough that nearly every byte is
+# escaped: the encoder once wrote past the end of its buffer on such bodies. Each
+# signature fails its body hash; the verdict is altered, whatever the diagnosis finds.
+
+MIME_8BIT = [b"MIME-Version: 1.0", b"Content-Type: text/plain; charset=utf-8",
+             b"Content-Transfer-Encoding: 8bit"]
+LIST_FOOTER = (b"_______________________________________________\r\n"
+               b"team mailing list -- team@lists.example.org\r\n"
+               b"To unsubscribe send an email to team-leave@lists.example.org\r\n")
+# Chinese: every character is three UTF-8 bytes, lines of 864 bytes (RFC 5322 allows 998).
+ZH_BODY = (("你好，鲍勃！这是季度报告的中文摘要，请在周五之前审阅并回复意见。" * 9 + "\r\n") * 10
+           ).encode("utf-8")
+# Russian as typeset pages give it: words joined by no-break spaces (U+00A0, two bytes).
+RU_BODY = ("\u00a0".join(["Квартальный\u00a0отчёт\u00a0по\u00a0всем\u00a0региональным\u00a0"
+                       "подразделениям\u00a0подготовлен\u00a0и\u00a0согласован\u00a0с\u00a0"
+                       "руководством."] * 5) + "\r\n").encode("utf-8") * 8
+# Every byte from 0x80 to 0xFF, seven times a line: nothing in it is printable ASCII.
+HIGH_BODY = (bytes(range(0x80, 0x100)) * 7 + b"\r\n") * 8
+
+
+def qp(body):
+    """Quoted-printable as Python's quopri writes it (76 columns), CRLF kept."""
+    return quopri.encodestring(body.replace(b"\r\n", b"\n")).replace(b"\n", b"\r\n")
+
+
+def diag_case(name, mime, signed_body, sent_body, why, comment):
+    fields = signed(base_fields(name) + mime, signed_body, RSA2048, std_tags(signed_body))
+    return Case(name, message(fields, sent_body), RSA_DNS,
+                [sig(strict="fail", why="bad-body-hash: " + why, crypto="bad-body-hash")],
+                comment, verdict="altered")
+
+
+@case
+def body_8bit_zh_footer():
+    return diag_case(
+        "body-8bit-zh-footer", MIME_8BIT, ZH_BODY, ZH_BODY + LIST_FOOTER,
+        "a list footer was appended",
+        "A Chinese text body sent 8bit, a mailing-list footer appended after signing.\n"
+        "The diagnosis cuts the footer and re-encodes the 8-bit body as quoted-printable.")
+
+
+@case
+def body_8bit_ru_footer():
+    return diag_case(
+        "body-8bit-ru-footer", MIME_8BIT, RU_BODY, RU_BODY + LIST_FOOTER,
+        "a list footer was appended",
+        "A Russian text body sent 8bit (no-break spaces between words), a mailing-list\n"
+        "footer appended after signing. The diagnosis cuts the footer and re-encodes the\n"
+        "8-bit body as quoted-printable.")
+
+
+@case
+def body_qp_footer():
+    mime = MIME_8BIT[:2] + [b"Content-Transfer-Encoding: quoted-printable"]
+    return diag_case(
+        "body-qp-footer", mime, qp(ZH_BODY), qp(ZH_BODY) + LIST_FOOTER,
+        "a list footer was appended",
+        "The Chinese body quoted-printable encoded (by Python's quopri), a mailing-list\n"
+        "footer appended after signing. The diagnosis cuts the footer and decodes the\n"
+        "body.")
+
+
+@case
+def body_8bit_all_high_bytes():
+    return diag_case(
+        "body-8bit-all-high-bytes", MIME_8BIT, qp(HIGH_BODY), HIGH_BODY,
+        "signed quoted-printable, delivered decoded",
+        "A body of bytes 0x80-0xFF only, signed quoted-printable encoded (by Python's\n"
+        "quopri); a relay decoded it to 8bit and rewrote Content-Transfer-Encoding,\n"
+        "which h= does not cover. Encoding it again (every byte escaped) gives the\n"
+        "signed body: the diagnosis says so, the verdict stays altered.")
 
 
 # ---------------------------------------------------------------------------
