@@ -5,25 +5,39 @@
 #include <string.h>
 #include <strings.h>
 
-/* Fields RFC 5322 §3.6 allows at most once, and the MIME ones of RFC 2045. */
-static const char *const once_only[] = {
-    "From",         "Sender",
-    "Reply-To",     "To",
-    "Cc",           "Bcc",
-    "Subject",      "Date",
-    "Message-ID",   "In-Reply-To",
-    "References",   "MIME-Version",
-    "Content-Type", "Content-Transfer-Encoding",
+/*
+ * The fields these checks count, with what each is: allowed once (RFC 5322
+ * §3.6, RFC 2045), or compared between the two readings (display).
+ */
+enum { ONCE = 1, DISPLAY = 2 };
+static const struct {
+	const char *name;
+	size_t len;
+	unsigned what;
+} tracked[] = {
+#define T(s, w)                                                                                    \
+	{                                                                                          \
+		s, sizeof s - 1, w                                                                 \
+	}
+    T("From", ONCE | DISPLAY),
+    T("Sender", ONCE | DISPLAY),
+    T("Reply-To", ONCE | DISPLAY),
+    T("To", ONCE | DISPLAY),
+    T("Cc", ONCE | DISPLAY),
+    T("Bcc", ONCE),
+    T("Subject", ONCE | DISPLAY),
+    T("Date", ONCE | DISPLAY),
+    T("Message-ID", ONCE),
+    T("In-Reply-To", ONCE),
+    T("References", ONCE),
+    T("MIME-Version", ONCE | DISPLAY),
+    T("Content-Type", ONCE | DISPLAY),
+    T("Content-Transfer-Encoding", ONCE | DISPLAY),
+#undef T
 };
 
-/* What a reader shows, compared field by field (issue 14 §6). */
-static const char *const display[] = {
-    "From",     "To",     "Cc",           "Subject",      "Date",
-    "Reply-To", "Sender", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
-};
-
-/* Named when present once and not signed: the display fields and Message-ID. */
-static const char *const named[] = {
+/* The order in which unsigned fields are named: what people read first. */
+static const char *const named_order[] = {
     "Subject", "To",         "Cc",           "Date",         "Reply-To",
     "Sender",  "Message-ID", "MIME-Version", "Content-Type", "Content-Transfer-Encoding",
 };
@@ -39,6 +53,42 @@ static bool is_wsp(char c)
 static bool is_ftext(unsigned char c)
 {
 	return c >= 33 && c <= 126 && c != ':';
+}
+
+#define NT (sizeof tracked / sizeof tracked[0])
+
+typedef struct {
+	size_t count, top, top_uncovered; /* indexes; hdr->n when none */
+} census_t;
+
+/* One pass over the header: for each tracked name, how often and where. */
+static void census(const da_header *hdr, const bool *covered, census_t *c)
+{
+	for (size_t k = 0; k < NT; k++)
+		c[k] = (census_t){0, hdr->n, hdr->n};
+	for (size_t i = 0; i < hdr->n; i++) {
+		const da_field *f = &hdr->f[i];
+		if (!f->has_colon)
+			continue;
+		for (size_t k = 0; k < NT; k++) {
+			if (f->name_len != tracked[k].len ||
+			    strncasecmp(f->raw, tracked[k].name, tracked[k].len) != 0)
+				continue;
+			if (c[k].count++ == 0)
+				c[k].top = i;
+			if (!(covered && covered[i]) && c[k].top_uncovered == hdr->n)
+				c[k].top_uncovered = i;
+			break;
+		}
+	}
+}
+
+static size_t tracked_index(const char *name)
+{
+	for (size_t k = 0; k < NT; k++)
+		if (strcmp(tracked[k].name, name) == 0)
+			return k;
+	return NT;
 }
 
 size_t da_view_line(const char *h, const da_field *f)
@@ -95,22 +145,17 @@ bool da_view_malformed(const da_header *hdr, const bool *covered, da_view_hit *h
 
 bool da_view_added(const da_header *hdr, const bool *covered, da_view_hit *hit)
 {
+	census_t c[NT];
+	census(hdr, covered, c);
 	bool found = false;
-	for (size_t k = 0; k < N(once_only); k++) {
-		size_t count = 0, top_uncovered = hdr->n;
-		for (size_t i = 0; i < hdr->n; i++) {
-			if (!da_field_is(&hdr->f[i], once_only[k]))
-				continue;
-			count++;
-			if (!(covered && covered[i]) && top_uncovered == hdr->n)
-				top_uncovered = i;
-		}
+	for (size_t k = 0; k < NT; k++) {
 		/* The topmost such field of all names is the one to name. */
-		if (count > 1 && top_uncovered < hdr->n && (!found || top_uncovered < hit->field)) {
+		if (c[k].count > 1 && c[k].top_uncovered < hdr->n &&
+		    (!found || c[k].top_uncovered < hit->field)) {
 			found = true;
 			hit->problem = DA_VIEW_OK;
-			hit->field = top_uncovered;
-			hit->name = once_only[k];
+			hit->field = c[k].top_uncovered;
+			hit->name = tracked[k].name;
 		}
 	}
 	return found;
@@ -149,11 +194,13 @@ static const da_field *dkim_top(const da_header *hdr, const char *name, size_t *
 static bool compare_tops(const char *h, const rfield *rf, size_t nrf, const da_header *hdr,
                          da_view_hit *hit)
 {
-	for (size_t k = 0; k < N(display); k++) {
+	for (size_t k = 0; k < NT; k++) {
+		if (!(tracked[k].what & DISPLAY))
+			continue;
 		rfield r;
 		size_t idx = 0;
-		bool in_reader = reader_top(h, rf, nrf, display[k], &r);
-		const da_field *d = dkim_top(hdr, display[k], &idx);
+		bool in_reader = reader_top(h, rf, nrf, tracked[k].name, &r);
+		const da_field *d = dkim_top(hdr, tracked[k].name, &idx);
 		if (!in_reader && !d)
 			continue;
 		if (in_reader && d && r.start == (size_t)(d->raw - h) &&
@@ -161,7 +208,7 @@ static bool compare_tops(const char *h, const rfield *rf, size_t nrf, const da_h
 			continue;
 		hit->problem = DA_VIEW_OK;
 		hit->field = d ? idx : hdr->n;
-		hit->name = display[k];
+		hit->name = tracked[k].name;
 		return true;
 	}
 	return false;
@@ -249,17 +296,13 @@ out:
 
 size_t da_view_unsigned(const da_header *hdr, const bool *covered, const char **names, size_t max)
 {
+	census_t c[NT];
+	census(hdr, covered, c);
 	size_t n = 0;
-	for (size_t k = 0; k < N(named) && n < max; k++) {
-		size_t count = 0, idx = 0;
-		for (size_t i = 0; i < hdr->n; i++) {
-			if (da_field_is(&hdr->f[i], named[k])) {
-				count++;
-				idx = i;
-			}
-		}
-		if (count == 1 && !(covered && covered[idx]))
-			names[n++] = named[k];
+	for (size_t j = 0; j < N(named_order) && n < max; j++) {
+		size_t k = tracked_index(named_order[j]);
+		if (k < NT && c[k].count == 1 && c[k].top_uncovered == c[k].top)
+			names[n++] = tracked[k].name;
 	}
 	return n;
 }
