@@ -276,7 +276,7 @@ char *html_row(const dkimarc_corpus_item *it, const dkimarc_report *r)
 	fputs("<td>", f);
 	esc(f, dkimarc_corpus_item_path(it));
 	if (index >= 0)
-		fprintf(f, " #%" PRId64, index + 1);
+		fprintf(f, "#%" PRId64, index);
 	if (r) {
 		int64_t d = dkimarc_report_date(r);
 		const char *v = dkimarc_verdict_str(dkimarc_report_verdict(r));

@@ -1250,7 +1250,11 @@ DKIMARC_API const char *dkimarc_item_kind_str(dkimarc_item_kind k);
 DKIMARC_API dkimarc_item_kind dkimarc_corpus_item_kind(const dkimarc_corpus_item *it);
 /** The file's path: the corpus path joined with the names walked. Owned by it. */
 DKIMARC_API const char *dkimarc_corpus_item_path(const dkimarc_corpus_item *it);
-/** 0-based position of the message in its mbox; -1 when not in an mbox. */
+/**
+ * Number of the message in its mbox, counting from 1 as mail readers (mutt,
+ * mailx) do: the same number the scan's text, JSON, CSV and HTML show;
+ * -1 when not in an mbox.
+ */
 DKIMARC_API int64_t dkimarc_corpus_item_index(const dkimarc_corpus_item *it);
 /**
  * Byte offset of the message's "From " separator in its mbox (for an mbox

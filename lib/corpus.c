@@ -28,7 +28,7 @@
 struct dkimarc_corpus_item {
 	dkimarc_item_kind kind;
 	char *path;
-	int64_t index;  /* mbox position, -1 */
+	int64_t index;  /* number in the mbox, from 1 as mail readers count; -1 */
 	int64_t offset; /* separator offset, -1 */
 	uint64_t start; /* first byte in the file */
 	uint64_t size;  /* bytes as stored */
@@ -680,7 +680,7 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 	if (rc != DKIMARC_OK)
 		return rc;
 	dkimarc_corpus_item *it = *out;
-	it->index = (int64_t)m->index;
+	it->index = (int64_t)m->index + 1; /* from 1, as mutt and mailx number them */
 	it->offset = (int64_t)m->sep;
 	if (it->kind == DKIMARC_ITEM_MESSAGE) {
 		it->start = m->start;

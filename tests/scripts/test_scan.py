@@ -141,7 +141,7 @@ def run_all(tmp):
         where[os.path.join("corpus", rel)] = exp[n]
     with open(os.path.join(c, "archive.mbox"), "wb") as f:
         f.write(mboxrd([raw[n] for n in names]))
-    for i, n in enumerate(names):
+    for i, n in enumerate(names, 1):  # mbox messages are numbered from 1
         where[("corpus/archive.mbox", i)] = exp[n]
 
     rc, out, err = scan("--json", "corpus", cwd=tmp)
@@ -160,7 +160,7 @@ def run_all(tmp):
     mbox_recs = [r for r in recs if r["index"] is not None]
     data = open(os.path.join(c, "archive.mbox"), "rb").read()
     check(all(data[r["offset"]:r["offset"] + 5] == b"From " for r in mbox_recs) and
-          [r["index"] for r in mbox_recs] == list(range(len(names))),
+          [r["index"] for r in mbox_recs] == list(range(1, len(names) + 1)),
           "mbox index/offset do not point at separators")
 
     # ---- the same output for any --jobs ----------------------------------------
@@ -354,7 +354,7 @@ def run_all(tmp):
     rc, out, err = scan("--json", "--max-size", str(len(big) - 1), "sz", cwd=tmp)
     rs = records(out)
     check([r.get("problem") or r.get("verdict") for r in rs] ==
-          ["too_large", "too_large", "confirmed"] and rs[1]["index"] == 0 and
+          ["too_large", "too_large", "confirmed"] and rs[1]["index"] == 1 and
           str(len(big) - 1) in rs[0]["problem_text"] and rc == 3,
           "size limit: %s exit %d" % (rs, rc))
     rc, out, err = scan("--json", "--max-size", str(len(big)), "sz/big.eml", cwd=tmp)

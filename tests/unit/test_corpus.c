@@ -185,11 +185,11 @@ static void maildir_eml_and_mbox_recognised(void **state)
 	assert_string_equal(g[1].path, "/m/Maildir/new/1493000001.M1P2.host");
 	assert_string_equal(g[2].path, "/m/Maildir/tmp/1493000002.M1P2.host");
 	assert_string_equal(g[3].path, "/m/archive");
-	assert_int_equal(g[3].index, 0);
+	assert_int_equal(g[3].index, 1); /* counted from 1 */
 	assert_int_equal(g[3].offset, 0);
 	assert_int_equal(g[3].size, sizeof MSG - 1);
 	assert_string_equal(g[4].path, "/m/archive");
-	assert_int_equal(g[4].index, 1);
+	assert_int_equal(g[4].index, 2);
 	assert_int_equal(g[4].offset, (int64_t)(strlen(SEP) + sizeof MSG - 1 + 1));
 	assert_string_equal(g[5].path, "/m/archive.mbox");
 	assert_string_equal(g[7].path, "/m/saved.eml");
@@ -303,11 +303,11 @@ static void size_limit_never_truncates(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(g[0].kind, DKIMARC_ITEM_TOO_LARGE);
 	assert_non_null(strstr(g[0].problem, "over the limit of 200 bytes"));
-	assert_int_equal(g[1].kind, DKIMARC_ITEM_TOO_LARGE); /* box #0 */
-	assert_int_equal(g[1].index, 0);
+	assert_int_equal(g[1].kind, DKIMARC_ITEM_TOO_LARGE); /* box#1 */
+	assert_int_equal(g[1].index, 1);
 	assert_int_equal(g[1].offset, 0);
-	assert_int_equal(g[2].kind, DKIMARC_ITEM_MESSAGE); /* box #1: the walk goes on */
-	assert_int_equal(g[2].index, 1);
+	assert_int_equal(g[2].kind, DKIMARC_ITEM_MESSAGE); /* box#2: the walk goes on */
+	assert_int_equal(g[2].index, 2);
 }
 
 static void mbox_separator_problems_noted(void **state)
@@ -325,7 +325,7 @@ static void mbox_separator_problems_noted(void **state)
 	assert_int_equal(n, 2);
 	assert_true(g[0].has_note);
 	assert_false(g[1].has_note);
-	assert_int_equal(g[1].index, 1);
+	assert_int_equal(g[1].index, 2);
 }
 
 /* Reads an item's bytes through a reader. */
@@ -519,7 +519,7 @@ static void json_carries_location(void **state)
 		assert_true(strstr(s, "\"file\":") < strstr(s, "\"index\":"));
 		assert_true(strstr(s, "\"index\":") < strstr(s, "\"offset\":"));
 		if (i < 2) {
-			assert_int_equal(json_integer_value(json_object_get(o, "index")), i);
+			assert_int_equal(json_integer_value(json_object_get(o, "index")), i + 1);
 			assert_int_equal(json_integer_value(json_object_get(o, "offset")),
 			                 i ? (json_int_t)(strstr(mbox + 1, "From a@") - mbox) : 0);
 			assert_string_equal(json_string_value(json_object_get(o, "verdict")),

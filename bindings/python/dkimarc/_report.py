@@ -198,7 +198,8 @@ class Report:
     ``verdict`` is one of VERDICTS; ``signatures`` lists the DKIM-Signature
     fields top first; ``arc`` is the ARC chain (None when the loaded library
     has no ARC support); ``path`` is the file it was read from, if any, and
-    ``index``/``offset`` its place in an mbox.
+    ``index``/``offset`` its place in an mbox (``index`` counts from 1, as
+    ``dkimarc scan`` and mail readers number mbox messages).
     """
     verdict: str
     verdict_code: str             # stable code: "ok", a signature's reason, or a message-level one
@@ -209,7 +210,7 @@ class Report:
     signatures: Tuple[Signature, ...]
     arc: Optional[Arc] = None
     path: Optional[str] = None
-    index: Optional[int] = None   # position in its mbox (scan), else None
+    index: Optional[int] = None   # number in its mbox, from 1 (scan), else None
     offset: Optional[int] = None  # byte offset of its "From " line in the mbox
     note: Optional[str] = None    # a remark from the corpus reader, e.g. on mbox quoting
 

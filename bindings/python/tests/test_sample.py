@@ -166,7 +166,7 @@ def test_scan_reads_an_mbox_message_by_message(tmp_path):
     box.write_bytes(b"".join(parts))
     reports = list(dkimarc.scan(str(box), keys=os.path.join(SAMPLE, "keys.zone"),
                                 at=SAMPLE_AT))
-    assert [r.index for r in reports] == [0, 1, 2]
+    assert [r.index for r in reports] == [1, 2, 3]  # numbered from 1, as the CLI does
     assert [r.offset for r in reports] == [0, len(parts[0]), len(parts[0]) + len(parts[1])]
     assert {r.path for r in reports} == {str(box)}
     assert [r.verdict for r in reports] == [EXPECTED[n] for n in names]
