@@ -17,6 +17,20 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True when arg is "--name" (*val = NULL) or "--name=value" (*val = value). */
 bool cli_opt_is(const char *arg, const char *name, const char **val);
+/* Writes s, with control bytes and bytes that are not UTF-8 as \xNN. */
+void cli_put_safe(FILE *out, const char *s);
+
+/*
+ * --json[=FILE], the same in every command: "--json=FILE" writes to FILE ("-":
+ * standard output); a bare "--json" takes the next word as FILE only when its
+ * name ends in .json, .jsonl or .ndjson (never a message or corpus, so never
+ * read by mistake), and otherwise writes to standard output, leaving the word
+ * to be read. *i moves past a word taken. Returns 0, or EXIT_USAGE after
+ * printing why.
+ */
+int cli_json_opt(int argc, char **argv, int *i, const char *val, const char **file);
+/* True when word names a JSON output file by the rule above. */
+bool cli_json_name(const char *word);
 
 /* runmeta.c: what a rerun needs, added to reports (docs/json.md "run"). */
 /* A JSON string literal of s, malloc'd; NULL when out of memory. */

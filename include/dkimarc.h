@@ -1232,6 +1232,15 @@ DKIMARC_API int dkimarc_corpus_set_follow_symlinks(dkimarc_corpus *c, int follow
  */
 DKIMARC_API int dkimarc_corpus_set_max_message_bytes(dkimarc_corpus *c, uint64_t max);
 /**
+ * Leaves the file open on fd out of the walk, wherever and under whatever
+ * name it is met (the same file by device and inode), without an item: for
+ * the files a caller writes while it walks, such as a scan's own output
+ * inside the corpus, so that a second run does not read the first one's.
+ * Errors: DKIMARC_EINVAL (NULL, fd < 0), DKIMARC_EIO (fd cannot be
+ * fstat'd), DKIMARC_ENOMEM, DKIMARC_ESTATE.
+ */
+DKIMARC_API int dkimarc_corpus_exclude_fd(dkimarc_corpus *c, int fd);
+/**
  * The next item of the walk in *out (free with dkimarc_corpus_item_free()),
  * or NULL at the end. Problems with the files are items, not errors. A file
  * that can only be a message, by its name (.eml) or its place (a maildir), is

@@ -94,8 +94,9 @@ run verify --keys
 expect_rc "--keys without FILE" 2
 expect_in "--keys without FILE says so" "$err" "needs a FILE argument"
 
-run verify --json=yes "$tmp/none"
-expect_rc "--json=value" 2
+run verify --json= "$tmp/none"
+expect_rc "--json= without FILE" 2
+expect_in "--json= without FILE says so" "$err" "needs a FILE"
 
 run verify --at yesterday-ish "$tmp/none"
 expect_rc "bad --at" 2
@@ -132,6 +133,34 @@ json_check "unsigned JSON key order" "$out" \
 	'list(j) == ["file", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "signatures", "arc", "run"]'
 json_check "unsigned JSON arc none" "$out" \
 	'j["arc"]["result"] == "none" and j["arc"]["reason"] == "no_arc" and j["arc"]["instances"] == []'
+
+# --json FILE and --json=FILE write the same lines into FILE; a word after a bare --json
+# that is not named *.json, *.jsonl or *.ndjson is a message.
+run verify --at 2024-06-01 --json "$tmp/unsigned.eml"
+printf '%s\n' "$out" >"$tmp/want.jsonl"
+for spelling in "--json $tmp/v.jsonl" "--json=$tmp/v.jsonl" "--json $tmp/v.JSON"; do
+	rm -f "$tmp/v.jsonl" "$tmp/v.JSON"
+	# shellcheck disable=SC2086
+	run verify --at 2024-06-01 $spelling "$tmp/unsigned.eml"
+	f=${spelling#--json[ =]}
+	expect_rc "verify $spelling" 1
+	expect_eq "verify $spelling: nothing on standard output" "$out" ""
+	expect_eq "verify $spelling: the report in the file" "$(cat "$f" 2>/dev/null)" \
+		"$(cat "$tmp/want.jsonl")"
+done
+cp "$tmp/unsigned.eml" "$tmp/unsigned.json.eml"
+run verify --json "$tmp/unsigned.json.eml"
+json_check "a bare --json before a message: JSON on standard output" "$out" \
+	"j['file'] == '$tmp/unsigned.json.eml'"
+
+# keys list takes its --json FILE the same way.
+run keys list --json "$tmp/k.jsonl" "$tmp/unsigned.eml"
+expect_rc "keys list --json FILE" 0
+expect_eq "keys list --json FILE: nothing on standard output" "$out" ""
+if [ -f "$tmp/k.jsonl" ]; then ok "keys list --json FILE writes FILE"; else not_ok "keys list --json FILE writes FILE"; fi
+run keys list --json="$tmp/k2.jsonl" "$tmp/unsigned.eml"
+expect_rc "keys list --json=FILE" 0
+if [ -f "$tmp/k2.jsonl" ]; then ok "keys list --json=FILE writes FILE"; else not_ok "keys list --json=FILE writes FILE"; fi
 
 STDIN="$tmp/unsigned.eml" run verify --json
 expect_rc "stdin without file" 1

@@ -12,7 +12,9 @@ symlink, FIFO, a file root cannot read after dropping privileges with
 setpriv) reported while the scan goes on, with exit status 3; empty and
 non-mail files; an mbox with malformed separators; --mbox-quoting; a message
 over --max-size; paths on standard input; the summary; no progress line
-unless standard error is a terminal. Ends with "N passed, M failed".
+unless standard error is a terminal; every output option as --opt FILE and
+--opt=FILE, and the files a scan writes never read as part of the corpus.
+Ends with "N passed, M failed".
 """
 
 import csv
@@ -366,6 +368,48 @@ def run_all(tmp):
     rc3, out3, _ = scan("--json", "--null", "-", cwd=tmp, stdin=b"sz/box\0q.mbox\0")
     check(out1 == out2 == out3 and rc1 == rc2 == rc3 and out1.count(b"\n") == 5,
           "paths on standard input")
+
+    # ---- output options: both spellings; the scan's own files are never read ----------
+    own = os.path.join(tmp, "own")
+    shutil.copytree(c, own)
+    rc, ref, _ = scan("--json", ".", cwd=own)
+    check(rc == 1 and len(records(ref)) == len(recs), "own: the folder scanned alone")
+    outs = ["--json", "out.jsonl", "--csv", "out.csv", "--html", "report.html",
+            "--summary-json", "summary.json"]
+    for run in (1, 2):  # the second run finds the first one's files in the folder
+        with open(os.path.join(own, "stdout.txt"), "wb") as so:
+            p = subprocess.run([CLI, "scan", "--keys", KEYS, "--at", AT, *outs, "."],
+                               cwd=own, stdout=so, stderr=subprocess.PIPE, timeout=120)
+        got = open(os.path.join(own, "out.jsonl"), "rb").read()
+        summ = json.load(open(os.path.join(own, "summary.json")))
+        check(p.returncode == 1 and got == ref,
+              "own run %d: '--json FILE' wrote FILE, the same records as a scan without "
+              "outputs (%d): %s" % (run, p.returncode, sorted(
+                  set(r["file"] for r in records(got)) - set(r["file"] for r in records(ref)))))
+        check(summ["items"] == len(recs) and summ["messages"] == len(recs),
+              "own run %d: the summary counts only the corpus: %d items" % (run, summ["items"]))
+        check(b"summary:" in open(os.path.join(own, "stdout.txt"), "rb").read(),
+              "own run %d: the summary on standard output, not JSON" % run)
+    own2 = os.path.join(tmp, "own2")  # a clean copy: only this run's files are left out
+    shutil.copytree(c, own2)
+    eq = ["--json=eq.jsonl", "--csv=eq.csv", "--html=eq.html", "--summary-json=eq.json"]
+    rc, out, _ = scan(*eq, ".", cwd=own2)
+    check(rc == 1 and open(os.path.join(own2, "eq.jsonl"), "rb").read() == ref and
+          open(os.path.join(own2, "eq.csv"), "rb").read() ==
+          open(os.path.join(own, "out.csv"), "rb").read() and
+          json.load(open(os.path.join(own2, "eq.json")))["items"] == len(recs) and
+          os.path.getsize(os.path.join(own2, "eq.html")) > 0,
+          "--option=FILE writes the same as --option FILE")
+    rc, out, _ = scan("--json", ".", cwd=own2)
+    check(len(records(out)) == len(recs) + 4,
+          "another run's files are read like any file: %d" % len(records(out)))
+    # A bare --json before a PATH: JSON on standard output, the PATH scanned.
+    rc, out, _ = scan("--json", "inbox", cwd=c)
+    check(rc in (0, 1) and records(out) and all(r["file"].startswith("inbox/")
+                                                for r in records(out)),
+          "a bare --json before a PATH writes to standard output")
+    rc, out, err = scan("--json=", ".", cwd=own)
+    check(rc == 2 and b"needs a FILE" in err, "--json= with no FILE is a usage error")
 
     # ---- usage errors ------------------------------------------------------------------
     for bad in (["--jobs", "0", "x"], ["--mbox-quoting=bogus", "x"], ["--bogus", "x"], [],

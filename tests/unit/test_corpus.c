@@ -328,6 +328,52 @@ static void mbox_separator_problems_noted(void **state)
 	assert_int_equal(g[1].index, 2);
 }
 
+/* A caller's own output files are left out of the walk, by device and inode, whatever
+ * the name they are reached by; other files are walked as before. */
+static void own_output_left_out(void **state)
+{
+	(void)state;
+	char p[512], q[512];
+	mk("o");
+	puts_("o/a.eml", MSG);
+	puts_("o/out.jsonl", "{\"file\":\"o/a.eml\"}\n");
+	puts_("o/summary", MSG); /* looks like mail: left out all the same */
+	snprintf(p, sizeof p, "%s/o/out.jsonl", root);
+	snprintf(q, sizeof q, "%s/o/link-to-out", root);
+	assert_int_equal(symlink(p, q), 0);
+	snprintf(q, sizeof q, "%s/o/hard-link.eml", root);
+	assert_int_equal(link(p, q), 0);
+	int out = open(p, O_RDONLY);
+	snprintf(p, sizeof p, "%s/o/summary", root);
+	int sum = open(p, O_RDONLY);
+	assert_true(out >= 0 && sum >= 0);
+
+	walked g[8];
+	dkimarc_corpus *c = corpus_of("o");
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, -1), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_corpus_exclude_fd(NULL, out), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, out), DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, sum), DKIMARC_OK);
+	size_t n = walk(c, g, 8);
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, out), DKIMARC_ESTATE);
+	dkimarc_corpus_free(c);
+	assert_int_equal(n, 1);
+	assert_string_equal(g[0].path, "/o/a.eml");
+
+	/* Without the exclusions the same folder gives every file. */
+	c = corpus_of("o");
+	n = walk(c, g, 8);
+	dkimarc_corpus_free(c);
+	assert_int_equal(n, 5);
+	/* A path given directly is left out too. */
+	c = corpus_of("o/out.jsonl");
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, out), DKIMARC_OK);
+	assert_int_equal(walk(c, g, 8), 0);
+	dkimarc_corpus_free(c);
+	close(out);
+	close(sum);
+}
+
 /* Reads an item's bytes through a reader. */
 static char *read_item(const dkimarc_corpus_item *it, size_t *len)
 {
@@ -563,6 +609,7 @@ int main(void)
 	    cmocka_unit_test(symlinks_stay_in_the_tree),
 	    cmocka_unit_test(size_limit_never_truncates),
 	    cmocka_unit_test(mbox_separator_problems_noted),
+	    cmocka_unit_test(own_output_left_out),
 	    cmocka_unit_test(readers_give_exact_bytes_and_verify),
 	    cmocka_unit_test(files_changed_after_the_walk),
 	    cmocka_unit_test(named_messages_checked_when_read),
