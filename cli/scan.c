@@ -504,6 +504,7 @@ static void *verify_work(void *arg, dkimarc_corpus_item *it)
 		const dkimarc_sig *s = deciding_sig(r);
 		res->f.verdict = dkimarc_report_verdict(r);
 		res->f.reason = verdict_reason_code(r);
+		res->f.flags = dkimarc_report_flags(r);
 		if (s && dkimarc_sig_domain(s) && !(res->f.domain = strdup(dkimarc_sig_domain(s))))
 			res->nomem = true;
 	}
