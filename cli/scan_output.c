@@ -166,7 +166,7 @@ char *render_text(const dkimarc_corpus_item *it, const dkimarc_report *r)
 
 const char *csv_header(void)
 {
-	return "file,index,offset,verdict,problem,from_domain,domain,selector,result,reason,"
+	return "file,index,offset,verdict,problem,from_domain,date,domain,selector,result,reason,"
 	       "signatures,flags,detail,note\r\n";
 }
 
@@ -204,6 +204,10 @@ char *render_csv(const dkimarc_corpus_item *it, const dkimarc_report *r)
 	csv_field(&b, r ? dkimarc_verdict_str(dkimarc_report_verdict(r)) : NULL, false);
 	csv_field(&b, r ? NULL : dkimarc_item_kind_str(dkimarc_corpus_item_kind(it)), false);
 	csv_field(&b, r ? dkimarc_report_from_domain(r) : NULL, false);
+	char date[32] = ""; /* the Date field, RFC 3339 UTC as every report writes times */
+	if (r)
+		dkimarc_format_time(dkimarc_report_date(r), date);
+	csv_field(&b, date, false);
 	csv_field(&b, s ? dkimarc_sig_domain(s) : NULL, false);
 	csv_field(&b, s ? dkimarc_sig_selector(s) : NULL, false);
 	csv_field(&b, s ? dkimarc_result_str(dkimarc_sig_result(s)) : NULL, false);

@@ -632,6 +632,7 @@ int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 	jset(root, "flags", jflags(r->flags, &ok), &ok);
 	jset(root, "from_domain", jstr(r->from_domain), &ok);
 	jset(root, "time", json_integer((json_int_t)r->at), &ok);
+	jset(root, "date", r->date >= 0 ? json_integer((json_int_t)r->date) : json_null(), &ok);
 	sigs = json_array();
 	if (sigs)
 		for (size_t i = 0; i < r->nsigs; i++)

@@ -130,7 +130,15 @@ json_check "unsigned JSON verdict" "$out" 'j["verdict"] == "unsigned"'
 json_check "unsigned JSON signatures" "$out" 'j["signatures"] == []'
 json_check "unsigned JSON file" "$out" "j['file'] == '$tmp/unsigned.eml'"
 json_check "unsigned JSON key order" "$out" \
-	'list(j) == ["file", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "signatures", "arc", "run"]'
+	'list(j) == ["file", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "date", "signatures", "arc", "run"]'
+json_check "no Date field: date is null" "$out" 'j["date"] is None'
+printf 'From: a@example.org\r\nDate: Thu, 04 May 2017 10:00:00 +0200\r\nSubject: x\r\n\r\nHi.\r\n' \
+	>"$tmp/dated.eml"
+run verify --json "$tmp/dated.eml"
+# Independent truth: Python's email.utils reads the same Date.
+json_check "date is the Date field in unix seconds" "$out" \
+	'j["date"] == int(__import__("email.utils").utils.parsedate_to_datetime("Thu, 04 May 2017 10:00:00 +0200").timestamp())'
+run verify --json "$tmp/unsigned.eml"
 json_check "unsigned JSON arc none" "$out" \
 	'j["arc"]["result"] == "none" and j["arc"]["reason"] == "no_arc" and j["arc"]["instances"] == []'
 

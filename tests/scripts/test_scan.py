@@ -18,6 +18,8 @@ Ends with "N passed, M failed".
 """
 
 import csv
+import email
+import email.utils
 import io
 import json
 import os
@@ -26,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import dkim
 
@@ -183,6 +186,23 @@ def run_all(tmp):
         row["file"] == r["file"] and row["verdict"] == (r.get("verdict") or "")
         and row["index"] == ("" if r["index"] is None else str(r["index"]))
         for row, r in zip(rows, recs)), "CSV rows differ from JSON records")
+    # The Date: in JSON unix seconds ("date", after "time"), in CSV RFC 3339; both the
+    # Date field as Python's email package reads it from the message itself.
+    def date_of(r):
+        if r["index"] is not None:
+            return None  # compared through the files below
+        with open(os.path.join(tmp, r["file"]), "rb") as f:
+            m = email.message_from_binary_file(f)
+        return int(email.utils.parsedate_to_datetime(m["Date"]).timestamp()) if m["Date"] else None
+    check(all(list(r)[list(r).index("time") + 1] == "date" for r in recs) and
+          all(r["date"] == date_of(r) for r in recs if r["index"] is None) and
+          all(isinstance(r["date"], int) for r in recs),
+          "JSON date: %s" % [(r["file"], r["date"], date_of(r)) for r in recs][:4])
+    check(all(row["date"] == (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r["date"]))
+                              if r["date"] is not None else "")
+              for row, r in zip(rows, recs)),
+          "CSV date differs from JSON date: %s" % [(row["date"], r["date"])
+                                                    for row, r in zip(rows, recs)][:4])
     s = json.load(open(os.path.join(tmp, "s.json")))
     counts = {}
     for r in recs:

@@ -207,6 +207,7 @@ class Report:
     flags: Tuple[str, ...]
     from_domain: Optional[str]
     time: int                   # unix time the message was judged at
+    date: Optional[int]         # the Date field, unix time; None when absent or unreadable
     signatures: Tuple[Signature, ...]
     arc: Optional[Arc] = None
     path: Optional[str] = None
@@ -218,6 +219,11 @@ class Report:
     def confirmed(self):
         """True for confirmed and confirmed-third-party (the CLI's exit status 0)."""
         return self.verdict in CONFIRMED
+
+    @property
+    def problem(self):
+        """None: a report is a message verified (a ScanProblem has the problem's code)."""
+        return None
 
     def to_dict(self):
         """A plain dict (lists, not tuples), keyed as in docs/json.md."""
@@ -238,6 +244,7 @@ class Report:
             flags=flag_names(lib.report_flags(r)),
             from_domain=_s(lib.report_from_domain(r)),
             time=lib.report_time(r),
+            date=_opt(lib.report_date(r)),
             signatures=tuple(Signature._from_c(lib.report_sig(r, i), i)
                              for i in range(lib.report_sig_count(r))),
             arc=Arc._from_c(r) if HAVE_ARC else None,
