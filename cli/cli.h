@@ -17,6 +17,9 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True when arg is "--name" (*val = NULL) or "--name=value" (*val = value). */
 bool cli_opt_is(const char *arg, const char *name, const char **val);
+/* "1 message", "2 messages": one or many by n (many: one + "s" when NULL). Returns a
+ * static buffer per call site's slot (0..3), for up to four in one printf. */
+const char *cli_count(unsigned slot, uint64_t n, const char *one, const char *many);
 /* Writes s, with control bytes and bytes that are not UTF-8 as \xNN. */
 void cli_put_safe(FILE *out, const char *s);
 

@@ -379,9 +379,10 @@ static int keys_list(char **paths, size_t npaths, const char *json)
 			printf("%7zu  %-20.*s  %s\n", k->count, sl, k->name, dom);
 		}
 	}
-	fprintf(stderr,
-	        "dkimarc: %zu messages read, %zu signed, %zu distinct keys; %zu items skipped\n",
-	        s.messages, s.signed_messages, s.keys.n, s.problems);
+	fprintf(stderr, "dkimarc: %s read, %zu signed, %s; %s skipped\n",
+	        cli_count(0, s.messages, "message", NULL), s.signed_messages,
+	        cli_count(1, s.keys.n, "distinct key", NULL),
+	        cli_count(2, s.problems, "item", NULL));
 	table_free(&s.keys);
 	bool bad = fflush(out) != 0 || ferror(out);
 	if (out != stdout)
@@ -560,10 +561,11 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 	if (pin_close(f, out, tmp, true) < 0)
 		st = EXIT_USAGE;
 	fprintf(stderr,
-	        "dkimarc: %zu keys needed by %zu messages; %zu records pinned for %zu keys from "
-	        "%s; %zu not found; %zu failed\n",
-	        s.keys.n, s.signed_messages, records, found, dkimarc_dns_servers(dns), missing,
-	        tempfail + unwritable);
+	        "dkimarc: %s needed by %s; %s pinned for %s from %s; %zu not found; %zu failed\n",
+	        cli_count(0, s.keys.n, "key", NULL),
+	        cli_count(1, s.signed_messages, "message", NULL),
+	        cli_count(2, records, "record", NULL), cli_count(3, found, "key", NULL),
+	        dkimarc_dns_servers(dns), missing, tempfail + unwritable);
 	dkimarc_keysrc_free(dns);
 	table_free(&s.keys);
 	if (st == 0 && (tempfail || unwritable))

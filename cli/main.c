@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <dkimarc.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,19 @@ int cli_json_opt(int argc, char **argv, int *i, const char *val, const char **fi
 		*file = "-";
 	}
 	return 0;
+}
+
+const char *cli_count(unsigned slot, uint64_t n, const char *one, const char *many)
+{
+	static _Thread_local char buf[4][96];
+	char *b = buf[slot % 4];
+	if (n == 1)
+		snprintf(b, sizeof buf[0], "1 %s", one);
+	else if (many)
+		snprintf(b, sizeof buf[0], "%" PRIu64 " %s", n, many);
+	else
+		snprintf(b, sizeof buf[0], "%" PRIu64 " %ss", n, one);
+	return b;
 }
 
 bool cli_opt_is(const char *arg, const char *name, const char **val)

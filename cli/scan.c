@@ -712,7 +712,7 @@ int cmd_scan(int argc, char **argv)
 				list[k++] = g.names.v[i];
 		progress_clear(&pg);
 		if (pg.on)
-			fprintf(stderr, "fetching %zu keys...", k);
+			fprintf(stderr, "fetching %s...", cli_count(0, k, "key", NULL));
 		dkimarc_keysrc *pf = NULL;
 		/* Lookups wait on the network, not the CPU: more of them than cores. */
 		int rc = dkimarc_keysrc_prefetch_new(&pf, src, list, k, o.jobs * 8);
@@ -777,13 +777,15 @@ int cmd_scan(int argc, char **argv)
 		ok = false;
 	if (pg.on && gather)
 		fprintf(stderr,
-		        "\n%" PRIu64 " messages in %.1f s on %u thread%s (reading headers %.1f s, "
-		        "fetching keys %.1f s, verifying %.1f s)\n",
-		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s",
-		        t_fetch - t0, t_verify - t_fetch, t_end - t_verify);
+		        "\n%s in %.1f s on %s (reading headers %.1f s, fetching keys %.1f s, "
+		        "verifying %.1f s)\n",
+		        cli_count(0, tally_messages(vr.tally), "message", NULL), t_end - t0,
+		        cli_count(1, o.jobs, "thread", NULL), t_fetch - t0, t_verify - t_fetch,
+		        t_end - t_verify);
 	else if (pg.on)
-		fprintf(stderr, "\n%" PRIu64 " messages in %.1f s on %u thread%s\n",
-		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s");
+		fprintf(stderr, "\n%s in %.1f s on %s\n",
+		        cli_count(0, tally_messages(vr.tally), "message", NULL), t_end - t0,
+		        cli_count(1, o.jobs, "thread", NULL));
 	if (o.summary_json && run_json &&
 	    tally_write_json(vr.tally, o.summary_json, st, run_json) < 0) {
 		cli_error("cannot write the summary to %s: %s", o.summary_json, strerror(errno));

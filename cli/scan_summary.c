@@ -218,8 +218,9 @@ void tally_print(const struct tally *t, FILE *out)
 	struct reason rs[64];
 	struct dom **ds;
 
-	fprintf(out, "\nsummary: %s messages verified, %s items in all\n\n", count_str(t->messages, a),
-	        count_str(t->items, b));
+	fprintf(out, "\nsummary: %s message%s verified, %s item%s in all\n\n",
+	        count_str(t->messages, a), t->messages == 1 ? "" : "s", count_str(t->items, b),
+	        t->items == 1 ? "" : "s");
 	fprintf(out, "  %-24s %12s %8s\n", "verdict", "messages", "share");
 	for (size_t i = 0; i < NVERDICTS; i++) {
 		dkimarc_verdict v = verdict_order[i];
@@ -243,10 +244,11 @@ void tally_print(const struct tally *t, FILE *out)
 		        "confirmed", "third-party");
 		size_t n = t->ndoms < TOP_DOMAINS ? t->ndoms : TOP_DOMAINS;
 		for (size_t i = 0; i < n; i++)
-			fprintf(out, "  %-36s %10s %12s\n", ds[i]->name, count_str(ds[i]->confirmed, a),
-			        count_str(ds[i]->third, b));
+			fprintf(out, "  %-36s %10s %12s\n", ds[i]->name,
+			        count_str(ds[i]->confirmed, a), count_str(ds[i]->third, b));
 		if (t->ndoms > n)
-			fprintf(out, "  (%zu more domains in --summary-json)\n", t->ndoms - n);
+			fprintf(out, "  (%zu more domain%s in --summary-json)\n", t->ndoms - n,
+			        t->ndoms - n == 1 ? "" : "s");
 		free(ds);
 	}
 	if (t->nreasons) {

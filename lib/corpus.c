@@ -688,10 +688,11 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 		}
 		if (m->gap) {
 			c->mb_pending = true;
-			rc = problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out,
-			             "%" PRIu64 " bytes before offset %" PRIu64
-			             " belong to no message; not verified",
-			             m->gap, m->sep);
+			rc =
+			    problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out,
+			            "%" PRIu64 " byte%s before offset %" PRIu64
+			            " belong%s to no message; not verified",
+			            m->gap, m->gap == 1 ? "" : "s", m->sep, m->gap == 1 ? "s" : "");
 			if (rc == DKIMARC_OK)
 				(*out)->offset = (int64_t)(m->sep - m->gap);
 			return rc;

@@ -809,8 +809,8 @@ static void text_sig(strbuf *b, const dkimarc_sig *s, size_t index)
 		sb_puts(b, ind);
 		sb_puts(b, "tags:");
 		if (s->l >= 0)
-			sb_printf(b, " l=%lld (body %llu bytes)", (long long)s->l,
-			          (unsigned long long)s->body_bytes);
+			sb_printf(b, " l=%lld (body %llu byte%s)", (long long)s->l,
+			          (unsigned long long)s->body_bytes, s->body_bytes == 1 ? "" : "s");
 		if (s->t >= 0)
 			sb_time_tag(b, "t", s->t);
 		if (s->x >= 0)

@@ -211,5 +211,20 @@ else
 	echo "skip - RFC 6376 Appendix A vector not found under $rfc"
 fi
 
+# ---- counts: one of a thing is singular --------------------------------------
+
+sample="$SRCDIR/vectors/sample"
+run keys list "$sample/confirmed-rsa.eml"
+expect_in "keys list: 1 message, 1 key, 0 items" "$err" \
+	"1 message read, 1 signed, 1 distinct key; 0 items skipped"
+run keys list "$sample/confirmed-rsa.eml" "$sample/third-party.eml" "$sample/keys.zone"
+expect_in "keys list: 2 messages, 2 keys, 1 item" "$err" \
+	"2 messages read, 2 signed, 2 distinct keys; 1 item skipped"
+rfc="$SRCDIR/vectors/external/rfc/rfc6376-appendix-a"
+run verify --keys "$rfc/dns.txt" --at 2017-05-05 "$rfc/message.eml"
+expect_in "an archive of one record" "$out" "keys: archive of 1 record from 1 file"
+run scan --keys "$sample/keys.zone" --at 2024-06-01 "$sample/confirmed-rsa.eml"
+expect_in "scan: 1 message, 1 item" "$out" "summary: 1 message verified, 1 item in all"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

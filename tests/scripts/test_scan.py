@@ -266,6 +266,10 @@ def run_all(tmp):
           "an archive scan must read the corpus once: %r" % err[-300:])
     rc, out, err = scan("--json", "--no-progress", "corpus", cwd=tmp, stderr_tty=True)
     check(b"verifying" not in err, "--no-progress still drew")
+    rc, out, err = scan("--json", "--jobs", "1", "corpus/inbox/confirmed-rsa.eml", cwd=tmp,
+                        stderr_tty=True)
+    check(b"\n1 message in " in err and b" on 1 thread\r\n" in err,
+          "one message on one thread, singular: %r" % err[-200:])
 
     # ---- symlinks, unreadable, empty, non-mail ---------------------------------
     p = os.path.join(tmp, "odd")
