@@ -20,6 +20,8 @@ bool cli_opt_is(const char *arg, const char *name, const char **val);
 /* "1 message", "2 messages": one or many by n (many: one + "s" when NULL). Returns a
  * static buffer per call site's slot (0..3), for up to four in one printf. */
 const char *cli_count(unsigned slot, uint64_t n, const char *one, const char *many);
+/* Length of the valid UTF-8 sequence (RFC 3629) at p, NUL-terminated, or 0. */
+size_t cli_utf8_seq(const unsigned char *p);
 /* Writes s, with control bytes and bytes that are not UTF-8 as \xNN. */
 void cli_put_safe(FILE *out, const char *s);
 

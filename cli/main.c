@@ -9,8 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-/* Length of a valid UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t utf8_seq(const unsigned char *p)
+size_t cli_utf8_seq(const unsigned char *p)
 {
 	size_t n = p[0] < 0x80   ? 1
 	           : p[0] < 0xc2 ? 0
@@ -31,7 +30,7 @@ void cli_put_safe(FILE *out, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		size_t n = utf8_seq(p);
+		size_t n = cli_utf8_seq(p);
 		if (n == 0 || *p < 0x20 || *p == 0x7f) {
 			fprintf(out, "\\x%02X", *p++);
 		} else {

@@ -1,6 +1,8 @@
 /* `dkimarc scan`: one line per item, for people (text) and for tables (CSV). */
 #include "scan.h"
 
+#include "cli.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -170,19 +172,27 @@ const char *csv_header(void)
 	       "signatures,flags,detail,note\r\n";
 }
 
+/* A field; bytes that are not UTF-8 (a file name may hold any) become U+FFFD, as in the
+ * JSON output, so that the file is text a spreadsheet reads. */
 static void csv_field(struct sb *b, const char *s, bool last)
 {
-	if (s && strpbrk(s, ",\"\r\n")) {
+	bool quote = s && strpbrk(s, ",\"\r\n");
+	if (quote)
 		sb_str(b, "\"");
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				sb_str(b, "\"");
-			sb_add(b, p, 1);
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		size_t n = cli_utf8_seq(p);
+		if (n == 0) {
+			sb_str(b, "\xef\xbf\xbd");
+			p++;
+			continue;
 		}
-		sb_str(b, "\"");
-	} else if (s) {
-		sb_str(b, s);
+		if (*p == '"')
+			sb_str(b, "\"");
+		sb_add(b, (const char *)p, n);
+		p += n;
 	}
+	if (quote)
+		sb_str(b, "\"");
 	sb_str(b, last ? "\r\n" : ",");
 }
 

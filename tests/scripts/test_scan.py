@@ -393,6 +393,21 @@ def run_all(tmp):
     check(out1 == out2 == out3 and rc1 == rc2 == rc3 and out1.count(b"\n") == 5,
           "paths on standard input")
 
+    # ---- a file name that is not UTF-8: CSV writes what JSON writes (U+FFFD) ------------
+    u8 = os.path.join(tmp, "u8").encode()
+    os.makedirs(u8)
+    with open(os.path.join(u8, b"caf\xe9 \xff\x1b.eml"), "wb") as f:
+        f.write(raw[names[0]])
+    rc, out, _ = scan("--csv", "-", u8.decode())
+    try:
+        rows = list(csv.DictReader(io.StringIO(out.decode("utf-8"), newline="")))
+    except UnicodeDecodeError as e:
+        rows = [{"file": "not UTF-8: %s" % e}]
+    rc, jout, _ = scan("--json", u8.decode())
+    check(len(rows) == 1 and rows[0]["file"] == records(jout)[0]["file"] and
+          rows[0]["file"].endswith("/caf\ufffd \ufffd\x1b.eml"),
+          "CSV file name not as in JSON: %r" % [r["file"] for r in rows])
+
     # ---- output options: both spellings; the scan's own files are never read ----------
     own = os.path.join(tmp, "own")
     shutil.copytree(c, own)
