@@ -45,9 +45,11 @@ char *json_add_member(const char *obj, const char *key, const char *value);
 /* Prints the "run:" block that ends a text report; first/last: times judged at. 0 or -1. */
 int run_print_text(FILE *out, const dkimarc_ctx *ctx, int64_t first, int64_t last);
 
-/* explain.c: `verify --explain`, for each signature of r (msgno: 1-based input number);
- * with dir, the files too. Returns 0 or -1 after printing why. */
-int explain_report(FILE *out, const dkimarc_report *r, size_t msgno, const char *dir);
+/* explain.c: `verify --explain`, for each signature of r (msgno: 1-based input number,
+ * file: its name, "-" for standard input); with dir, the files too, and an ABOUT file
+ * naming the message and signature in each folder. Returns 0 or -1 after printing why. */
+int explain_report(FILE *out, const dkimarc_report *r, const char *file, size_t msgno,
+                   const char *dir);
 
 /* `dkimarc verify ...`: argv[0] is "verify". */
 int cmd_verify(int argc, char **argv);

@@ -143,6 +143,9 @@ static int read_stdin_paths(struct scan_opts *o)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "dkimarc: reading paths from standard input, %s (Ctrl-D to end)\n",
+		        o->nul ? "NUL-separated" : "one per line");
 	while ((n = getdelim(&line, &cap, o->nul ? '\0' : '\n', stdin)) >= 0) {
 		if (!o->nul && n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';

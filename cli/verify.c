@@ -56,8 +56,9 @@ void verify_usage(FILE *out)
 	      "  --explain     for each signature, print the exact bytes its header hash\n"
 	      "                covers, the body hash summary and openssl commands that\n"
 	      "                check it again (not with --json)\n"
-	      "  --explain-dir DIR  write those bytes, the signature, the key (PEM) and a\n"
-	      "                verify.sh for each signature to DIR/mN-sK/\n"
+	      "  --explain-dir DIR  write those bytes, the signature, the key (PEM), a\n"
+	      "                verify.sh and an ABOUT naming the message file and the\n"
+	      "                signature, for each signature, to DIR/mN-sK/\n"
 	      "  --ar AUTHSERV-ID  print an Authentication-Results field (RFC 8601) per\n"
 	      "                message instead of the report; with --json, add it to the\n"
 	      "                object as \"authentication_results\"\n"
@@ -305,7 +306,7 @@ static int print_report(const struct run *run, const dkimarc_report *r, const ch
 	free(ar);
 	if (o->explain || o->explain_dir) {
 		FILE *out = o->json || o->ar ? run->devnull : stdout;
-		if (explain_report(out, r, msgno, o->explain_dir) < 0)
+		if (explain_report(out, r, path, msgno, o->explain_dir) < 0)
 			rc = -1;
 	}
 	/* Flush per message so a pipeline sees results as they come. */
@@ -378,6 +379,9 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 
+	/* No FILE and a terminal: say what it waits for, rather than hang silently. */
+	if (o.files == stdin_only && isatty(STDIN_FILENO))
+		fputs("dkimarc: reading the message from standard input (Ctrl-D to end)\n", stderr);
 	size_t shown = 0;
 	for (size_t i = 0; i < o.nfiles; i++) {
 		dkimarc_report *r;

@@ -211,6 +211,69 @@ else
 	echo "skip - RFC 6376 Appendix A vector not found under $rfc"
 fi
 
+# ---- --explain-dir: each folder says which message and signature it is about ------
+
+run verify --explain-dir "$tmp/ex" --keys "$SRCDIR/vectors/sample/keys.zone" --at 2024-06-01 \
+	"$SRCDIR/vectors/sample/confirmed-rsa.eml" "$SRCDIR/vectors/sample/unverifiable-no-key.eml"
+expect_rc "--explain-dir" 1
+about1=$(cat "$tmp/ex/m1-s1/ABOUT" 2>/dev/null)
+about2=$(cat "$tmp/ex/m2-s1/ABOUT" 2>/dev/null)
+expect_in "m1-s1/ABOUT names the message" "$about1" \
+	"message: $SRCDIR/vectors/sample/confirmed-rsa.eml"
+expect_in "m1-s1/ABOUT names the signature" "$about1" "d=example.com s=mail2024 a=rsa-sha256"
+expect_in "m1-s1/ABOUT gives its result" "$about1" "result: pass (ok)"
+expect_in "m2-s1/ABOUT names the second message" "$about2" \
+	"message: $SRCDIR/vectors/sample/unverifiable-no-key.eml"
+expect_in "m2-s1/ABOUT: no key" "$about2" "result: permerror (key_not_found)"
+STDIN="$SRCDIR/vectors/sample/confirmed-rsa.eml" run verify --explain-dir "$tmp/ex2" \
+	--keys "$SRCDIR/vectors/sample/keys.zone" --json
+expect_in "a message on standard input is named so" "$(cat "$tmp/ex2/m1-s1/ABOUT" 2>/dev/null)" \
+	"message: standard input"
+
+# ---- a binary key file: its bytes are shown escaped, not sent to the terminal --------
+
+printf '\211PNG\r\n\032\n\033]0;pwned\007\033[31m\377\n' >"$tmp/binary.key"
+run verify --keys "$tmp/binary.key" "$tmp/unsigned.eml"
+expect_rc "binary key file" 2
+expect_in "the bad bytes are named as \\xNN" "$err" '\x89PNG'
+if /usr/bin/python3 -c 'import sys
+b = open(sys.argv[1], "rb").read()
+b.decode("utf-8")
+sys.exit(any(c < 0x20 and c != 0x0a or c == 0x7f for c in b))' "$tmp/err"; then
+	ok "the error is UTF-8 text without control bytes"
+else
+	not_ok "the error carries raw bytes of the key file" "$(od -c "$tmp/err" | head -5)"
+fi
+
+# ---- standard input on a terminal: say what is awaited ---------------------
+
+# The command reads a pty (a terminal); the message is typed, then Ctrl-D.
+tty_run() {
+	python3 - "$DKIMARC" "$@" <<'PY'
+import os, pty, subprocess, sys, time
+master, slave = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(slave)
+time.sleep(0.3)
+os.write(master, open(os.environ["MSG"], "rb").read().replace(b"\r\n", b"\n") + b"\x04")
+out, err = p.communicate(timeout=30)
+os.close(master)
+sys.stdout.write(err.decode() + "--\n" + out.decode())
+PY
+}
+both=$(MSG="$tmp/unsigned.eml" tty_run verify)
+expect_in "verify on a terminal says it reads standard input" "$both" \
+	"dkimarc: reading the message from standard input (Ctrl-D to end)"
+expect_in "... and then reads it" "$both" "-: UNSIGNED"
+run verify "$tmp/unsigned.eml"
+expect_eq "nothing said when a FILE is given" "$err" ""
+STDIN="$tmp/unsigned.eml" run verify
+expect_eq "nothing said when standard input is not a terminal" "$err" ""
+printf '%s\n' "$tmp/unsigned.eml" >"$tmp/paths"
+both=$(MSG="$tmp/paths" tty_run scan --keys "$SRCDIR/vectors/sample/keys.zone" -)
+expect_in "scan - on a terminal says it reads paths" "$both" \
+	"dkimarc: reading paths from standard input, one per line (Ctrl-D to end)"
+
 # ---- counts: one of a thing is singular --------------------------------------
 
 sample="$SRCDIR/vectors/sample"
