@@ -37,7 +37,7 @@ args = ap.parse_args()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM:
     print("SKIPPED: chromium is not installed; the HTML report is not tested. "
-          "Install it: apt-get install chromium (scripts/install-deps.sh lists it)")
+          "Install it: apt-get install chromium (scripts/install-deps.sh --test installs it)")
     sys.exit(77)
 
 tmp = tempfile.mkdtemp(prefix="dkimarc-html.")
