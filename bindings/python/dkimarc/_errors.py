@@ -105,7 +105,7 @@ class ScanProblem(Exception):
     def __init__(self, path, kind, text, index=None, offset=None, cause=None):
         self.path, self.kind, self.text = path, kind, text
         self.index, self.offset, self.cause = index, offset, cause
-        where = path if index is None else "%s (message %d)" % (path, index)
+        where = path if index is None else "%s#%d" % (path, index)  # as dkimarc scan names it
         super().__init__("%s: %s: %s" % (where, kind, text))
 
     def __reduce__(self):
