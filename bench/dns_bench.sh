@@ -10,7 +10,7 @@
 # asynchronous path pays the delay once per window instead of once per key.
 #
 # BUILDDIR must hold a built libdkimarc.so (cmake --build). Needs dnsmasq
-# (Debian package dnsmasq-base, in scripts/install-deps.sh).
+# (Debian package dnsmasq-base, in scripts/install-deps.sh --test).
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$src/build}" && pwd)

@@ -710,7 +710,7 @@ static void mbox_append(size_t owner, int year, const message *m, const buf *msg
 		p += n;
 	}
 	fputs(mb->crlf ? "\r\n" : "\n", mb->f);
-	fprintf(truth, "%s\t%" PRIu64 "\t%ld\t%s\t%s\t%s\t%s\n", mb->rel, mb->count++, off, verdict,
+	fprintf(truth, "%s\t%" PRIu64 "\t%ld\t%s\t%s\t%s\t%s\n", mb->rel, ++mb->count, off, verdict,
 	        reason, cats[m->cat].name, signer);
 	free(data.p);
 }

@@ -61,7 +61,7 @@ done
 if [ ! -x "$bin/opendkim_bench" ] || ! /usr/bin/python3 -c 'import dkim, nacl' 2>/dev/null ||
 	! perl -MMail::DKIM::Verifier -e1 2>/dev/null; then
 	echo "SKIP: a reference verifier is missing (libopendkim-dev, python3-dkim, python3-nacl," \
-		"libmail-dkim-perl: scripts/install-deps.sh)"
+		"libmail-dkim-perl: scripts/install-deps.sh --test)"
 	exit 77
 fi
 # Pinned to the first CPU this process may use (CPU 0 unless a cpuset says otherwise).

@@ -17,6 +17,25 @@ int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* True when arg is "--name" (*val = NULL) or "--name=value" (*val = value). */
 bool cli_opt_is(const char *arg, const char *name, const char **val);
+/* "1 message", "2 messages": one or many by n (many: one + "s" when NULL). Returns a
+ * static buffer per call site's slot (0..3), for up to four in one printf. */
+const char *cli_count(unsigned slot, uint64_t n, const char *one, const char *many);
+/* Length of the valid UTF-8 sequence (RFC 3629) at p, NUL-terminated, or 0. */
+size_t cli_utf8_seq(const unsigned char *p);
+/* Writes s, with control bytes and bytes that are not UTF-8 as \xNN. */
+void cli_put_safe(FILE *out, const char *s);
+
+/*
+ * --json[=FILE], the same in every command: "--json=FILE" writes to FILE ("-":
+ * standard output); a bare "--json" takes the next word as FILE only when its
+ * name ends in .json, .jsonl or .ndjson (never a message or corpus, so never
+ * read by mistake), and otherwise writes to standard output, leaving the word
+ * to be read. *i moves past a word taken. Returns 0, or EXIT_USAGE after
+ * printing why.
+ */
+int cli_json_opt(int argc, char **argv, int *i, const char *val, const char **file);
+/* True when word names a JSON output file by the rule above. */
+bool cli_json_name(const char *word);
 
 /* runmeta.c: what a rerun needs, added to reports (docs/json.md "run"). */
 /* A JSON string literal of s, malloc'd; NULL when out of memory. */
@@ -26,9 +45,11 @@ char *json_add_member(const char *obj, const char *key, const char *value);
 /* Prints the "run:" block that ends a text report; first/last: times judged at. 0 or -1. */
 int run_print_text(FILE *out, const dkimarc_ctx *ctx, int64_t first, int64_t last);
 
-/* explain.c: `verify --explain`, for each signature of r (msgno: 1-based input number);
- * with dir, the files too. Returns 0 or -1 after printing why. */
-int explain_report(FILE *out, const dkimarc_report *r, size_t msgno, const char *dir);
+/* explain.c: `verify --explain`, for each signature of r (msgno: 1-based input number,
+ * file: its name, "-" for standard input); with dir, the files too, and an ABOUT file
+ * naming the message and signature in each folder. Returns 0 or -1 after printing why. */
+int explain_report(FILE *out, const dkimarc_report *r, const char *file, size_t msgno,
+                   const char *dir);
 
 /* `dkimarc verify ...`: argv[0] is "verify". */
 int cmd_verify(int argc, char **argv);

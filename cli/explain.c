@@ -111,9 +111,44 @@ static int write_file(const char *dir, const char *name, const void *p, size_t n
 	return 0;
 }
 
-/* Writes the files of one signature and a verify.sh that checks them. */
-static int explain_files(FILE *out, const char *dir, size_t msgno, size_t k, const dkimarc_sig *s,
-                         const char *pem)
+/* ABOUT: which message and signature a folder is about, for whoever opens it later. */
+static int write_about(const char *sub, const char *file, size_t msgno, size_t k,
+                       const dkimarc_sig *s, bool pem, bool sig)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		cli_error("out of memory");
+		return -1;
+	}
+	fprintf(f, "dkimarc verify --explain-dir: message %zu, signature %zu\n", msgno, k + 1);
+	fputs("message: ", f);
+	cli_put_safe(f, strcmp(file, "-") == 0 ? "standard input" : file);
+	fprintf(f, "\nsignature: DKIM-Signature %zu from the top of its header, d=", k + 1);
+	cli_put_safe(f, dkimarc_sig_domain(s) ? dkimarc_sig_domain(s) : "?");
+	fputs(" s=", f);
+	cli_put_safe(f, dkimarc_sig_selector(s) ? dkimarc_sig_selector(s) : "?");
+	fputs(" a=", f);
+	cli_put_safe(f, dkimarc_sig_algorithm(s) ? dkimarc_sig_algorithm(s) : "?");
+	fprintf(f, "\nresult: %s (%s)\n", dkimarc_result_str(dkimarc_sig_result(s)),
+	        dkimarc_reason_str(dkimarc_sig_reason(s)));
+	fputs("files: headers.canon, the exact bytes the header hash covers", f);
+	if (sig)
+		fputs("; sig.bin, the signature (b=) decoded", f);
+	if (pem)
+		fputs("; key.pem, the public key used", f);
+	if (pem && sig)
+		fputs("; verify.sh, checks the signature over headers.canon with openssl", f);
+	fputs("\n", f);
+	int rc = fclose(f) == 0 ? write_file(sub, "ABOUT", text, len) : -1;
+	free(text);
+	return rc;
+}
+
+/* Writes the files of one signature, an ABOUT and a verify.sh that checks them. */
+static int explain_files(FILE *out, const char *dir, const char *file, size_t msgno, size_t k,
+                         const dkimarc_sig *s, const char *pem)
 {
 	char sub[4096], script[1024];
 	size_t hl = 0, sl = 0;
@@ -129,7 +164,8 @@ static int explain_files(FILE *out, const char *dir, size_t msgno, size_t k, con
 	}
 	if (write_file(sub, "headers.canon", h ? h : "", hl) < 0 ||
 	    (sig && write_file(sub, "sig.bin", sig, sl) < 0) ||
-	    (pem && write_file(sub, "key.pem", pem, strlen(pem)) < 0))
+	    (pem && write_file(sub, "key.pem", pem, strlen(pem)) < 0) ||
+	    write_about(sub, file, msgno, k, s, pem != NULL, sig != NULL) < 0)
 		return -1;
 	const char *dg = digest_name(alg);
 	int n = snprintf(
@@ -151,13 +187,14 @@ static int explain_files(FILE *out, const char *dir, size_t msgno, size_t k, con
 		         dg, dg);
 	if (pem && sig && write_file(sub, "verify.sh", script, strlen(script)) < 0)
 		return -1;
-	fprintf(out, "      files: %s/ (headers.canon%s%s)\n", sub, sig ? ", sig.bin" : "",
+	fprintf(out, "      files: %s/ (ABOUT, headers.canon%s%s)\n", sub, sig ? ", sig.bin" : "",
 	        pem && sig ? ", key.pem, verify.sh: run sh verify.sh there" : "");
 	return 0;
 }
 
 /* Prints the explanation of one signature; with dir, also writes its files. */
-static int explain_sig(FILE *out, const dkimarc_sig *s, size_t msgno, size_t k, const char *dir)
+static int explain_sig(FILE *out, const dkimarc_sig *s, const char *file, size_t msgno, size_t k,
+                       const char *dir)
 {
 	size_t hl = 0, dl = 0;
 	const char *h = dkimarc_sig_hashed_headers(s, &hl);
@@ -205,7 +242,7 @@ static int explain_sig(FILE *out, const dkimarc_sig *s, size_t msgno, size_t k, 
 		fprintf(out, "      no key to check against: %s\n",
 		        dkimarc_sig_reason_text(s) ? dkimarc_sig_reason_text(s) : "?");
 		free(pem);
-		return dir ? explain_files(out, dir, msgno, k, s, NULL) : 0;
+		return dir ? explain_files(out, dir, file, msgno, k, s, NULL) : 0;
 	}
 	fprintf(out, "      key: %s, %u bits\n",
 	        dkimarc_sig_key_source(s) ? dkimarc_sig_key_source(s) : "?",
@@ -228,16 +265,17 @@ static int explain_sig(FILE *out, const dkimarc_sig *s, size_t msgno, size_t k, 
 	verify_commands(out, alg);
 	fprintf(out, "# --- end ---\n");
 	if (dir)
-		rc = explain_files(out, dir, msgno, k, s, pem);
+		rc = explain_files(out, dir, file, msgno, k, s, pem);
 	free(pem);
 	return rc;
 }
 
-int explain_report(FILE *out, const dkimarc_report *r, size_t msgno, const char *dir)
+int explain_report(FILE *out, const dkimarc_report *r, const char *file, size_t msgno,
+                   const char *dir)
 {
 	int rc = 0;
 	for (size_t k = 0; k < dkimarc_report_sig_count(r); k++)
-		if (explain_sig(out, dkimarc_report_sig(r, k), msgno, k, dir) < 0)
+		if (explain_sig(out, dkimarc_report_sig(r, k), file, msgno, k, dir) < 0)
 			rc = -1;
 	return rc;
 }

@@ -22,7 +22,7 @@
 
 void keys_usage(FILE *out)
 {
-	fputs("usage: dkimarc keys list [--json] PATH...\n"
+	fputs("usage: dkimarc keys list [--json[=FILE]] PATH...\n"
 	      "       dkimarc keys pin [--dns-server ADDR[:PORT]]... [--dns-timeout MS]\n"
 	      "                        [--dns-tries N] -o FILE [--append|--force] PATH...\n"
 	      "\n"
@@ -37,7 +37,8 @@ void keys_usage(FILE *out)
 	      "input. Only headers are read.\n"
 	      "\n"
 	      "options:\n"
-	      "  --json        list: one JSON object per key (JSON Lines)\n"
+	      "  --json[=FILE] list: one JSON object per key (JSON Lines), or into FILE;\n"
+	      "                '--json FILE' takes FILE when it ends in .json or .jsonl\n"
 	      "  -o, --output FILE  pin: the archive to write ('-': standard output)\n"
 	      "  --append      pin: add to an existing FILE\n"
 	      "  --force       pin: replace an existing FILE\n",
@@ -145,6 +146,7 @@ struct scan {
 	char *buf;
 	size_t messages, signed_messages, problems;
 	bool failed;
+	FILE *own; /* list --json=FILE: written here, never read as a message */
 };
 
 /* Feeds a verifier until its header is done; returns 0 or -1 (message printed). */
@@ -227,13 +229,15 @@ static void scan_corpus(struct scan *s, char **paths, size_t npaths)
 		if (strcmp(paths[i], "-") != 0 &&
 		    dkimarc_corpus_add_path(c, paths[i]) == DKIMARC_OK)
 			added++;
+	if (s->own && dkimarc_corpus_exclude_fd(c, fileno(s->own)) != DKIMARC_OK)
+		added = 0;
 	while (added && dkimarc_corpus_next(c, &it) == DKIMARC_OK && it) {
 		const char *path = dkimarc_corpus_item_path(it);
 		dkimarc_item_kind k = dkimarc_corpus_item_kind(it);
 		char where[64] = "";
 		if (dkimarc_corpus_item_index(it) >= 0)
-			snprintf(where, sizeof where, " (message %lld)",
-			         (long long)dkimarc_corpus_item_index(it) + 1);
+			snprintf(where, sizeof where, "#%lld",
+			         (long long)dkimarc_corpus_item_index(it));
 		if (k == DKIMARC_ITEM_MESSAGE) {
 			dkimarc_msgreader *mr = NULL;
 			int rc = dkimarc_corpus_item_open(it, &mr);
@@ -339,12 +343,21 @@ static void split_name(const char *name, const char **dom, int *sel_len)
 	*dom = p ? p + 12 : name;
 }
 
-static int keys_list(char **paths, size_t npaths, bool json)
+static int keys_list(char **paths, size_t npaths, const char *json)
 {
 	struct scan s = {0};
+	FILE *out = stdout;
+	if (json && strcmp(json, "-") != 0 && !(out = fopen(json, "w"))) {
+		cli_error("cannot write the JSON output to %s: %s", json, strerror(errno));
+		return EXIT_USAGE;
+	}
+	s.own = out != stdout ? out : NULL;
 	int st = scan_all(&s, paths, npaths);
-	if (st)
+	if (st) {
+		if (out != stdout)
+			fclose(out);
 		return st;
+	}
 	table_pack(&s.keys, by_count);
 	for (size_t i = 0; i < s.keys.n; i++) {
 		const struct key *k = &s.keys.keys[i];
@@ -352,25 +365,29 @@ static int keys_list(char **paths, size_t npaths, bool json)
 		int sl;
 		split_name(k->name, &dom, &sl);
 		if (json) {
-			fputs("{\"name\":", stdout);
-			if (json_str(stdout, k->name, strlen(k->name)) < 0)
-				fputs("null", stdout);
-			fputs(",\"selector\":", stdout);
-			if (json_str(stdout, k->name, (size_t)sl) < 0)
-				fputs("null", stdout);
-			fputs(",\"domain\":", stdout);
-			if (json_str(stdout, dom, strlen(dom)) < 0)
-				fputs("null", stdout);
-			printf(",\"messages\":%zu}\n", k->count);
+			fputs("{\"name\":", out);
+			if (json_str(out, k->name, strlen(k->name)) < 0)
+				fputs("null", out);
+			fputs(",\"selector\":", out);
+			if (json_str(out, k->name, (size_t)sl) < 0)
+				fputs("null", out);
+			fputs(",\"domain\":", out);
+			if (json_str(out, dom, strlen(dom)) < 0)
+				fputs("null", out);
+			fprintf(out, ",\"messages\":%zu}\n", k->count);
 		} else {
 			printf("%7zu  %-20.*s  %s\n", k->count, sl, k->name, dom);
 		}
 	}
-	fprintf(stderr,
-	        "dkimarc: %zu messages read, %zu signed, %zu distinct keys; %zu items skipped\n",
-	        s.messages, s.signed_messages, s.keys.n, s.problems);
+	fprintf(stderr, "dkimarc: %s read, %zu signed, %s; %s skipped\n",
+	        cli_count(0, s.messages, "message", NULL), s.signed_messages,
+	        cli_count(1, s.keys.n, "distinct key", NULL),
+	        cli_count(2, s.problems, "item", NULL));
 	table_free(&s.keys);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
+	bool bad = fflush(out) != 0 || ferror(out);
+	if (out != stdout)
+		bad |= fclose(out) != 0;
+	if (bad) {
 		cli_error("cannot write output: %s", strerror(errno));
 		return EXIT_USAGE;
 	}
@@ -544,10 +561,11 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 	if (pin_close(f, out, tmp, true) < 0)
 		st = EXIT_USAGE;
 	fprintf(stderr,
-	        "dkimarc: %zu keys needed by %zu messages; %zu records pinned for %zu keys from "
-	        "%s; %zu not found; %zu failed\n",
-	        s.keys.n, s.signed_messages, records, found, dkimarc_dns_servers(dns), missing,
-	        tempfail + unwritable);
+	        "dkimarc: %s needed by %s; %s pinned for %s from %s; %zu not found; %zu failed\n",
+	        cli_count(0, s.keys.n, "key", NULL),
+	        cli_count(1, s.signed_messages, "message", NULL),
+	        cli_count(2, records, "record", NULL), cli_count(3, found, "key", NULL),
+	        dkimarc_dns_servers(dns), missing, tempfail + unwritable);
 	dkimarc_keysrc_free(dns);
 	table_free(&s.keys);
 	if (st == 0 && (tempfail || unwritable))
@@ -561,7 +579,8 @@ int cmd_keys(int argc, char **argv)
 {
 	struct keyopts ko = {0};
 	const char *out = NULL;
-	bool json = false, append = false, force = false, opts_done = false;
+	const char *json = NULL; /* --json[=FILE] */
+	bool append = false, force = false, opts_done = false;
 	char **paths = NULL;
 	size_t npaths = 0;
 	int st = EXIT_USAGE;
@@ -593,8 +612,9 @@ int cmd_keys(int argc, char **argv)
 			keys_usage(stdout);
 			st = 0;
 			goto done;
-		} else if (!pin && strcmp(a, "--json") == 0) {
-			json = true;
+		} else if (!pin && cli_opt_is(a, "--json", &val)) {
+			if (cli_json_opt(argc, argv, &i, val, &json))
+				goto done;
 		} else if (pin && strcmp(a, "--append") == 0) {
 			append = true;
 		} else if (pin && strcmp(a, "--force") == 0) {

@@ -2,31 +2,119 @@
 #include "cli.h"
 
 #include <dkimarc.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+size_t cli_utf8_seq(const unsigned char *p)
+{
+	size_t n = p[0] < 0x80   ? 1
+	           : p[0] < 0xc2 ? 0
+	           : p[0] < 0xe0 ? 2
+	           : p[0] < 0xf0 ? 3
+	           : p[0] < 0xf5 ? 4
+	                         : 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if (n > 2 && ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	              (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f)))
+		return 0;
+	return n;
+}
+
+void cli_put_safe(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		size_t n = cli_utf8_seq(p);
+		if (n == 0 || *p < 0x20 || *p == 0x7f) {
+			fprintf(out, "\\x%02X", *p++);
+		} else {
+			fwrite(p, 1, n, out);
+			p += n;
+		}
+	}
+}
+
+/* Messages carry file names and bytes of the input (a key file may be binary): on a
+ * terminal, control bytes and bytes that are not UTF-8 are shown as \xNN. */
+static void vmessage(const char *fmt, va_list ap, const char *end)
+{
+	char small[512] = "", *buf = small;
+	va_list ap2;
+	va_copy(ap2, ap);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	if (n >= (int)sizeof small && (buf = malloc((size_t)n + 1)))
+		vsnprintf(buf, (size_t)n + 1, fmt, ap2);
+	va_end(ap2);
+	fputs("dkimarc: ", stderr);
+	cli_put_safe(stderr, buf ? buf : small);
+	fputs(end, stderr);
+	if (buf != small)
+		free(buf);
+}
 
 void cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("dkimarc: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap, "\n");
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int cli_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("dkimarc: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vmessage(fmt, ap, "; see dkimarc --help\n");
 	va_end(ap);
-	fputs("; see dkimarc --help\n", stderr);
 	return EXIT_USAGE;
+}
+
+static bool ends_with_ci(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+	return a >= b && strcasecmp(s + a - b, suffix) == 0;
+}
+
+bool cli_json_name(const char *word)
+{
+	return word[0] != '-' && (ends_with_ci(word, ".json") || ends_with_ci(word, ".jsonl") ||
+	                          ends_with_ci(word, ".ndjson"));
+}
+
+int cli_json_opt(int argc, char **argv, int *i, const char *val, const char **file)
+{
+	if (val) {
+		if (!*val)
+			return cli_usage_error(
+			    "option '--json=' needs a FILE ('-': standard output)");
+		*file = val;
+	} else if (*i + 1 < argc && cli_json_name(argv[*i + 1])) {
+		*file = argv[++*i];
+	} else {
+		*file = "-";
+	}
+	return 0;
+}
+
+const char *cli_count(unsigned slot, uint64_t n, const char *one, const char *many)
+{
+	static _Thread_local char buf[4][96];
+	char *b = buf[slot % 4];
+	if (n == 1)
+		snprintf(b, sizeof buf[0], "1 %s", one);
+	else if (many)
+		snprintf(b, sizeof buf[0], "%" PRIu64 " %s", n, many);
+	else
+		snprintf(b, sizeof buf[0], "%" PRIu64 " %ss", n, one);
+	return b;
 }
 
 bool cli_opt_is(const char *arg, const char *name, const char **val)

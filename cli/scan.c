@@ -12,9 +12,11 @@
 #include "scan_html.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,6 +34,8 @@ struct scan_opts {
 	const char *summary_json;
 	const char *html; /* --html FILE */
 	const char *at;
+	int own[6]; /* descriptors on the files this scan writes: never walked */
+	size_t nown;
 	dkimarc_mbox_quoting quoting;
 	uint64_t max_size;
 	bool follow, strict, quiet, no_progress, nul;
@@ -54,11 +58,15 @@ void scan_usage(FILE *out)
 	keyopts_usage(out);
 	fputs("  --jobs N          verify on N threads (default: the number of cores)\n"
 	      "  --json[=FILE]     one JSON object per item (JSON Lines), on standard output or\n"
-	      "                    into FILE; the summary then goes to standard error\n"
+	      "                    into FILE; the summary then goes to standard error.\n"
+	      "                    '--json FILE' takes FILE when its name ends in .json,\n"
+	      "                    .jsonl or .ndjson; any other word after --json is a PATH\n"
 	      "  --csv FILE        one CSV record per item into FILE ('-': standard output)\n"
 	      "  --summary-json FILE  the summary as JSON into FILE\n"
 	      "  --html FILE       a self-contained HTML report into FILE: charts of the\n"
 	      "                    summary, confirmed mail by Date and domain, every item\n"
+	      "                    (every FILE also as --option=FILE; the files a scan\n"
+	      "                    writes are never read as part of the corpus)\n"
 	      "  --mbox-quoting=Q  how '>From ' lines in mbox files are read back: mboxrd\n"
 	      "                    (default: one '>' removed from '>From ', '>>From ', ...),\n"
 	      "                    mboxo (only '>From '), none (bytes as stored)\n"
@@ -135,6 +143,9 @@ static int read_stdin_paths(struct scan_opts *o)
 	char *line = NULL;
 	size_t cap = 0;
 	ssize_t n;
+	if (isatty(STDIN_FILENO))
+		fprintf(stderr, "dkimarc: reading paths from standard input, %s (Ctrl-D to end)\n",
+		        o->nul ? "NUL-separated" : "one per line");
 	while ((n = getdelim(&line, &cap, o->nul ? '\0' : '\n', stdin)) >= 0) {
 		if (!o->nul && n > 0 && line[n - 1] == '\n')
 			line[--n] = '\0';
@@ -205,9 +216,8 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
 				    "--jobs wants a number from 1 to 256, not '%s'", val);
 			o->jobs = (unsigned)n;
 		} else if (cli_opt_is(a, "--json", &val)) {
-			if (val && !*val)
-				return cli_usage_error("option '--json=' needs a FILE");
-			o->json = val ? val : "-";
+			if (cli_json_opt(argc, argv, &i, val, &o->json))
+				return EXIT_USAGE;
 		} else if (cli_opt_is(a, "--csv", &val)) {
 			if (need_value(argc, argv, &i, "--csv", &val))
 				return EXIT_USAGE;
@@ -300,6 +310,8 @@ static int new_corpus(const struct scan_opts *o, dkimarc_corpus **out)
 		rc = dkimarc_corpus_set_follow_symlinks(c, o->follow);
 	if (rc == DKIMARC_OK && o->max_size)
 		rc = dkimarc_corpus_set_max_message_bytes(c, o->max_size);
+	for (size_t i = 0; rc == DKIMARC_OK && i < o->nown; i++)
+		rc = dkimarc_corpus_exclude_fd(c, o->own[i]);
 	if (rc != DKIMARC_OK) {
 		cli_error("cannot set up the scan: %s", dkimarc_last_error());
 		dkimarc_corpus_free(c);
@@ -495,6 +507,7 @@ static void *verify_work(void *arg, dkimarc_corpus_item *it)
 		const dkimarc_sig *s = deciding_sig(r);
 		res->f.verdict = dkimarc_report_verdict(r);
 		res->f.reason = verdict_reason_code(r);
+		res->f.flags = dkimarc_report_flags(r);
 		if (s && dkimarc_sig_domain(s) && !(res->f.domain = strdup(dkimarc_sig_domain(s))))
 			res->nomem = true;
 	}
@@ -581,6 +594,27 @@ static bool close_out(FILE *f, const char *path)
 	return ok;
 }
 
+/* Records fd as one of the scan's own files when it is a regular file. */
+static void own_file(struct scan_opts *o, int fd)
+{
+	struct stat st;
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    o->nown < sizeof o->own / sizeof o->own[0])
+		o->own[o->nown++] = fd;
+}
+
+/* Opens a descriptor on a file the scan writes by name later (--html, --summary-json);
+ * create: make it now, so that an unwritable path fails before the scan. -1 after
+ * printing why. */
+static int open_own(const char *path, const char *what, bool create)
+{
+	int fd = create ? open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0666)
+	                : open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		cli_error("cannot write the %s to %s: %s", what, path, strerror(errno));
+	return fd;
+}
+
 static unsigned default_jobs(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -603,6 +637,7 @@ int cmd_scan(int argc, char **argv)
 	int64_t started = (int64_t)time(NULL);
 	char *run_json = NULL;
 	char *json_buf = NULL, *csv_buf = NULL; /* after their streams are closed */
+	int html_fd = -1, summary_fd = -1;
 
 	st = parse_args(argc, argv, &o);
 	if (st >= 0)
@@ -621,6 +656,34 @@ int cmd_scan(int argc, char **argv)
 	if (new_ctx(&o, at, &ctx) < 0)
 		goto out;
 	progress_init(&pg, !o.no_progress && isatty(STDERR_FILENO), 0);
+
+	/*
+	 * The outputs before any walk: a path that cannot be written fails now, not
+	 * after the scan, and the files this run writes (standard output and error
+	 * too, when redirected to files) are left out of the corpus, so that a run
+	 * inside the folder does not read the last run's output.
+	 */
+	vr.tally = tally_new();
+	if (!vr.tally) {
+		cli_error("out of memory");
+		goto out;
+	}
+	if (o.json && !(vr.json = open_out(o.json, "JSON output", &json_buf)))
+		goto out;
+	if (o.html && (!(vr.html = html_open(o.html)) ||
+	               (html_fd = open_own(o.html, "HTML report", false)) < 0))
+		goto out;
+	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output", &csv_buf)))
+		goto out;
+	if (o.summary_json && strcmp(o.summary_json, "-") != 0 &&
+	    (summary_fd = open_own(o.summary_json, "summary", true)) < 0)
+		goto out;
+	own_file(&o, vr.json ? fileno(vr.json) : -1);
+	own_file(&o, vr.csv ? fileno(vr.csv) : -1);
+	own_file(&o, html_fd);
+	own_file(&o, summary_fd);
+	own_file(&o, STDOUT_FILENO);
+	own_file(&o, STDERR_FILENO);
 
 	/*
 	 * First walk: which keys does the corpus need? Only worth its reading of
@@ -652,7 +715,7 @@ int cmd_scan(int argc, char **argv)
 				list[k++] = g.names.v[i];
 		progress_clear(&pg);
 		if (pg.on)
-			fprintf(stderr, "fetching %zu keys...", k);
+			fprintf(stderr, "fetching %s...", cli_count(0, k, "key", NULL));
 		dkimarc_keysrc *pf = NULL;
 		/* Lookups wait on the network, not the CPU: more of them than cores. */
 		int rc = dkimarc_keysrc_prefetch_new(&pf, src, list, k, o.jobs * 8);
@@ -680,17 +743,6 @@ int cmd_scan(int argc, char **argv)
 	vr.ctx = ctx;
 	vr.o = &o;
 	vr.pg = &pg;
-	vr.tally = tally_new();
-	if (!vr.tally) {
-		cli_error("out of memory");
-		goto out;
-	}
-	if (o.json && !(vr.json = open_out(o.json, "JSON output", &json_buf)))
-		goto out;
-	if (o.html && !(vr.html = html_open(o.html)))
-		goto out;
-	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output", &csv_buf)))
-		goto out;
 	bool machine_on_stdout = vr.json == stdout || vr.csv == stdout;
 	if (!o.json && !o.csv && !o.quiet)
 		vr.text = stdout;
@@ -728,13 +780,15 @@ int cmd_scan(int argc, char **argv)
 		ok = false;
 	if (pg.on && gather)
 		fprintf(stderr,
-		        "\n%" PRIu64 " messages in %.1f s on %u thread%s (reading headers %.1f s, "
-		        "fetching keys %.1f s, verifying %.1f s)\n",
-		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s",
-		        t_fetch - t0, t_verify - t_fetch, t_end - t_verify);
+		        "\n%s in %.1f s on %s (reading headers %.1f s, fetching keys %.1f s, "
+		        "verifying %.1f s)\n",
+		        cli_count(0, tally_messages(vr.tally), "message", NULL), t_end - t0,
+		        cli_count(1, o.jobs, "thread", NULL), t_fetch - t0, t_verify - t_fetch,
+		        t_end - t_verify);
 	else if (pg.on)
-		fprintf(stderr, "\n%" PRIu64 " messages in %.1f s on %u thread%s\n",
-		        tally_messages(vr.tally), t_end - t0, o.jobs, o.jobs == 1 ? "" : "s");
+		fprintf(stderr, "\n%s in %.1f s on %s\n",
+		        cli_count(0, tally_messages(vr.tally), "message", NULL), t_end - t0,
+		        cli_count(1, o.jobs, "thread", NULL));
 	if (o.summary_json && run_json &&
 	    tally_write_json(vr.tally, o.summary_json, st, run_json) < 0) {
 		cli_error("cannot write the summary to %s: %s", o.summary_json, strerror(errno));
@@ -751,6 +805,10 @@ out:
 		fclose(vr.csv);
 	free(json_buf);
 	free(csv_buf);
+	if (html_fd >= 0)
+		close(html_fd);
+	if (summary_fd >= 0)
+		close(summary_fd);
 	tally_free(vr.tally);
 	html_free(vr.html);
 	free(run_json);

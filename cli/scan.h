@@ -52,6 +52,7 @@ struct facts {
 	dkimarc_verdict verdict; /* messages */
 	char *domain;            /* d= of the deciding signature, or NULL */
 	const char *reason;      /* reason code of a message not confirmed (static) */
+	uint32_t flags;          /* the message's DKIMARC_FLAG_* bits */
 };
 
 struct tally;
@@ -68,6 +69,8 @@ void tally_print(const struct tally *t, FILE *out);
  * run object (dkimarc_ctx_describe_json()), written last as "run". */
 int tally_write_json(const struct tally *t, const char *path, int exit_status, const char *run);
 void tally_free(struct tally *t);
+/* v with thousands separators ("71,848"), in buf. */
+const char *count_str(uint64_t v, char buf[32]);
 
 /* ---- scan_output.c: per-item lines --------------------------------------------- */
 

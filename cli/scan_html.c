@@ -61,6 +61,8 @@ struct html {
 	FILE *rows; /* temporary file */
 	uint64_t items, messages, verdicts[NVERDICTS], kinds[NKINDS];
 	struct counts doms, reasons;
+	struct counts codes; /* every message's verdict code, "ok" too: for the legend */
+	uint32_t flags;      /* every flag some message has: for the legend */
 	struct day *days;
 	size_t ndays, capdays;
 	uint64_t undated, out_of_range; /* confirmed mail without a usable Date */
@@ -152,10 +154,11 @@ int html_add(struct html *h, const struct facts *f, int64_t date, char *row)
 	if ((unsigned)f->kind < NKINDS)
 		h->kinds[f->kind]++;
 	if (row) {
-		fprintf(h->rows, "<tr data-v=\"%s\"><td>%" PRIu64 "</td>%s</tr>\n",
+		char n[32];
+		fprintf(h->rows, "<tr data-v=\"%s\"><td class=\"n\">%s</td>%s</tr>\n",
 		        f->kind == DKIMARC_ITEM_MESSAGE ? dkimarc_verdict_str(f->verdict)
 		                                        : "not-verified",
-		        h->items, row);
+		        count_str(h->items, n), row);
 		free(row);
 	} else {
 		rc = -1;
@@ -163,6 +166,9 @@ int html_add(struct html *h, const struct facts *f, int64_t date, char *row)
 	if (f->kind != DKIMARC_ITEM_MESSAGE)
 		return rc;
 	h->messages++;
+	h->flags |= f->flags;
+	if (f->reason && !count_get(&h->codes, f->reason))
+		return -1;
 	if ((unsigned)f->verdict < NVERDICTS)
 		h->verdicts[f->verdict]++;
 	bool conf = f->verdict == DKIMARC_VERDICT_CONFIRMED;
@@ -208,8 +214,9 @@ int html_add(struct html *h, const struct facts *f, int64_t date, char *row)
 
 /* ---- HTML text --------------------------------------------------------------- */
 
-/* Escapes text for HTML; bytes that are not UTF-8 become U+FFFD, controls are shown. */
-static void esc(FILE *f, const char *s)
+/* Escapes text for HTML; bytes that are not UTF-8 become U+FFFD, controls are shown as
+ * \xNN, but for line breaks in a block of lines (lines). */
+static void esc_text(FILE *f, const char *s, bool lines)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	while (*p) {
@@ -245,13 +252,20 @@ static void esc(FILE *f, const char *s)
 			fputs("&#39;", f);
 			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (lines && *p == '\n')
+				fputc('\n', f);
+			else if (*p < 0x20 || *p == 0x7f)
 				fprintf(f, "\\x%02x", *p);
 			else
 				fwrite(p, 1, n, f);
 		}
 		p += n;
 	}
+}
+
+static void esc(FILE *f, const char *s)
+{
+	esc_text(f, s, false);
 }
 
 static char *fmt_date(int64_t t, char *buf, size_t n, const char *fmt)
@@ -276,21 +290,35 @@ char *html_row(const dkimarc_corpus_item *it, const dkimarc_report *r)
 	fputs("<td>", f);
 	esc(f, dkimarc_corpus_item_path(it));
 	if (index >= 0)
-		fprintf(f, " #%" PRId64, index + 1);
+		fprintf(f, "#%" PRId64, index); /* numbered from 1, as in the JSON and CSV */
 	if (r) {
 		int64_t d = dkimarc_report_date(r);
-		const char *v = dkimarc_verdict_str(dkimarc_report_verdict(r));
+		dkimarc_verdict vd = dkimarc_report_verdict(r);
+		const char *v = dkimarc_verdict_str(vd);
 		if (d >= 0)
 			fmt_date(d, when, sizeof when, "%Y-%m-%d %H:%M");
 		fprintf(f, "</td><td class=\"v %s\">%s</td><td>", v, v);
 		esc(f, verdict_reason_code(r));
 		fputs("</td><td>", f);
-		esc(f, s ? dkimarc_sig_domain(s) : "");
+		if (s && dkimarc_sig_domain(s)) {
+			esc(f, dkimarc_sig_domain(s));
+			/* Only a confirmed verdict verified the domain; elsewhere it is a claim. */
+			if (vd != DKIMARC_VERDICT_CONFIRMED &&
+			    vd != DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY)
+				fputs(" <span class=\"claimed\">(claimed, not verified)</span>", f);
+		}
+		fputs("</td><td class=\"flags\">", f);
+		uint32_t fl = dkimarc_report_flags(r);
+		for (unsigned i = 0; i < 32; i++) {
+			const char *name = (fl & (1u << i)) ? dkimarc_flag_str(1u << i) : NULL;
+			if (name)
+				fprintf(f, "<span class=\"flag\">%s</span> ", name);
+		}
 		fprintf(f, "</td><td>%s</td>", when);
 	} else {
 		fputs("</td><td class=\"v not-verified\">not verified</td><td>", f);
 		esc(f, dkimarc_item_kind_str(dkimarc_corpus_item_kind(it)));
-		fputs("</td><td></td><td></td>", f);
+		fputs("</td><td></td><td></td><td></td>", f);
 	}
 	if (fclose(f) != 0) {
 		free(buf);
@@ -336,9 +364,10 @@ static void hbars(FILE *f, const char *title, const struct bar *bars, size_t n)
 			        "<rect x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\" "
 			        "fill=\"%s\"/>",
 			        lw + wa, y + 3, wb, rh - 8, bars[i].cb);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\"%s%s%s>%" PRIu64 "</text>", lw + wa + wb + 6,
-		        y + 16, bars[i].id ? " id=\"" : "", bars[i].id ? bars[i].id : "",
-		        bars[i].id ? "\"" : "", bars[i].a + bars[i].b);
+		char num[32];
+		fprintf(f, "<text x=\"%.1f\" y=\"%d\"%s%s%s>%s</text>", lw + wa + wb + 6, y + 16,
+		        bars[i].id ? " id=\"" : "", bars[i].id ? bars[i].id : "",
+		        bars[i].id ? "\"" : "", count_str(bars[i].a + bars[i].b, num));
 	}
 	fputs("</svg>\n", f);
 }
@@ -381,7 +410,8 @@ static void timeline(FILE *f, const struct html *h)
 	for (size_t k = 0; k < nb; k++)
 		if (bk[k][0] + bk[k][1] > max)
 			max = bk[k][0] + bk[k][1];
-	int w = 900, ht = 220, l = 50, bot = 30, plot = ht - bot - 10;
+	int w = 900, ht = 220, l = 110, bot = 30, plot = ht - bot - 10;
+	char n1[32], n2[32], n3[32];
 	double bw = (double)(w - l - 10) / (double)nb;
 	if (bw > 40)
 		bw = 40; /* a few buckets: bars, not walls */
@@ -394,8 +424,12 @@ static void timeline(FILE *f, const struct html *h)
 	                    : "year");
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", l, ht - bot,
 	        w - 10, ht - bot);
-	fprintf(f, "<text x=\"%d\" y=\"16\" text-anchor=\"end\">%" PRIu64 "</text>", l - 6, max);
-	fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">0</text>", l - 6, ht - bot);
+	/* Counts with separators and a unit: an axis label of 2017 messages must not read
+	 * as the year 2017 beside the dates. */
+	fprintf(f, "<text class=\"axis\" x=\"%d\" y=\"16\" text-anchor=\"end\">%s message%s</text>",
+	        l - 6, count_str(max, n1), max == 1 ? "" : "s");
+	fprintf(f, "<text class=\"axis\" x=\"%d\" y=\"%d\" text-anchor=\"end\">0 messages</text>",
+	        l - 6, ht - bot);
 	for (size_t k = 0; k < nb; k++) {
 		/* The bucket's first day, for its label. */
 		struct tm tm = t0;
@@ -420,12 +454,12 @@ static void timeline(FILE *f, const struct html *h)
 		double hb = (double)plot * (double)bk[k][1] / (double)max;
 		fprintf(
 		    f,
-		    "<g><title>%s: %" PRIu64 " confirmed, %" PRIu64 " third-party</title>"
+		    "<g><title>%s: %s confirmed, %s third-party</title>"
 		    "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/>"
 		    "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"/></g>",
-		    a, bk[k][0], bk[k][1], x, ht - bot - ha, bw * 0.85, ha,
-		    verdict_color[DKIMARC_VERDICT_CONFIRMED], x, ht - bot - ha - hb, bw * 0.85, hb,
-		    verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY]);
+		    a, count_str(bk[k][0], n1), count_str(bk[k][1], n2), x, ht - bot - ha,
+		    bw * 0.85, ha, verdict_color[DKIMARC_VERDICT_CONFIRMED], x, ht - bot - ha - hb,
+		    bw * 0.85, hb, verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY]);
 		if (k == 0 || k == nb - 1 || (nb > 4 && k == nb / 2))
 			fprintf(f, "<text x=\"%.2f\" y=\"%d\" text-anchor=\"%s\">%s</text>", x,
 			        ht - 10,
@@ -441,14 +475,14 @@ static void timeline(FILE *f, const struct html *h)
 	        verdict_color[DKIMARC_VERDICT_CONFIRMED],
 	        verdict_color[DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY]);
 	fprintf(f,
-	        "<p><span id=\"dated\">%" PRIu64 "</span> confirmed messages by their Date, "
-	        "%s to %s (UTC); <span id=\"undated\">%" PRIu64
-	        "</span> without a readable Date, <span id=\"out-of-range\">%" PRIu64
-	        "</span> dated before 1980 or more than a year after the scan. A Date is "
-	        "what the sender's software wrote; it is evidence only where a verifying "
-	        "signature covers it.</p>\n",
-	        total, fmt_date(first * DAY, a, sizeof a, "%Y-%m-%d"),
-	        fmt_date(last * DAY, b, sizeof b, "%Y-%m-%d"), h->undated, h->out_of_range);
+	        "<p><span id=\"dated\">%s</span> confirmed messages by their Date, "
+	        "%s to %s (UTC); <span id=\"undated\">%s</span> without a readable Date, "
+	        "<span id=\"out-of-range\">%s</span> dated before 1980 or more than a year "
+	        "after the scan. A Date is what the sender's software wrote; it is evidence only "
+	        "where a verifying signature covers it.</p>\n",
+	        count_str(total, n1), fmt_date(first * DAY, a, sizeof a, "%Y-%m-%d"),
+	        fmt_date(last * DAY, b, sizeof b, "%Y-%m-%d"), count_str(h->undated, n2),
+	        count_str(h->out_of_range, n3));
 	free(bk);
 }
 
@@ -476,10 +510,13 @@ static const char style[] =
     "font-size:13px}svg text{fill:#333}.v{font-weight:600}.confirmed{color:#2e7d32}"
     ".confirmed-third-party{color:#00838f}.weak{color:#ef6c00}.altered{color:#c62828}"
     ".unverifiable{color:#757575}.unsigned,.not-verified{color:#9e9e9e}#mails{font-size:"
-    "13px;width:100%}#mails td:nth-child(2){word-break:break-all}#mails td:nth-child(6){"
-    "white-space:nowrap}.run{font:13px monospace;"
+    "13px;width:100%}#mails td:nth-child(2){word-break:break-all}#mails td:nth-child(7){"
+    "white-space:nowrap}.flag{font-size:11px;color:#555;white-space:nowrap}.claimed{"
+    "color:#b45309;font-size:11px}dl.legend dt{font-weight:600;font-family:monospace;"
+    "margin-top:.4em}dl.legend dd{margin-left:1.5em}td.means{color:#444;font-size:13px}"
+    ".run{font:13px monospace;"
     "white-space:pre-wrap;background:#f6f6f6;padding:.7em}.filter{margin:.5em 0}"
-    "caption{text-align:left;color:#555}";
+    "p.cap{color:#555}";
 
 /* Filters the table as one types; "#q=text&v=verdict" in the address does the same. */
 static const char script[] =
@@ -487,16 +524,50 @@ static const char script[] =
     "rows=document.getElementById('mails').tBodies[0].rows,n=document.getElementById('shown');"
     "function apply(){var t=q.value.toLowerCase(),w=v.value,c=0;for(var i=0;i<rows.length;"
     "i++){var r=rows[i],ok=(!w||r.getAttribute('data-v')===w)&&(!t||r.textContent."
-    "toLowerCase().indexOf(t)>=0);r.style.display=ok?'':'none';if(ok)c++;}n.textContent=c;}"
+    "toLowerCase().indexOf(t)>=0);r.style.display=ok?'':'none';if(ok)c++;}"
+    "n.textContent=c.toLocaleString('en-US');}"
     "q.addEventListener('input',apply);v.addEventListener('change',apply);"
     "location.hash.slice(1).split('&').forEach(function(kv){var p=kv.split('='),"
     "val=decodeURIComponent(p.slice(1).join('='));if(p[0]==='q')q.value=val;"
     "if(p[0]==='v')v.value=val;});apply();})();";
 
+/* What each code and flag in the table of items means: those that appear, no others. */
+static void legend(FILE *f, const struct html *h)
+{
+	fputs("<h3 id=\"legend\">What the codes and flags mean</h3>\n"
+	      "<h4>The reason column</h4>\n<dl class=\"legend\" id=\"legend-reasons\">\n",
+	      f);
+	for (size_t i = 0; i < h->codes.n; i++) { /* sorted by name */
+		const char *means = legend_code(h->codes.v[i].key);
+		fputs("<dt>", f);
+		esc(f, h->codes.v[i].key);
+		fputs("</dt><dd>", f);
+		esc(f, means ? means : "");
+		fputs("</dd>\n", f);
+	}
+	for (int k = 1; k < NKINDS; k++) {
+		const char *s = dkimarc_item_kind_str((dkimarc_item_kind)k);
+		if (h->kinds[k])
+			fprintf(f, "<dt>%s</dt><dd>Not verified. %s</dd>\n", s, legend_code(s));
+	}
+	fputs("</dl>\n", f);
+	if (!h->flags)
+		return;
+	fputs("<h4>The flags column</h4>\n<p>Flags point at what a signature leaves open, even "
+	      "on confirmed mail.</p>\n<dl class=\"legend\" id=\"legend-flags\">\n",
+	      f);
+	for (unsigned bit = 0; bit < 32; bit++) {
+		const char *name = dkimarc_flag_str(1u << bit), *means = legend_flag(bit);
+		if ((h->flags & (1u << bit)) && name)
+			fprintf(f, "<dt>%s</dt><dd>%s</dd>\n", name, means ? means : "");
+	}
+	fputs("</dl>\n", f);
+}
+
 int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths, size_t npaths,
                 int exit_status, int64_t started, int64_t ended)
 {
-	char a[32], b[32], *run = NULL;
+	char a[32], b[32], n1[32], n2[32], *run = NULL;
 	FILE *f = fopen(h->path, "w");
 	struct bar bars[CHART_TOP > NVERDICTS ? CHART_TOP : NVERDICTS];
 	char ids[NVERDICTS][40];
@@ -516,12 +587,15 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	      "report</h1>\n",
 	      f);
 	fprintf(f,
-	        "<p><span id=\"n-messages\">%" PRIu64 "</span> messages verified, "
-	        "<span id=\"n-items\">%" PRIu64 "</span> items in all. A mail is "
+	        "<p><span id=\"n-messages\">%s</span> message%s verified, "
+	        "<span id=\"n-items\">%s</span> item%s in all. A mail is "
 	        "<b>confirmed</b> when a domain's DKIM signature over it verifies: that domain's "
 	        "mail system signed exactly these bytes. It does not say who wrote it. The other "
-	        "verdicts do not say a mail is forged: see the reasons below.</p>\n",
-	        h->messages, h->items);
+	        "verdicts do not say a mail is forged: what each one means is in the table "
+	        "below, and every code and flag of the page is explained under "
+	        "<a href=\"#legend\">What the codes and flags mean</a>.</p>\n",
+	        count_str(h->messages, n1), h->messages == 1 ? "" : "s", count_str(h->items, n2),
+	        h->items == 1 ? "" : "s");
 	fprintf(f,
 	        "<p>Made with dkimarc %s, scan of %s to %s (UTC); the keys, policy and options "
 	        "are at the end, under <a href=\"#run\">How this report was made</a>.</p>\n",
@@ -538,15 +612,16 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	}
 	hbars(f, "messages by verdict", bars, NVERDICTS);
 	fputs("<table id=\"verdicts\"><tr><th>verdict</th><th class=\"n\">messages</th>"
-	      "<th class=\"n\">share</th></tr>\n",
+	      "<th class=\"n\">share</th><th>what it means</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < NVERDICTS; i++) {
 		dkimarc_verdict v = verdict_order[i];
 		const char *s = dkimarc_verdict_str(v);
 		fprintf(f,
-		        "<tr><td class=\"v %s\">%s</td><td class=\"n\" id=\"v-%s\">%" PRIu64
-		        "</td><td class=\"n\">%s</td></tr>\n",
-		        s, s, s, h->verdicts[v], pct(h->verdicts[v], h->messages, a));
+		        "<tr><td class=\"v %s\">%s</td><td class=\"n\" id=\"v-%s\">%s</td>"
+		        "<td class=\"n\">%s</td><td class=\"means\" id=\"means-%s\">%s</td></tr>\n",
+		        s, s, s, count_str(h->verdicts[v], n1), pct(h->verdicts[v], h->messages, a),
+		        s, legend_verdict(v));
 	}
 	fputs("</table>\n", f);
 	bool any = false;
@@ -555,14 +630,20 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	fputs("<h3>Items not verified</h3>\n", f);
 	if (!any)
 		fputs("<p>None: every item was a message, and every message was read.</p>\n", f);
-	fputs("<table id=\"not-verified\"><tr><th>problem</th><th class=\"n\">items</th></tr>\n",
-	      f);
-	for (int k = 1; k < NKINDS; k++) {
+	else
+		fputs("<table id=\"not-verified\"><tr><th>problem</th><th class=\"n\">items</th>"
+		      "<th>what it means</th></tr>\n",
+		      f);
+	for (int k = 1; any && k < NKINDS; k++) {
 		const char *s = dkimarc_item_kind_str((dkimarc_item_kind)k);
-		fprintf(f, "<tr><td>%s</td><td class=\"n\" id=\"nv-%s\">%" PRIu64 "</td></tr>\n", s,
-		        s, h->kinds[k]);
+		if (h->kinds[k])
+			fprintf(f,
+			        "<tr><td>%s</td><td class=\"n\" id=\"nv-%s\">%s</td>"
+			        "<td class=\"means\">%s</td></tr>\n",
+			        s, s, count_str(h->kinds[k], n1), legend_code(s));
 	}
-	fputs("</table>\n", f);
+	if (any)
+		fputs("</table>\n", f);
 
 	/* Confirmed mail over time and by domain. */
 	fputs("<h2>Confirmed mail by Date</h2>\n", f);
@@ -579,8 +660,9 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 		                       NULL};
 	if (nd)
 		hbars(f, "confirmed mail by signing domain", bars, nd);
-	fputs("<table id=\"domains\"><caption>d= of the deciding signature; third-party: not the "
-	      "From domain (a list or mail service signed)</caption><tr><th>domain</th>"
+	fputs("<p class=\"cap\">The domain whose signature verified (d= of the deciding "
+	      "signature); third-party: not the sender's domain (a list or mail service "
+	      "signed).</p>\n<table id=\"domains\"><tr><th>domain</th>"
 	      "<th class=\"n\">confirmed</th><th class=\"n\">third-party</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < h->doms.n; i++) {
@@ -588,10 +670,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 		esc(f, h->doms.v[i].key);
 		fputs("\"><td>", f);
 		esc(f, h->doms.v[i].key);
-		fprintf(f,
-		        "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
-		        "</td></tr>\n",
-		        h->doms.v[i].a, h->doms.v[i].b);
+		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">%s</td></tr>\n",
+		        count_str(h->doms.v[i].a, n1), count_str(h->doms.v[i].b, n2));
 	}
 	fputs("</table>\n", f);
 
@@ -608,15 +688,19 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 		                       NULL};
 	if (nr)
 		hbars(f, "messages not confirmed, by reason", bars, nr);
-	fputs("<table id=\"reasons\"><caption>reason codes: docs/verdicts.md</caption><tr><th>"
-	      "reason</th><th class=\"n\">messages</th></tr>\n",
+	fputs("<table id=\"reasons\"><tr><th>reason</th><th class=\"n\">messages</th>"
+	      "<th>what it means</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < h->reasons.n; i++) {
+		const char *means = legend_code(h->reasons.v[i].key);
 		fputs("<tr data-reason=\"", f);
 		esc(f, h->reasons.v[i].key);
 		fputs("\"><td>", f);
 		esc(f, h->reasons.v[i].key);
-		fprintf(f, "</td><td class=\"n\">%" PRIu64 "</td></tr>\n", h->reasons.v[i].a);
+		fprintf(f, "</td><td class=\"n\">%s</td><td class=\"means\">",
+		        count_str(h->reasons.v[i].a, n1));
+		esc(f, means ? means : "");
+		fputs("</td></tr>\n", f);
 	}
 	fputs("</table>\n", f);
 
@@ -628,11 +712,17 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	for (size_t i = 0; i < NVERDICTS; i++)
 		fprintf(f, "<option>%s</option>", dkimarc_verdict_str(verdict_order[i]));
 	fprintf(f,
-	        "<option>not-verified</option></select></label> <span id=\"shown\">%" PRIu64
-	        "</span> of %" PRIu64 " shown</div>\n",
-	        h->items, h->items);
+	        "<option>not-verified</option></select></label> <span id=\"shown\">%s</span> of "
+	        "%s shown</div>\n",
+	        count_str(h->items, n1), count_str(h->items, n2));
+	fputs("<p>Messages of an mbox file are numbered from 1 (<i>file</i>#1 is its first "
+	      "message), as mail programs number them and as the scan's JSON and CSV output "
+	      "do. The signing domain is verified only for confirmed messages; for the others "
+	      "it is what the signature claims.</p>\n",
+	      f);
 	fputs("<table id=\"mails\"><thead><tr><th>#</th><th>file</th><th>verdict</th>"
-	      "<th>reason</th><th>signing domain</th><th>Date (UTC)</th></tr></thead><tbody>\n",
+	      "<th>reason</th><th>signing domain</th><th>flags</th><th>Date (UTC)</th></tr>"
+	      "</thead><tbody>\n",
 	      f);
 	rewind(h->rows);
 	char chunk[65536];
@@ -640,11 +730,12 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	while ((got = fread(chunk, 1, sizeof chunk, h->rows)) > 0)
 		fwrite(chunk, 1, got, f);
 	fputs("</tbody></table>\n", f);
+	legend(f, h);
 
 	/* What a rerun needs. */
 	fputs("<h2>How this report was made</h2>\n<div class=\"run\" id=\"run\">", f);
 	if (dkimarc_ctx_describe_text(ctx, &run) == DKIMARC_OK)
-		esc(f, run);
+		esc_text(f, run, true); /* its lines are lines of the block */
 	free(run);
 	fputs("scanned:", f);
 	for (size_t i = 0; i < npaths; i++) {
@@ -654,9 +745,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	fprintf(f, "\nscan: %s to %s, exit status %d</div>\n",
 	        fmt_date(started, a, sizeof a, "%Y-%m-%dT%H:%M:%SZ"),
 	        fmt_date(ended, b, sizeof b, "%Y-%m-%dT%H:%M:%SZ"), exit_status);
-	fputs("<p>Made by dkimarc. Verdicts are explained in docs/forensics.md; rerun with the "
-	      "same dkimarc version, key archives (by their SHA-256) and options to get the same "
-	      "figures.</p>\n<script>",
+	fputs("<p>Made by dkimarc. Run again with the same dkimarc version, key archives (by "
+	      "their SHA-256) and options, the scan gives the same figures.</p>\n<script>",
 	      f);
 	fputs(script, f);
 	fputs("</script>\n</body></html>\n", f);
@@ -681,6 +771,9 @@ void html_free(struct html *h)
 	for (size_t i = 0; i < h->reasons.n; i++)
 		free(h->reasons.v[i].key);
 	free(h->reasons.v);
+	for (size_t i = 0; i < h->codes.n; i++)
+		free(h->codes.v[i].key);
+	free(h->codes.v);
 	free(h->days);
 	free(h->path);
 	free(h);

@@ -20,4 +20,13 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
                 int exit_status, int64_t started, int64_t ended);
 void html_free(struct html *h);
 
+/* ---- scan_legend.c: plain words for the page's legend ---------------------------- */
+
+/* What a verdict means, in a few sentences. */
+const char *legend_verdict(dkimarc_verdict v);
+/* What a verdict code ("key_not_found") or problem ("not_mail") means; NULL if unknown. */
+const char *legend_code(const char *code);
+/* What the flag of bit number bit means; NULL if unknown. */
+const char *legend_flag(unsigned bit);
+
 #endif

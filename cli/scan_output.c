@@ -1,6 +1,8 @@
 /* `dkimarc scan`: one line per item, for people (text) and for tables (CSV). */
 #include "scan.h"
 
+#include "cli.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -166,23 +168,31 @@ char *render_text(const dkimarc_corpus_item *it, const dkimarc_report *r)
 
 const char *csv_header(void)
 {
-	return "file,index,offset,verdict,problem,from_domain,domain,selector,result,reason,"
+	return "file,index,offset,verdict,problem,from_domain,date,domain,selector,result,reason,"
 	       "signatures,flags,detail,note\r\n";
 }
 
+/* A field; bytes that are not UTF-8 (a file name may hold any) become U+FFFD, as in the
+ * JSON output, so that the file is text a spreadsheet reads. */
 static void csv_field(struct sb *b, const char *s, bool last)
 {
-	if (s && strpbrk(s, ",\"\r\n")) {
+	bool quote = s && strpbrk(s, ",\"\r\n");
+	if (quote)
 		sb_str(b, "\"");
-		for (const char *p = s; *p; p++) {
-			if (*p == '"')
-				sb_str(b, "\"");
-			sb_add(b, p, 1);
+	for (const unsigned char *p = (const unsigned char *)s; p && *p;) {
+		size_t n = cli_utf8_seq(p);
+		if (n == 0) {
+			sb_str(b, "\xef\xbf\xbd");
+			p++;
+			continue;
 		}
-		sb_str(b, "\"");
-	} else if (s) {
-		sb_str(b, s);
+		if (*p == '"')
+			sb_str(b, "\"");
+		sb_add(b, (const char *)p, n);
+		p += n;
 	}
+	if (quote)
+		sb_str(b, "\"");
 	sb_str(b, last ? "\r\n" : ",");
 }
 
@@ -204,6 +214,10 @@ char *render_csv(const dkimarc_corpus_item *it, const dkimarc_report *r)
 	csv_field(&b, r ? dkimarc_verdict_str(dkimarc_report_verdict(r)) : NULL, false);
 	csv_field(&b, r ? NULL : dkimarc_item_kind_str(dkimarc_corpus_item_kind(it)), false);
 	csv_field(&b, r ? dkimarc_report_from_domain(r) : NULL, false);
+	char date[32] = ""; /* the Date field, RFC 3339 UTC as every report writes times */
+	if (r)
+		dkimarc_format_time(dkimarc_report_date(r), date);
+	csv_field(&b, date, false);
 	csv_field(&b, s ? dkimarc_sig_domain(s) : NULL, false);
 	csv_field(&b, s ? dkimarc_sig_selector(s) : NULL, false);
 	csv_field(&b, s ? dkimarc_result_str(dkimarc_sig_result(s)) : NULL, false);

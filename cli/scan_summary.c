@@ -199,7 +199,7 @@ static double share(uint64_t n, uint64_t of)
 
 /* ---- table ------------------------------------------------------------------------ */
 
-static const char *group(uint64_t v, char buf[32])
+const char *count_str(uint64_t v, char buf[32])
 {
 	char tmp[32];
 	int n = snprintf(tmp, sizeof tmp, "%" PRIu64, v), o = 0;
@@ -218,13 +218,14 @@ void tally_print(const struct tally *t, FILE *out)
 	struct reason rs[64];
 	struct dom **ds;
 
-	fprintf(out, "\nsummary: %s messages verified, %s items in all\n\n", group(t->messages, a),
-	        group(t->items, b));
+	fprintf(out, "\nsummary: %s message%s verified, %s item%s in all\n\n",
+	        count_str(t->messages, a), t->messages == 1 ? "" : "s", count_str(t->items, b),
+	        t->items == 1 ? "" : "s");
 	fprintf(out, "  %-24s %12s %8s\n", "verdict", "messages", "share");
 	for (size_t i = 0; i < NVERDICTS; i++) {
 		dkimarc_verdict v = verdict_order[i];
 		fprintf(out, "  %-24s %12s %7.2f%%\n", dkimarc_verdict_str(v),
-		        group(t->verdicts[v], a), 100.0 * share(t->verdicts[v], t->messages));
+		        count_str(t->verdicts[v], a), 100.0 * share(t->verdicts[v], t->messages));
 	}
 	bool any = false;
 	for (int k = 1; k < NKINDS; k++)
@@ -235,7 +236,7 @@ void tally_print(const struct tally *t, FILE *out)
 			if (t->kinds[k])
 				fprintf(out, "  %-24s %12s\n",
 				        dkimarc_item_kind_str((dkimarc_item_kind)k),
-				        group(t->kinds[k], a));
+				        count_str(t->kinds[k], a));
 	}
 	ds = sorted_doms(t);
 	if (ds) {
@@ -243,10 +244,11 @@ void tally_print(const struct tally *t, FILE *out)
 		        "confirmed", "third-party");
 		size_t n = t->ndoms < TOP_DOMAINS ? t->ndoms : TOP_DOMAINS;
 		for (size_t i = 0; i < n; i++)
-			fprintf(out, "  %-36s %10s %12s\n", ds[i]->name, group(ds[i]->confirmed, a),
-			        group(ds[i]->third, b));
+			fprintf(out, "  %-36s %10s %12s\n", ds[i]->name,
+			        count_str(ds[i]->confirmed, a), count_str(ds[i]->third, b));
 		if (t->ndoms > n)
-			fprintf(out, "  (%zu more domains in --summary-json)\n", t->ndoms - n);
+			fprintf(out, "  (%zu more domain%s in --summary-json)\n", t->ndoms - n,
+			        t->ndoms - n == 1 ? "" : "s");
 		free(ds);
 	}
 	if (t->nreasons) {
@@ -254,7 +256,7 @@ void tally_print(const struct tally *t, FILE *out)
 		fprintf(out, "\n  %-36s %10s\n", "why messages are not confirmed", "messages");
 		size_t n = t->nreasons < TOP_REASONS ? t->nreasons : TOP_REASONS;
 		for (size_t i = 0; i < n; i++)
-			fprintf(out, "  %-36s %10s\n", rs[i].code, group(rs[i].n, a));
+			fprintf(out, "  %-36s %10s\n", rs[i].code, count_str(rs[i].n, a));
 	}
 }
 

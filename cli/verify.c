@@ -22,6 +22,7 @@ struct verify_opts {
 	size_t nfiles;
 	const char *at;
 	bool json;
+	const char *json_file; /* --json[=FILE]: "-" for standard output */
 	bool strict;
 	const char *ar;          /* --ar AUTHSERV-ID */
 	bool explain;            /* --explain */
@@ -32,7 +33,7 @@ struct verify_opts {
 void verify_usage(FILE *out)
 {
 	fputs("usage: dkimarc verify [--keys FILE]... [--dns] [--dns-server ADDR[:PORT]]...\n"
-	      "                      [--json] [--strict] [--at TIME] [--explain]\n"
+	      "                      [--json[=FILE]] [--strict] [--at TIME] [--explain]\n"
 	      "                      [--explain-dir DIR] [--ar AUTHSERV-ID] [--no-diagnose]\n"
 	      "                      [FILE|-]...\n"
 	      "\n"
@@ -45,7 +46,9 @@ void verify_usage(FILE *out)
 	      "options:\n",
 	      out);
 	keyopts_usage(out);
-	fputs("  --json        print one JSON object per message (JSON Lines)\n"
+	fputs("  --json[=FILE] print one JSON object per message (JSON Lines), or write them\n"
+	      "                to FILE; '--json FILE' takes FILE when its name ends in .json,\n"
+	      "                .jsonl or .ndjson (any other word is a message FILE)\n"
 	      "  --strict      RFC-strict policy: rsa-sha1 gives a policy result and an\n"
 	      "                expired x= fails the signature\n"
 	      "  --at TIME     judge expiry and timestamps as of TIME: 2017-05-05T12:00:00Z,\n"
@@ -53,8 +56,9 @@ void verify_usage(FILE *out)
 	      "  --explain     for each signature, print the exact bytes its header hash\n"
 	      "                covers, the body hash summary and openssl commands that\n"
 	      "                check it again (not with --json)\n"
-	      "  --explain-dir DIR  write those bytes, the signature, the key (PEM) and a\n"
-	      "                verify.sh for each signature to DIR/mN-sK/\n"
+	      "  --explain-dir DIR  write those bytes, the signature, the key (PEM), a\n"
+	      "                verify.sh and an ABOUT naming the message file and the\n"
+	      "                signature, for each signature, to DIR/mN-sK/\n"
 	      "  --ar AUTHSERV-ID  print an Authentication-Results field (RFC 8601) per\n"
 	      "                message instead of the report; with --json, add it to the\n"
 	      "                object as \"authentication_results\"\n"
@@ -100,15 +104,16 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 				return cli_usage_error(
 				    "option '--at' needs a non-empty TIME argument");
 			o->at = val;
-		} else if (cli_opt_is(a, "--json", &val) || cli_opt_is(a, "--strict", &val) ||
-		           cli_opt_is(a, "--explain", &val) ||
+		} else if (cli_opt_is(a, "--json", &val)) {
+			if (cli_json_opt(argc, argv, &i, val, &o->json_file))
+				return EXIT_USAGE;
+			o->json = true;
+		} else if (cli_opt_is(a, "--strict", &val) || cli_opt_is(a, "--explain", &val) ||
 		           cli_opt_is(a, "--no-diagnose", &val)) {
 			if (val)
 				return cli_usage_error("option '%.*s' takes no value",
 				                       (int)(strchr(a, '=') - a), a);
-			if (a[2] == 'j')
-				o->json = true;
-			else if (a[2] == 's')
+			if (a[2] == 's')
 				o->strict = true;
 			else if (a[2] == 'e')
 				o->explain = true;
@@ -235,6 +240,7 @@ struct run {
 	const struct verify_opts *o;
 	const char *run_json; /* dkimarc_ctx_describe_json() */
 	FILE *devnull;        /* --explain-dir with --json: the files only */
+	FILE *json;           /* --json: standard output or FILE */
 };
 
 /* A JSON line: the report, then "authentication_results" (--ar) and "run". */
@@ -281,8 +287,9 @@ static int print_report(const struct run *run, const dkimarc_report *r, const ch
 	}
 	if (o->json) {
 		/* JSON Lines: one object per message. */
-		fputs(s, stdout);
-		putchar('\n');
+		fputs(s, run->json);
+		fputc('\n', run->json);
+		fflush(run->json);
 	} else if (o->ar) {
 		/* The field as it goes on top of the message; several messages named as head(1)
 		 * does. */
@@ -299,7 +306,7 @@ static int print_report(const struct run *run, const dkimarc_report *r, const ch
 	free(ar);
 	if (o->explain || o->explain_dir) {
 		FILE *out = o->json || o->ar ? run->devnull : stdout;
-		if (explain_report(out, r, msgno, o->explain_dir) < 0)
+		if (explain_report(out, r, path, msgno, o->explain_dir) < 0)
 			rc = -1;
 	}
 	/* Flush per message so a pipeline sees results as they come. */
@@ -315,7 +322,7 @@ int cmd_verify(int argc, char **argv)
 	int64_t at = -1;
 	char *buf = NULL;
 	bool all_confirmed = true, failed = false;
-	struct run run = {&o, NULL, NULL};
+	struct run run = {&o, NULL, NULL, stdout};
 	char *run_json = NULL;
 	int64_t tfirst = -1, tlast = -1;
 	int st;
@@ -366,7 +373,15 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	run.run_json = run_json;
+	if (o.json && strcmp(o.json_file, "-") != 0 && !(run.json = fopen(o.json_file, "w"))) {
+		cli_error("cannot write the JSON output to %s: %s", o.json_file, strerror(errno));
+		st = EXIT_USAGE;
+		goto out;
+	}
 
+	/* No FILE and a terminal: say what it waits for, rather than hang silently. */
+	if (o.files == stdin_only && isatty(STDIN_FILENO))
+		fputs("dkimarc: reading the message from standard input (Ctrl-D to end)\n", stderr);
 	size_t shown = 0;
 	for (size_t i = 0; i < o.nfiles; i++) {
 		dkimarc_report *r;
@@ -398,6 +413,14 @@ int cmd_verify(int argc, char **argv)
 		cli_error("cannot write output: %s", strerror(errno));
 		failed = true;
 	}
+	if (run.json != stdout) {
+		bool bad = ferror(run.json) != 0;
+		if (fclose(run.json) != 0 || bad) {
+			cli_error("cannot write %s: %s", o.json_file, strerror(errno));
+			failed = true;
+		}
+		run.json = stdout;
+	}
 	st = failed ? EXIT_USAGE : all_confirmed ? EXIT_CONFIRMED : EXIT_NOT_CONFIRMED;
 out:
 	if (ctx)
@@ -405,6 +428,8 @@ out:
 	free(run_json);
 	if (run.devnull)
 		fclose(run.devnull);
+	if (run.json && run.json != stdout)
+		fclose(run.json);
 	free(buf);
 	keyopts_free(&o.ko);
 	if (o.files != stdin_only)

@@ -1234,6 +1234,15 @@ DKIMARC_API int dkimarc_corpus_set_follow_symlinks(dkimarc_corpus *c, int follow
  */
 DKIMARC_API int dkimarc_corpus_set_max_message_bytes(dkimarc_corpus *c, uint64_t max);
 /**
+ * Leaves the file open on fd out of the walk, wherever and under whatever
+ * name it is met (the same file by device and inode), without an item: for
+ * the files a caller writes while it walks, such as a scan's own output
+ * inside the corpus, so that a second run does not read the first one's.
+ * Errors: DKIMARC_EINVAL (NULL, fd < 0), DKIMARC_EIO (fd cannot be
+ * fstat'd), DKIMARC_ENOMEM, DKIMARC_ESTATE.
+ */
+DKIMARC_API int dkimarc_corpus_exclude_fd(dkimarc_corpus *c, int fd);
+/**
  * The next item of the walk in *out (free with dkimarc_corpus_item_free()),
  * or NULL at the end. Problems with the files are items, not errors. A file
  * that can only be a message, by its name (.eml) or its place (a maildir), is
@@ -1252,7 +1261,11 @@ DKIMARC_API const char *dkimarc_item_kind_str(dkimarc_item_kind k);
 DKIMARC_API dkimarc_item_kind dkimarc_corpus_item_kind(const dkimarc_corpus_item *it);
 /** The file's path: the corpus path joined with the names walked. Owned by it. */
 DKIMARC_API const char *dkimarc_corpus_item_path(const dkimarc_corpus_item *it);
-/** 0-based position of the message in its mbox; -1 when not in an mbox. */
+/**
+ * Number of the message in its mbox, counting from 1 as mail readers (mutt,
+ * mailx) do: the same number the scan's text, JSON, CSV and HTML show;
+ * -1 when not in an mbox.
+ */
 DKIMARC_API int64_t dkimarc_corpus_item_index(const dkimarc_corpus_item *it);
 /**
  * Byte offset of the message's "From " separator in its mbox (for an mbox

@@ -29,7 +29,7 @@
 struct dkimarc_corpus_item {
 	dkimarc_item_kind kind;
 	char *path;
-	int64_t index;  /* mbox position, -1 */
+	int64_t index;  /* number in the mbox, from 1 as mail readers count; -1 */
 	int64_t offset; /* separator offset, -1 */
 	uint64_t start; /* first byte in the file */
 	uint64_t size;  /* bytes as stored */
@@ -80,6 +80,8 @@ struct dkimarc_corpus {
 	size_t depth, cap;
 	dirkey *seen;
 	size_t nseen, capseen;
+	dirkey *excluded; /* files the caller writes: never items */
+	size_t nexcluded;
 	da_mbox *mb;
 	char *mb_path;
 	bool mb_pending; /* msg below waits behind a gap item */
@@ -285,6 +287,32 @@ int dkimarc_corpus_set_max_message_bytes(dkimarc_corpus *c, uint64_t max)
 	return DKIMARC_OK;
 }
 
+int dkimarc_corpus_exclude_fd(dkimarc_corpus *c, int fd)
+{
+	struct stat st;
+	int rc = check_setup(c, "dkimarc_corpus_exclude_fd");
+	if (rc != DKIMARC_OK)
+		return rc;
+	if (fd < 0)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_exclude_fd: fd < 0");
+	if (fstat(fd, &st) != 0)
+		return da_fail(DKIMARC_EIO, "cannot stat descriptor %d: %s", fd, strerror(errno));
+	dirkey *t = realloc(c->excluded, (c->nexcluded + 1) * sizeof *t);
+	if (!t)
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	c->excluded = t;
+	c->excluded[c->nexcluded++] = (dirkey){st.st_dev, st.st_ino, true};
+	return DKIMARC_OK;
+}
+
+static bool is_excluded(const dkimarc_corpus *c, const struct stat *st)
+{
+	for (size_t i = 0; i < c->nexcluded; i++)
+		if (c->excluded[i].dev == st->st_dev && c->excluded[i].ino == st->st_ino)
+			return true;
+	return false;
+}
+
 static void pop_frame(dkimarc_corpus *c)
 {
 	frame *f = &c->stack[--c->depth];
@@ -316,6 +344,7 @@ void dkimarc_corpus_free(dkimarc_corpus *c)
 	free(c->roots);
 	free(c->root_real);
 	free(c->seen);
+	free(c->excluded);
 	free(c);
 }
 
@@ -625,6 +654,8 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 	if (!S_ISREG(st.st_mode))
 		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
 		               "%s, not a regular file; not read", type_name(st.st_mode));
+	if (is_excluded(c, &st))
+		return DKIMARC_OK; /* the caller's own output: not part of the corpus */
 	if (maildir_box || ends_with_ci(path, ".eml"))
 		return named_message(c, path, &st, out);
 	return open_file(c, path, maildir_box, out);
@@ -656,10 +687,11 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 		}
 		if (m->gap) {
 			c->mb_pending = true;
-			rc = problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out,
-			             "%" PRIu64 " bytes before offset %" PRIu64
-			             " belong to no message; not verified",
-			             m->gap, m->sep);
+			rc =
+			    problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out,
+			            "%" PRIu64 " byte%s before offset %" PRIu64
+			            " belong%s to no message; not verified",
+			            m->gap, m->gap == 1 ? "" : "s", m->sep, m->gap == 1 ? "s" : "");
 			if (rc == DKIMARC_OK)
 				(*out)->offset = (int64_t)(m->sep - m->gap);
 			return rc;
@@ -679,7 +711,7 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 	if (rc != DKIMARC_OK)
 		return rc;
 	dkimarc_corpus_item *it = *out;
-	it->index = (int64_t)m->index;
+	it->index = (int64_t)m->index + 1; /* from 1, as mutt and mailx number them */
 	it->offset = (int64_t)m->sep;
 	if (it->kind == DKIMARC_ITEM_MESSAGE) {
 		it->start = m->start;

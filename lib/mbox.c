@@ -341,8 +341,9 @@ static int trailing_separator(da_mbox *mb, da_mbox_msg *out)
 		ll--;
 	if (!nl || !da_mbox_is_separator(line, ll))
 		return da_fail(
-		    DKIMARC_EFORMAT, "the last %llu bytes, from offset %llu, are not a message",
-		    (unsigned long long)st.st_size - mb->pos, (unsigned long long)mb->pos);
+		    DKIMARC_EFORMAT, "the last %llu byte%s, from offset %llu, %s not a message",
+		    (unsigned long long)st.st_size - mb->pos, st.st_size - mb->pos == 1 ? "" : "s",
+		    (unsigned long long)mb->pos, st.st_size - mb->pos == 1 ? "is" : "are");
 	out->index = mb->index++;
 	out->sep = mb->pos;
 	out->start = mb->pos + (uint64_t)(nl - line) + 1;

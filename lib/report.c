@@ -632,6 +632,7 @@ int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 	jset(root, "flags", jflags(r->flags, &ok), &ok);
 	jset(root, "from_domain", jstr(r->from_domain), &ok);
 	jset(root, "time", json_integer((json_int_t)r->at), &ok);
+	jset(root, "date", r->date >= 0 ? json_integer((json_int_t)r->date) : json_null(), &ok);
 	sigs = json_array();
 	if (sigs)
 		for (size_t i = 0; i < r->nsigs; i++)
@@ -808,8 +809,8 @@ static void text_sig(strbuf *b, const dkimarc_sig *s, size_t index)
 		sb_puts(b, ind);
 		sb_puts(b, "tags:");
 		if (s->l >= 0)
-			sb_printf(b, " l=%lld (body %llu bytes)", (long long)s->l,
-			          (unsigned long long)s->body_bytes);
+			sb_printf(b, " l=%lld (body %llu byte%s)", (long long)s->l,
+			          (unsigned long long)s->body_bytes, s->body_bytes == 1 ? "" : "s");
 		if (s->t >= 0)
 			sb_time_tag(b, "t", s->t);
 		if (s->x >= 0)

@@ -175,8 +175,9 @@ static void text_src(void *arg, dkimarc_keysrc *src)
 
 	if (is_kind(src, "archive")) {
 		size_t n = dkimarc_keysrc_archive_file_count(src);
-		tprintf(b, "keys: archive of %zu records from %zu file%s\n",
-		        dkimarc_keysrc_archive_count(src), n, n == 1 ? "" : "s");
+		size_t nrec = dkimarc_keysrc_archive_count(src);
+		tprintf(b, "keys: archive of %zu record%s from %zu file%s\n", nrec,
+		        nrec == 1 ? "" : "s", n, n == 1 ? "" : "s");
 		for (size_t i = 0; i < n; i++) {
 			tprintf(b, "keys: archive file ");
 			tsafe(b, dkimarc_keysrc_archive_file(src, i));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds dkimarc and verifies the bundled sample
-# messages against the sample key archive, printing each message's verdict.
+# Installs what building and running need (not the test tools: scripts/test.sh
+# adds those), builds dkimarc and verifies the bundled sample messages against
+# the sample key archive, printing each message's verdict.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh

@@ -4,7 +4,7 @@
 #   bash scripts/test.sh --sanitize  AddressSanitizer + UBSan, build-asan/
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
+bash scripts/install-deps.sh --test # what building needs, and the suite's tools
 
 dir=build
 extra=()

@@ -539,7 +539,7 @@ try:
           json.loads(js)["run"]["keys"] == [{"kind": "dns", "servers": "127.0.0.1:%d" % port}],
           json.loads(js)["run"])
 except ImportError as e:
-    check("python3-dnslib is installed (scripts/install-deps.sh)", False, e)
+    check("python3-dnslib is installed (scripts/install-deps.sh --test)", False, e)
 
 if not os.environ.get("KEEP"):
     shutil.rmtree(tmp, ignore_errors=True)

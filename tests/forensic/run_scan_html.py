@@ -6,7 +6,13 @@ reasons, one table row per item), carry the run facts (version, archive
 SHA-256 from hashlib), fetch nothing from the network (no external resource
 in the page; Chromium's network log shows no request but the file), escape
 hostile file names, and its table filter must work (run by Chromium from the
-address's #q=/#v=). Exits 77 (skipped, said loudly) only when chromium is not
+address's #q=/#v=). The page stands alone for an editor without docs/: mbox
+messages numbered as in the JSON of the same scan (from 1), a plain-language
+meaning for every verdict, and a legend of exactly the codes and flags that
+appear in its table, the signing domain marked as claimed where it was not
+verified, counts with thousands separators (a corpus of over a thousand
+messages), a timeline axis whose counts cannot be read as years, and the run's
+lines as lines (no \x0a). Exits 77 (skipped, said loudly) only when chromium is not
 installed. Ends with "N passed, M failed".
 
 Usage: run_scan_html.py --dkimarc PATH [--srcdir DIR] [--screenshot PNG]
@@ -31,7 +37,7 @@ args = ap.parse_args()
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if not CHROMIUM:
     print("SKIPPED: chromium is not installed; the HTML report is not tested. "
-          "Install it: apt-get install chromium (scripts/install-deps.sh lists it)")
+          "Install it: apt-get install chromium (scripts/install-deps.sh --test installs it)")
     sys.exit(77)
 
 tmp = tempfile.mkdtemp(prefix="dkimarc-html.")
@@ -65,6 +71,8 @@ class Dom(html.parser.HTMLParser):
         self.ids, self.stack, self.tags = {}, [], []
         self.rows, self.row, self.cell, self.table = [], None, None, None
         self.domains, self.reasons = {}, {}
+        self.classed = []  # (class, text) of every element with a class
+        self.legend, self.dl, self.dt = {}, None, None  # dl id -> [(dt, dd)]
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -75,13 +83,23 @@ class Dom(html.parser.HTMLParser):
             self.row = {"attrs": a, "cells": [], "table": self.table}
         if tag == "td" and self.row is not None:
             self.cell = []
-        self.stack.append((tag, a.get("id"), []))
+        if tag == "dl":
+            self.dl = a.get("id")
+            self.legend.setdefault(self.dl, [])
+        self.stack.append((tag, a.get("id"), [], a.get("class")))
 
     def handle_endtag(self, tag):
         while self.stack:
-            t, i, text = self.stack.pop()
+            t, i, text, cls = self.stack.pop()
             if i:
                 self.ids[i] = "".join(text).strip()
+            if cls:
+                self.classed.append((cls, "".join(text).strip()))
+            if t == "dt" and self.dl:
+                self.dt = "".join(text).strip()
+            if t == "dd" and self.dl and self.dt is not None:
+                self.legend[self.dl].append((self.dt, "".join(text).strip()))
+                self.dt = None
             if self.stack:
                 self.stack[-1][2].extend(text)
             if t == tag:
@@ -108,10 +126,14 @@ def render(page, fragment=""):
 
 def scan(name, corpus, keys, *extra):
     page, summary = os.path.join(tmp, name + ".html"), os.path.join(tmp, name + ".json")
+    items = os.path.join(tmp, name + ".jsonl")
     r = subprocess.run([args.dkimarc, "scan", "--keys", keys, "--summary-json", summary,
-                        "--html", page, "-q", *extra, corpus], capture_output=True, text=True)
+                        "--html", page, "--json", items, *extra, corpus],
+                       capture_output=True, text=True)
     check("%s: scan ran" % name, r.returncode in (0, 1, 3), r.stderr)
-    return page, json.load(open(summary))
+    s = json.load(open(summary))
+    s["items_json"] = [json.loads(l) for l in open(items, encoding="utf-8")]
+    return page, s
 
 
 def num(s):
@@ -126,9 +148,9 @@ def same_figures(name, d, s):
         check("%s: verdict %s" % (name, v),
               num(d.ids.get("v-" + v)) == o["count"] == num(d.ids.get("bar-" + v)),
               (d.ids.get("v-" + v), d.ids.get("bar-" + v), o))
-    for k, n in s["not_verified"].items():
-        check("%s: not verified %s" % (name, k), num(d.ids.get("nv-" + k)) == n,
-              (d.ids.get("nv-" + k), n))
+    for k, n in s["not_verified"].items():  # a problem that did not occur is not listed
+        check("%s: not verified %s" % (name, k), num(d.ids.get("nv-" + k)) == n or
+              (n == 0 and "nv-" + k not in d.ids), (d.ids.get("nv-" + k), n))
     doms = [(r["attrs"]["data-domain"], num(r["cells"][1]), num(r["cells"][2]))
             for r in d.rows if "data-domain" in r["attrs"]]
     check("%s: confirmed mail by signing domain, in order" % name,
@@ -151,7 +173,65 @@ def same_figures(name, d, s):
     check("%s: the timeline accounts for every confirmed message" % name,
           None not in dated and sum(dated) == confirmed or
           (confirmed == 0 and "dated" not in d.ids), (dated, confirmed))
+    stands_alone(name, d, s, mails)
     return mails
+
+
+GROUPED = re.compile(r"\d{1,3}(,\d{3})*")
+VERIFIED = ("confirmed", "confirmed-third-party")
+
+
+def stands_alone(name, d, s, mails):
+    """What an editor without docs/ needs, checked on the rendered page."""
+    # One numbering: each row names the item as the scan's JSON does (mbox: FILE#index).
+    want = [j["file"] + ("" if j["index"] is None else "#%d" % j["index"])
+            for j in s["items_json"]]
+    check("%s: rows name the items as the JSON does (FILE#N)" % name,
+          [r["cells"][1] for r in mails] == want,
+          [(r["cells"][1], w) for r, w in zip(mails, want) if r["cells"][1] != w][:5])
+    mbox = [j for j in s["items_json"] if j["index"] is not None]
+    check("%s: mbox messages numbered from 1" % name,
+          not mbox or min(j["index"] for j in mbox) == 1, [j["index"] for j in mbox][:5])
+    # Every verdict explained in words in the verdict table.
+    for v in s["verdicts"]:
+        check("%s: the meaning of %s is on the page" % (name, v),
+              len(d.ids.get("means-" + v, "")) > 40, d.ids.get("means-" + v))
+    # A legend of exactly the reasons and flags of the table, each with a sentence.
+    reasons = {r["cells"][3] for r in mails}
+    flags = {f for r in mails for f in r["cells"][5].split()}
+    got_r = dict(d.legend.get("legend-reasons", []))
+    got_f = dict(d.legend.get("legend-flags", []))
+    check("%s: the legend explains exactly the reasons in the table" % name,
+          set(got_r) == reasons, (sorted(set(got_r) ^ reasons)))
+    check("%s: the legend explains exactly the flags in the table" % name,
+          set(got_f) == flags, (sorted(set(got_f) ^ flags)))
+    check("%s: every legend entry is a sentence" % name,
+          all(len(t) > 10 and t.rstrip().endswith((".", "...")) for t in
+              list(got_r.values()) + list(got_f.values())),
+          [k for k, t in list(got_r.items()) + list(got_f.items()) if len(t) <= 10])
+    # The signing domain is a claim unless the verdict verified it.
+    claimed = [(r["attrs"]["data-v"], r["cells"][4]) for r in mails if r["cells"][4]]
+    check("%s: the signing domain is marked as claimed exactly where not verified" % name,
+          claimed and all(("claimed, not verified" in c) == (v not in VERIFIED)
+                          for v, c in claimed),
+          [x for x in claimed if ("claimed, not verified" in x[1]) == (x[0] not in VERIFIED)][:5])
+    # Counts with thousands separators; the timeline's axis counts say what they count.
+    for i in ("n-messages", "n-items", "shown", "dated"):
+        check("%s: %s grouped by thousands" % (name, i),
+              i not in d.ids or GROUPED.fullmatch(d.ids[i]), d.ids.get(i))
+    check("%s: row numbers grouped by thousands" % name,
+          all(GROUPED.fullmatch(r["cells"][0]) for r in mails),
+          [r["cells"][0] for r in mails if not GROUPED.fullmatch(r["cells"][0])][:3])
+    axis = [t for c, t in d.classed if c == "axis"]
+    check("%s: the timeline's axis labels are counts of messages, not years" % name,
+          (axis or "dated" not in d.ids) and
+          all(re.fullmatch(r"\d{1,3}(,\d{3})* messages?", t) for t in axis), axis)
+    # The run block's lines are lines; nothing points to files the reader lacks.
+    run = d.ids.get("run", "")
+    check("%s: the run block has no \\x0a and keeps its lines" % name,
+          "\\x0a" not in run and run.count("\n") >= 5, run[:300])
+    text = open(os.path.join(tmp, name + ".html"), encoding="utf-8").read()
+    check("%s: the page does not send the reader to docs/" % name, "docs/" not in text)
 
 
 def page_requests(url):
@@ -248,6 +328,35 @@ check("hostile: --strict and --at in the run",
 check("hostile: summary run says strict and at",
       summary["run"]["strict"] is True and summary["run"]["at"] == "2024-06-01T00:00:00Z")
 no_network("hostile", page, d)
+
+# ---- over a thousand messages: thousands separators everywhere ------------------------------
+
+big = os.path.join(tmp, "big")
+os.makedirs(big)
+msg = open(os.path.join(sample, "confirmed-rsa.eml"), "rb").read()
+for i in range(1017):  # one Date: the timeline has one bar of 1,017 messages
+    with open(os.path.join(big, "m%04d.eml" % i), "wb") as f:
+        f.write(msg)
+sep = b"From alice@example.com Thu May  4 10:00:00 2017\n"
+with open(os.path.join(big, "box.mbox"), "wb") as f:
+    for n in ("unsigned.eml", "altered-body.eml", "third-party.eml"):
+        f.write(sep + open(os.path.join(sample, n), "rb").read().replace(b"\r\n", b"\n") + b"\n")
+page, summary = scan("big", big, os.path.join(sample, "keys.zone"), "--at", "2024-06-01")
+d = render(page)
+same_figures("big", d, summary)
+got = tuple(d.ids.get(i) for i in ("n-messages", "n-items", "v-confirmed", "bar-confirmed",
+                                   "shown", "dated"))
+check("big: counts over a thousand carry a separator",
+      got == ("1,020", "1,020", "1,017", "1,017", "1,020", "1,018"), got)
+check("big: the timeline's top label is a count with its unit",
+      [t for c, t in d.classed if c == "axis"] == ["1,018 messages", "0 messages"],
+      [t for c, t in d.classed if c == "axis"])
+f = render(page, "#v=confirmed")
+check("big: the filter's count keeps the separator", f.ids.get("shown") == "1,017",
+      f.ids.get("shown"))
+check("big: the mbox's messages are #1 to #3 in the page",
+      [r["cells"][1].rsplit("/", 1)[1] for r in d.rows if r["table"] == "mails" and
+       r["cells"] and "box.mbox" in r["cells"][1]] == ["box.mbox#1", "box.mbox#2", "box.mbox#3"])
 
 if args.screenshot:
     chromium("file://" + os.path.join(tmp, "leak.html"), "--hide-scrollbars",

@@ -74,6 +74,14 @@ out=$("$root/usr/bin/dkimarc" --version 2>&1)
 [ "$out" = "dkimarc $ver" ] && ok || bad "dkimarc --version printed '$out'"
 ldd "$root/usr/bin/dkimarc" | grep -q "$root/usr/bin/../lib/libdkimarc.so.0" && ok ||
 	bad "unpacked dkimarc uses another library: $(ldd "$root/usr/bin/dkimarc" | grep dkimarc)"
+# libdkimarc(3) names the package's own paths.
+page=$(gzip -dcf "$root/usr/share/man/man3/libdkimarc.3"* 2>/dev/null)
+case "$page" in
+*PREFIX/*) bad "libdkimarc.3 still says PREFIX/" ;;
+*"/usr/share/doc/dkimarc/api/index.html"*"/usr/include/dkimarc.h"* | \
+	*"/usr/include/dkimarc.h"*"/usr/share/doc/dkimarc/api/index.html"*) ok ;;
+*) bad "libdkimarc.3 does not name /usr/include/dkimarc.h and /usr/share/doc/dkimarc/api/" ;;
+esac
 cd "$SRCDIR/vectors/sample" || exit 1
 "$root/usr/bin/dkimarc" verify --json --keys keys.zone --at 2024-06-01 *.eml >"$tmp/s.json"
 /usr/bin/python3 - "$tmp/s.json" <<'PY' && ok || bad "unpacked dkimarc: verdicts differ"

@@ -24,6 +24,13 @@ lib=$(dirname "$(find "$prefix" -name 'libdkimarc.so.0' | head -1)")
 for page in man1/dkimarc.1 man1/dkimarc-verify.1 man3/libdkimarc.3; do
 	[ -f "$prefix/share/man/$page" ] && ok || bad "man page $page not installed"
 done
+# libdkimarc(3) names where this installation put the header and the HTML reference.
+page="$prefix/share/man/man3/libdkimarc.3"
+grep -q "^\.I $prefix/share/doc/dkimarc/api/index.html$" "$page" && ok ||
+	bad "libdkimarc.3 does not name $prefix/share/doc/dkimarc/api/index.html"
+grep -q "^\.I $prefix/include/dkimarc.h$" "$page" && ok ||
+	bad "libdkimarc.3 does not name $prefix/include/dkimarc.h"
+if grep -q "PREFIX/\|/usr/share/doc" "$page"; then bad "libdkimarc.3 names another installation's paths"; else ok; fi
 
 # A sanitizer build of the library needs the programs linked the same way.
 san=""

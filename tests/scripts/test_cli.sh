@@ -94,8 +94,9 @@ run verify --keys
 expect_rc "--keys without FILE" 2
 expect_in "--keys without FILE says so" "$err" "needs a FILE argument"
 
-run verify --json=yes "$tmp/none"
-expect_rc "--json=value" 2
+run verify --json= "$tmp/none"
+expect_rc "--json= without FILE" 2
+expect_in "--json= without FILE says so" "$err" "needs a FILE"
 
 run verify --at yesterday-ish "$tmp/none"
 expect_rc "bad --at" 2
@@ -129,9 +130,45 @@ json_check "unsigned JSON verdict" "$out" 'j["verdict"] == "unsigned"'
 json_check "unsigned JSON signatures" "$out" 'j["signatures"] == []'
 json_check "unsigned JSON file" "$out" "j['file'] == '$tmp/unsigned.eml'"
 json_check "unsigned JSON key order" "$out" \
-	'list(j) == ["file", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "signatures", "arc", "run"]'
+	'list(j) == ["file", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "date", "signatures", "arc", "run"]'
+json_check "no Date field: date is null" "$out" 'j["date"] is None'
+printf 'From: a@example.org\r\nDate: Thu, 04 May 2017 10:00:00 +0200\r\nSubject: x\r\n\r\nHi.\r\n' \
+	>"$tmp/dated.eml"
+run verify --json "$tmp/dated.eml"
+# Independent truth: Python's email.utils reads the same Date.
+json_check "date is the Date field in unix seconds" "$out" \
+	'j["date"] == int(__import__("email.utils").utils.parsedate_to_datetime("Thu, 04 May 2017 10:00:00 +0200").timestamp())'
+run verify --json "$tmp/unsigned.eml"
 json_check "unsigned JSON arc none" "$out" \
 	'j["arc"]["result"] == "none" and j["arc"]["reason"] == "no_arc" and j["arc"]["instances"] == []'
+
+# --json FILE and --json=FILE write the same lines into FILE; a word after a bare --json
+# that is not named *.json, *.jsonl or *.ndjson is a message.
+run verify --at 2024-06-01 --json "$tmp/unsigned.eml"
+printf '%s\n' "$out" >"$tmp/want.jsonl"
+for spelling in "--json $tmp/v.jsonl" "--json=$tmp/v.jsonl" "--json $tmp/v.JSON"; do
+	rm -f "$tmp/v.jsonl" "$tmp/v.JSON"
+	# shellcheck disable=SC2086
+	run verify --at 2024-06-01 $spelling "$tmp/unsigned.eml"
+	f=${spelling#--json[ =]}
+	expect_rc "verify $spelling" 1
+	expect_eq "verify $spelling: nothing on standard output" "$out" ""
+	expect_eq "verify $spelling: the report in the file" "$(cat "$f" 2>/dev/null)" \
+		"$(cat "$tmp/want.jsonl")"
+done
+cp "$tmp/unsigned.eml" "$tmp/unsigned.json.eml"
+run verify --json "$tmp/unsigned.json.eml"
+json_check "a bare --json before a message: JSON on standard output" "$out" \
+	"j['file'] == '$tmp/unsigned.json.eml'"
+
+# keys list takes its --json FILE the same way.
+run keys list --json "$tmp/k.jsonl" "$tmp/unsigned.eml"
+expect_rc "keys list --json FILE" 0
+expect_eq "keys list --json FILE: nothing on standard output" "$out" ""
+if [ -f "$tmp/k.jsonl" ]; then ok "keys list --json FILE writes FILE"; else not_ok "keys list --json FILE writes FILE"; fi
+run keys list --json="$tmp/k2.jsonl" "$tmp/unsigned.eml"
+expect_rc "keys list --json=FILE" 0
+if [ -f "$tmp/k2.jsonl" ]; then ok "keys list --json=FILE writes FILE"; else not_ok "keys list --json=FILE writes FILE"; fi
 
 STDIN="$tmp/unsigned.eml" run verify --json
 expect_rc "stdin without file" 1
@@ -173,6 +210,84 @@ if [ -f "$rfc/message.eml" ] && [ -f "$rfc/dns.txt" ]; then
 else
 	echo "skip - RFC 6376 Appendix A vector not found under $rfc"
 fi
+
+# ---- --explain-dir: each folder says which message and signature it is about ------
+
+run verify --explain-dir "$tmp/ex" --keys "$SRCDIR/vectors/sample/keys.zone" --at 2024-06-01 \
+	"$SRCDIR/vectors/sample/confirmed-rsa.eml" "$SRCDIR/vectors/sample/unverifiable-no-key.eml"
+expect_rc "--explain-dir" 1
+about1=$(cat "$tmp/ex/m1-s1/ABOUT" 2>/dev/null)
+about2=$(cat "$tmp/ex/m2-s1/ABOUT" 2>/dev/null)
+expect_in "m1-s1/ABOUT names the message" "$about1" \
+	"message: $SRCDIR/vectors/sample/confirmed-rsa.eml"
+expect_in "m1-s1/ABOUT names the signature" "$about1" "d=example.com s=mail2024 a=rsa-sha256"
+expect_in "m1-s1/ABOUT gives its result" "$about1" "result: pass (ok)"
+expect_in "m2-s1/ABOUT names the second message" "$about2" \
+	"message: $SRCDIR/vectors/sample/unverifiable-no-key.eml"
+expect_in "m2-s1/ABOUT: no key" "$about2" "result: permerror (key_not_found)"
+STDIN="$SRCDIR/vectors/sample/confirmed-rsa.eml" run verify --explain-dir "$tmp/ex2" \
+	--keys "$SRCDIR/vectors/sample/keys.zone" --json
+expect_in "a message on standard input is named so" "$(cat "$tmp/ex2/m1-s1/ABOUT" 2>/dev/null)" \
+	"message: standard input"
+
+# ---- a binary key file: its bytes are shown escaped, not sent to the terminal --------
+
+printf '\211PNG\r\n\032\n\033]0;pwned\007\033[31m\377\n' >"$tmp/binary.key"
+run verify --keys "$tmp/binary.key" "$tmp/unsigned.eml"
+expect_rc "binary key file" 2
+expect_in "the bad bytes are named as \\xNN" "$err" '\x89PNG'
+if /usr/bin/python3 -c 'import sys
+b = open(sys.argv[1], "rb").read()
+b.decode("utf-8")
+sys.exit(any(c < 0x20 and c != 0x0a or c == 0x7f for c in b))' "$tmp/err"; then
+	ok "the error is UTF-8 text without control bytes"
+else
+	not_ok "the error carries raw bytes of the key file" "$(od -c "$tmp/err" | head -5)"
+fi
+
+# ---- standard input on a terminal: say what is awaited ---------------------
+
+# The command reads a pty (a terminal); the message is typed, then Ctrl-D.
+tty_run() {
+	python3 - "$DKIMARC" "$@" <<'PY'
+import os, pty, subprocess, sys, time
+master, slave = pty.openpty()
+p = subprocess.Popen(sys.argv[1:], stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+os.close(slave)
+time.sleep(0.3)
+os.write(master, open(os.environ["MSG"], "rb").read().replace(b"\r\n", b"\n") + b"\x04")
+out, err = p.communicate(timeout=30)
+os.close(master)
+sys.stdout.write(err.decode() + "--\n" + out.decode())
+PY
+}
+both=$(MSG="$tmp/unsigned.eml" tty_run verify)
+expect_in "verify on a terminal says it reads standard input" "$both" \
+	"dkimarc: reading the message from standard input (Ctrl-D to end)"
+expect_in "... and then reads it" "$both" "-: UNSIGNED"
+run verify "$tmp/unsigned.eml"
+expect_eq "nothing said when a FILE is given" "$err" ""
+STDIN="$tmp/unsigned.eml" run verify
+expect_eq "nothing said when standard input is not a terminal" "$err" ""
+printf '%s\n' "$tmp/unsigned.eml" >"$tmp/paths"
+both=$(MSG="$tmp/paths" tty_run scan --keys "$SRCDIR/vectors/sample/keys.zone" -)
+expect_in "scan - on a terminal says it reads paths" "$both" \
+	"dkimarc: reading paths from standard input, one per line (Ctrl-D to end)"
+
+# ---- counts: one of a thing is singular --------------------------------------
+
+sample="$SRCDIR/vectors/sample"
+run keys list "$sample/confirmed-rsa.eml"
+expect_in "keys list: 1 message, 1 key, 0 items" "$err" \
+	"1 message read, 1 signed, 1 distinct key; 0 items skipped"
+run keys list "$sample/confirmed-rsa.eml" "$sample/third-party.eml" "$sample/keys.zone"
+expect_in "keys list: 2 messages, 2 keys, 1 item" "$err" \
+	"2 messages read, 2 signed, 2 distinct keys; 1 item skipped"
+rfc="$SRCDIR/vectors/external/rfc/rfc6376-appendix-a"
+run verify --keys "$rfc/dns.txt" --at 2017-05-05 "$rfc/message.eml"
+expect_in "an archive of one record" "$out" "keys: archive of 1 record from 1 file"
+run scan --keys "$sample/keys.zone" --at 2024-06-01 "$sample/confirmed-rsa.eml"
+expect_in "scan: 1 message, 1 item" "$out" "summary: 1 message verified, 1 item in all"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,10 +12,14 @@ symlink, FIFO, a file root cannot read after dropping privileges with
 setpriv) reported while the scan goes on, with exit status 3; empty and
 non-mail files; an mbox with malformed separators; --mbox-quoting; a message
 over --max-size; paths on standard input; the summary; no progress line
-unless standard error is a terminal. Ends with "N passed, M failed".
+unless standard error is a terminal; every output option as --opt FILE and
+--opt=FILE, and the files a scan writes never read as part of the corpus.
+Ends with "N passed, M failed".
 """
 
 import csv
+import email
+import email.utils
 import io
 import json
 import os
@@ -24,6 +28,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 import dkim
 
@@ -141,7 +146,7 @@ def run_all(tmp):
         where[os.path.join("corpus", rel)] = exp[n]
     with open(os.path.join(c, "archive.mbox"), "wb") as f:
         f.write(mboxrd([raw[n] for n in names]))
-    for i, n in enumerate(names):
+    for i, n in enumerate(names, 1):  # mbox messages are numbered from 1
         where[("corpus/archive.mbox", i)] = exp[n]
 
     rc, out, err = scan("--json", "corpus", cwd=tmp)
@@ -160,7 +165,7 @@ def run_all(tmp):
     mbox_recs = [r for r in recs if r["index"] is not None]
     data = open(os.path.join(c, "archive.mbox"), "rb").read()
     check(all(data[r["offset"]:r["offset"] + 5] == b"From " for r in mbox_recs) and
-          [r["index"] for r in mbox_recs] == list(range(len(names))),
+          [r["index"] for r in mbox_recs] == list(range(1, len(names) + 1)),
           "mbox index/offset do not point at separators")
 
     # ---- the same output for any --jobs ----------------------------------------
@@ -181,6 +186,23 @@ def run_all(tmp):
         row["file"] == r["file"] and row["verdict"] == (r.get("verdict") or "")
         and row["index"] == ("" if r["index"] is None else str(r["index"]))
         for row, r in zip(rows, recs)), "CSV rows differ from JSON records")
+    # The Date: in JSON unix seconds ("date", after "time"), in CSV RFC 3339; both the
+    # Date field as Python's email package reads it from the message itself.
+    def date_of(r):
+        if r["index"] is not None:
+            return None  # compared through the files below
+        with open(os.path.join(tmp, r["file"]), "rb") as f:
+            m = email.message_from_binary_file(f)
+        return int(email.utils.parsedate_to_datetime(m["Date"]).timestamp()) if m["Date"] else None
+    check(all(list(r)[list(r).index("time") + 1] == "date" for r in recs) and
+          all(r["date"] == date_of(r) for r in recs if r["index"] is None) and
+          all(isinstance(r["date"], int) for r in recs),
+          "JSON date: %s" % [(r["file"], r["date"], date_of(r)) for r in recs][:4])
+    check(all(row["date"] == (time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r["date"]))
+                              if r["date"] is not None else "")
+              for row, r in zip(rows, recs)),
+          "CSV date differs from JSON date: %s" % [(row["date"], r["date"])
+                                                    for row, r in zip(rows, recs)][:4])
     s = json.load(open(os.path.join(tmp, "s.json")))
     counts = {}
     for r in recs:
@@ -244,6 +266,10 @@ def run_all(tmp):
           "an archive scan must read the corpus once: %r" % err[-300:])
     rc, out, err = scan("--json", "--no-progress", "corpus", cwd=tmp, stderr_tty=True)
     check(b"verifying" not in err, "--no-progress still drew")
+    rc, out, err = scan("--json", "--jobs", "1", "corpus/inbox/confirmed-rsa.eml", cwd=tmp,
+                        stderr_tty=True)
+    check(b"\n1 message in " in err and b" on 1 thread\r\n" in err,
+          "one message on one thread, singular: %r" % err[-200:])
 
     # ---- symlinks, unreadable, empty, non-mail ---------------------------------
     p = os.path.join(tmp, "odd")
@@ -354,7 +380,7 @@ def run_all(tmp):
     rc, out, err = scan("--json", "--max-size", str(len(big) - 1), "sz", cwd=tmp)
     rs = records(out)
     check([r.get("problem") or r.get("verdict") for r in rs] ==
-          ["too_large", "too_large", "confirmed"] and rs[1]["index"] == 0 and
+          ["too_large", "too_large", "confirmed"] and rs[1]["index"] == 1 and
           str(len(big) - 1) in rs[0]["problem_text"] and rc == 3,
           "size limit: %s exit %d" % (rs, rc))
     rc, out, err = scan("--json", "--max-size", str(len(big)), "sz/big.eml", cwd=tmp)
@@ -366,6 +392,63 @@ def run_all(tmp):
     rc3, out3, _ = scan("--json", "--null", "-", cwd=tmp, stdin=b"sz/box\0q.mbox\0")
     check(out1 == out2 == out3 and rc1 == rc2 == rc3 and out1.count(b"\n") == 5,
           "paths on standard input")
+
+    # ---- a file name that is not UTF-8: CSV writes what JSON writes (U+FFFD) ------------
+    u8 = os.path.join(tmp, "u8").encode()
+    os.makedirs(u8)
+    with open(os.path.join(u8, b"caf\xe9 \xff\x1b.eml"), "wb") as f:
+        f.write(raw[names[0]])
+    rc, out, _ = scan("--csv", "-", u8.decode())
+    try:
+        rows = list(csv.DictReader(io.StringIO(out.decode("utf-8"), newline="")))
+    except UnicodeDecodeError as e:
+        rows = [{"file": "not UTF-8: %s" % e}]
+    rc, jout, _ = scan("--json", u8.decode())
+    check(len(rows) == 1 and rows[0]["file"] == records(jout)[0]["file"] and
+          rows[0]["file"].endswith("/caf\ufffd \ufffd\x1b.eml"),
+          "CSV file name not as in JSON: %r" % [r["file"] for r in rows])
+
+    # ---- output options: both spellings; the scan's own files are never read ----------
+    own = os.path.join(tmp, "own")
+    shutil.copytree(c, own)
+    rc, ref, _ = scan("--json", ".", cwd=own)
+    check(rc == 1 and len(records(ref)) == len(recs), "own: the folder scanned alone")
+    outs = ["--json", "out.jsonl", "--csv", "out.csv", "--html", "report.html",
+            "--summary-json", "summary.json"]
+    for run in (1, 2):  # the second run finds the first one's files in the folder
+        with open(os.path.join(own, "stdout.txt"), "wb") as so:
+            p = subprocess.run([CLI, "scan", "--keys", KEYS, "--at", AT, *outs, "."],
+                               cwd=own, stdout=so, stderr=subprocess.PIPE, timeout=120)
+        got = open(os.path.join(own, "out.jsonl"), "rb").read()
+        summ = json.load(open(os.path.join(own, "summary.json")))
+        check(p.returncode == 1 and got == ref,
+              "own run %d: '--json FILE' wrote FILE, the same records as a scan without "
+              "outputs (%d): %s" % (run, p.returncode, sorted(
+                  set(r["file"] for r in records(got)) - set(r["file"] for r in records(ref)))))
+        check(summ["items"] == len(recs) and summ["messages"] == len(recs),
+              "own run %d: the summary counts only the corpus: %d items" % (run, summ["items"]))
+        check(b"summary:" in open(os.path.join(own, "stdout.txt"), "rb").read(),
+              "own run %d: the summary on standard output, not JSON" % run)
+    own2 = os.path.join(tmp, "own2")  # a clean copy: only this run's files are left out
+    shutil.copytree(c, own2)
+    eq = ["--json=eq.jsonl", "--csv=eq.csv", "--html=eq.html", "--summary-json=eq.json"]
+    rc, out, _ = scan(*eq, ".", cwd=own2)
+    check(rc == 1 and open(os.path.join(own2, "eq.jsonl"), "rb").read() == ref and
+          open(os.path.join(own2, "eq.csv"), "rb").read() ==
+          open(os.path.join(own, "out.csv"), "rb").read() and
+          json.load(open(os.path.join(own2, "eq.json")))["items"] == len(recs) and
+          os.path.getsize(os.path.join(own2, "eq.html")) > 0,
+          "--option=FILE writes the same as --option FILE")
+    rc, out, _ = scan("--json", ".", cwd=own2)
+    check(len(records(out)) == len(recs) + 4,
+          "another run's files are read like any file: %d" % len(records(out)))
+    # A bare --json before a PATH: JSON on standard output, the PATH scanned.
+    rc, out, _ = scan("--json", "inbox", cwd=c)
+    check(rc in (0, 1) and records(out) and all(r["file"].startswith("inbox/")
+                                                for r in records(out)),
+          "a bare --json before a PATH writes to standard output")
+    rc, out, err = scan("--json=", ".", cwd=own)
+    check(rc == 2 and b"needs a FILE" in err, "--json= with no FILE is a usage error")
 
     # ---- usage errors ------------------------------------------------------------------
     for bad in (["--jobs", "0", "x"], ["--mbox-quoting=bogus", "x"], ["--bogus", "x"], [],

@@ -185,11 +185,11 @@ static void maildir_eml_and_mbox_recognised(void **state)
 	assert_string_equal(g[1].path, "/m/Maildir/new/1493000001.M1P2.host");
 	assert_string_equal(g[2].path, "/m/Maildir/tmp/1493000002.M1P2.host");
 	assert_string_equal(g[3].path, "/m/archive");
-	assert_int_equal(g[3].index, 0);
+	assert_int_equal(g[3].index, 1); /* counted from 1 */
 	assert_int_equal(g[3].offset, 0);
 	assert_int_equal(g[3].size, sizeof MSG - 1);
 	assert_string_equal(g[4].path, "/m/archive");
-	assert_int_equal(g[4].index, 1);
+	assert_int_equal(g[4].index, 2);
 	assert_int_equal(g[4].offset, (int64_t)(strlen(SEP) + sizeof MSG - 1 + 1));
 	assert_string_equal(g[5].path, "/m/archive.mbox");
 	assert_string_equal(g[7].path, "/m/saved.eml");
@@ -303,11 +303,11 @@ static void size_limit_never_truncates(void **state)
 	assert_int_equal(n, 3);
 	assert_int_equal(g[0].kind, DKIMARC_ITEM_TOO_LARGE);
 	assert_non_null(strstr(g[0].problem, "over the limit of 200 bytes"));
-	assert_int_equal(g[1].kind, DKIMARC_ITEM_TOO_LARGE); /* box #0 */
-	assert_int_equal(g[1].index, 0);
+	assert_int_equal(g[1].kind, DKIMARC_ITEM_TOO_LARGE); /* box#1 */
+	assert_int_equal(g[1].index, 1);
 	assert_int_equal(g[1].offset, 0);
-	assert_int_equal(g[2].kind, DKIMARC_ITEM_MESSAGE); /* box #1: the walk goes on */
-	assert_int_equal(g[2].index, 1);
+	assert_int_equal(g[2].kind, DKIMARC_ITEM_MESSAGE); /* box#2: the walk goes on */
+	assert_int_equal(g[2].index, 2);
 }
 
 static void mbox_separator_problems_noted(void **state)
@@ -325,7 +325,53 @@ static void mbox_separator_problems_noted(void **state)
 	assert_int_equal(n, 2);
 	assert_true(g[0].has_note);
 	assert_false(g[1].has_note);
-	assert_int_equal(g[1].index, 1);
+	assert_int_equal(g[1].index, 2);
+}
+
+/* A caller's own output files are left out of the walk, by device and inode, whatever
+ * the name they are reached by; other files are walked as before. */
+static void own_output_left_out(void **state)
+{
+	(void)state;
+	char p[512], q[512];
+	mk("o");
+	puts_("o/a.eml", MSG);
+	puts_("o/out.jsonl", "{\"file\":\"o/a.eml\"}\n");
+	puts_("o/summary", MSG); /* looks like mail: left out all the same */
+	snprintf(p, sizeof p, "%s/o/out.jsonl", root);
+	snprintf(q, sizeof q, "%s/o/link-to-out", root);
+	assert_int_equal(symlink(p, q), 0);
+	snprintf(q, sizeof q, "%s/o/hard-link.eml", root);
+	assert_int_equal(link(p, q), 0);
+	int out = open(p, O_RDONLY);
+	snprintf(p, sizeof p, "%s/o/summary", root);
+	int sum = open(p, O_RDONLY);
+	assert_true(out >= 0 && sum >= 0);
+
+	walked g[8];
+	dkimarc_corpus *c = corpus_of("o");
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, -1), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_corpus_exclude_fd(NULL, out), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, out), DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, sum), DKIMARC_OK);
+	size_t n = walk(c, g, 8);
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, out), DKIMARC_ESTATE);
+	dkimarc_corpus_free(c);
+	assert_int_equal(n, 1);
+	assert_string_equal(g[0].path, "/o/a.eml");
+
+	/* Without the exclusions the same folder gives every file. */
+	c = corpus_of("o");
+	n = walk(c, g, 8);
+	dkimarc_corpus_free(c);
+	assert_int_equal(n, 5);
+	/* A path given directly is left out too. */
+	c = corpus_of("o/out.jsonl");
+	assert_int_equal(dkimarc_corpus_exclude_fd(c, out), DKIMARC_OK);
+	assert_int_equal(walk(c, g, 8), 0);
+	dkimarc_corpus_free(c);
+	close(out);
+	close(sum);
 }
 
 /* Reads an item's bytes through a reader. */
@@ -519,7 +565,7 @@ static void json_carries_location(void **state)
 		assert_true(strstr(s, "\"file\":") < strstr(s, "\"index\":"));
 		assert_true(strstr(s, "\"index\":") < strstr(s, "\"offset\":"));
 		if (i < 2) {
-			assert_int_equal(json_integer_value(json_object_get(o, "index")), i);
+			assert_int_equal(json_integer_value(json_object_get(o, "index")), i + 1);
 			assert_int_equal(json_integer_value(json_object_get(o, "offset")),
 			                 i ? (json_int_t)(strstr(mbox + 1, "From a@") - mbox) : 0);
 			assert_string_equal(json_string_value(json_object_get(o, "verdict")),
@@ -563,6 +609,7 @@ int main(void)
 	    cmocka_unit_test(symlinks_stay_in_the_tree),
 	    cmocka_unit_test(size_limit_never_truncates),
 	    cmocka_unit_test(mbox_separator_problems_noted),
+	    cmocka_unit_test(own_output_left_out),
 	    cmocka_unit_test(readers_give_exact_bytes_and_verify),
 	    cmocka_unit_test(files_changed_after_the_walk),
 	    cmocka_unit_test(named_messages_checked_when_read),

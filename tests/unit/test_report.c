@@ -34,6 +34,7 @@ static dkimarc_report *make_report(void)
 	r->flags = DKIMARC_FLAG_SUBJECT_NOT_OVERSIGNED | DKIMARC_FLAG_LF_LINE_ENDINGS;
 	r->from_domain = da_strdup("example.com");
 	r->at = 1493985600;
+	r->date = 1493892000; /* Date: Thu, 4 May 2017 10:00:00 +0000 */
 	r->nsigs = 2;
 	r->sigs = calloc(2, sizeof *r->sigs);
 	assert_non_null(r->sigs);
@@ -166,8 +167,9 @@ static void assert_key_order(const char *text, const char *const *keys, size_t n
 
 static void json_has_fields_in_order(void **state)
 {
-	static const char *const top[] = {"file",        "verdict", "verdict_reason", "flags",
-	                                  "from_domain", "time",    "signatures",     "arc"};
+	static const char *const top[] = {"file",  "verdict",     "verdict_reason",
+	                                  "flags", "from_domain", "time",
+	                                  "date",  "signatures",  "arc"};
 	static const char *const sig[] = {
 	    "index",      "result",     "reason",           "reason_text", "domain",
 	    "selector",   "algorithm",  "canonicalization", "auid",        "key_bits",
@@ -204,6 +206,8 @@ static void json_has_fields_in_order(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "from_domain")), "example.com");
 	assert_true(json_is_integer(json_object_get(j, "time")));
 	assert_int_equal(json_integer_value(json_object_get(j, "time")), 1493985600);
+	assert_true(json_is_integer(json_object_get(j, "date")));
+	assert_int_equal(json_integer_value(json_object_get(j, "date")), 1493892000);
 	assert_int_equal(json_array_size(json_object_get(j, "signatures")), 2);
 
 	s0 = json_array_get(json_object_get(j, "signatures"), 0);
@@ -284,10 +288,12 @@ static void json_unsigned_report_has_nulls_and_empty_arrays(void **state)
 	r->verdict = DKIMARC_VERDICT_UNSIGNED;
 	r->verdict_code = DKIMARC_REASON_NO_SIGNATURE;
 	r->at = 0;
+	r->date = -1; /* no Date field */
 	assert_int_equal(dkimarc_report_json(r, NULL, &out), DKIMARC_OK);
 	assert_string_equal(out, "{\"file\":null,\"verdict\":\"unsigned\","
 	                         "\"verdict_code\":\"no_signature\",\"verdict_reason\":null,"
-	                         "\"flags\":[],\"from_domain\":null,\"time\":0,\"signatures\":[],"
+	                         "\"flags\":[],\"from_domain\":null,\"time\":0,\"date\":null,"
+	                         "\"signatures\":[],"
 	                         "\"arc\":{\"result\":\"none\",\"reason\":\"no_arc\","
 	                         "\"reason_text\":null,\"oldest_pass\":null,"
 	                         "\"failed_instance\":null,\"instances\":[]}}");

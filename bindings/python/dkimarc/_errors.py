@@ -83,12 +83,29 @@ class ScanProblem(Exception):
     library failed on a message (``cause`` is then the DkimarcError);
     ``text`` says what and why; ``path``, and for an mbox message ``index``
     and ``offset``, say where.
+
+    scan() yields it among the reports and goes on, as ``dkimarc scan``
+    does, so it reads like a report where both meet: ``problem`` is its
+    kind (None on a Report), ``verdict`` is None, ``confirmed`` False,
+    and to_dict() has the keys of the scan's JSON line for a problem.
     """
+
+    verdict = None
+    confirmed = False
+
+    @property
+    def problem(self):
+        return self.kind
+
+    def to_dict(self):
+        """A plain dict keyed as `dkimarc scan --json` writes a problem (docs/scan.md)."""
+        return {"file": self.path, "index": self.index, "offset": self.offset,
+                "problem": self.kind, "problem_text": self.text}
 
     def __init__(self, path, kind, text, index=None, offset=None, cause=None):
         self.path, self.kind, self.text = path, kind, text
         self.index, self.offset, self.cause = index, offset, cause
-        where = path if index is None else "%s (message %d)" % (path, index)
+        where = path if index is None else "%s#%d" % (path, index)  # as dkimarc scan names it
         super().__init__("%s: %s: %s" % (where, kind, text))
 
     def __reduce__(self):

@@ -149,6 +149,7 @@ _PROTOTYPES = {
     "dkimarc_report_sig_count": (c_size_t, [c_void_p]),
     "dkimarc_report_sig": (c_void_p, [c_void_p, c_size_t]),
     "dkimarc_report_time": (c_int64, [c_void_p]),
+    "dkimarc_report_date": (c_int64, [c_void_p]),
     "dkimarc_report_json": (c_int, [c_void_p, c_char_p, P(c_void_p)]),
     "dkimarc_report_text": (c_int, [c_void_p, c_char_p, P(c_void_p)]),
     "dkimarc_report_free": (None, [c_void_p]),

@@ -198,7 +198,8 @@ class Report:
     ``verdict`` is one of VERDICTS; ``signatures`` lists the DKIM-Signature
     fields top first; ``arc`` is the ARC chain (None when the loaded library
     has no ARC support); ``path`` is the file it was read from, if any, and
-    ``index``/``offset`` its place in an mbox.
+    ``index``/``offset`` its place in an mbox (``index`` counts from 1, as
+    ``dkimarc scan`` and mail readers number mbox messages).
     """
     verdict: str
     verdict_code: str             # stable code: "ok", a signature's reason, or a message-level one
@@ -206,10 +207,11 @@ class Report:
     flags: Tuple[str, ...]
     from_domain: Optional[str]
     time: int                   # unix time the message was judged at
+    date: Optional[int]         # the Date field, unix time; None when absent or unreadable
     signatures: Tuple[Signature, ...]
     arc: Optional[Arc] = None
     path: Optional[str] = None
-    index: Optional[int] = None   # position in its mbox (scan), else None
+    index: Optional[int] = None   # number in its mbox, from 1 (scan), else None
     offset: Optional[int] = None  # byte offset of its "From " line in the mbox
     note: Optional[str] = None    # a remark from the corpus reader, e.g. on mbox quoting
 
@@ -217,6 +219,11 @@ class Report:
     def confirmed(self):
         """True for confirmed and confirmed-third-party (the CLI's exit status 0)."""
         return self.verdict in CONFIRMED
+
+    @property
+    def problem(self):
+        """None: a report is a message verified (a ScanProblem has the problem's code)."""
+        return None
 
     def to_dict(self):
         """A plain dict (lists, not tuples), keyed as in docs/json.md."""
@@ -237,6 +244,7 @@ class Report:
             flags=flag_names(lib.report_flags(r)),
             from_domain=_s(lib.report_from_domain(r)),
             time=lib.report_time(r),
+            date=_opt(lib.report_date(r)),
             signatures=tuple(Signature._from_c(lib.report_sig(r, i), i)
                              for i in range(lib.report_sig_count(r))),
             arc=Arc._from_c(r) if HAVE_ARC else None,

@@ -270,7 +270,7 @@ class Verifier:
         finally:
             lib.report_free(out)
 
-    def scan(self, paths, on_error="raise", pattern=None, mbox_quoting="mboxrd",
+    def scan(self, paths, on_error="yield", pattern=None, mbox_quoting="mboxrd",
              follow_symlinks=False, max_message_bytes=None):
         """Yields a Report for every message under paths, in a stable order.
 
@@ -280,9 +280,11 @@ class Verifier:
         corpus reader (docs/scan.md) the kind of each path is recognised from
         its content; otherwise every file is taken as one message.
         on_error: what to do with a file that cannot be verified (unreadable,
-        too large, not mail, ...; see ScanProblem): "raise" (default),
-        "skip", "yield" (yield the ScanProblem among the reports), or a
-        callable on_error(path, problem) called before going on.
+        too large, not mail, ...; see ScanProblem): "yield" (default: yield
+        the ScanProblem among the reports and go on, as `dkimarc scan` does;
+        tell them apart by ``item.problem``), "skip", "raise" (raise it,
+        which ends the scan), or a callable on_error(path, problem) called
+        before going on.
         pattern: only files whose name matches this glob ("*.eml").
         mbox_quoting: "mboxrd" (default), "mboxo" or "none".
         follow_symlinks: follow symlinks that lead out of a folder given.

@@ -1,8 +1,10 @@
 """The bundled sample (vectors/sample/): verdicts from expected.txt, with each
 key archive format, one-shot and streaming, single messages and scan()."""
 
+import json
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -115,14 +117,57 @@ def test_scan_on_error_callable_collects_and_goes_on(tmp_path, scan_mode):
     assert (e.path, e.kind) == (missing, "unreadable") and e.text
 
 
-def test_scan_raises_by_default_skips_or_yields_on_request(tmp_path, scan_mode):
+def test_scan_yields_problems_by_default_raises_or_skips_on_request(tmp_path, scan_mode):
     missing = str(tmp_path / "missing.eml")
     good = os.path.join(SAMPLE, "unsigned.eml")
-    with pytest.raises(dkimarc.ScanProblem):
-        list(dkimarc.scan([missing, good]))
-    assert [r.verdict for r in dkimarc.scan([missing, good], on_error="skip")] == ["unsigned"]
-    got = list(dkimarc.scan([missing, good], on_error="yield"))
+    got = list(dkimarc.scan([missing, good]))  # as the CLI: reported, and the scan goes on
     assert isinstance(got[0], dkimarc.ScanProblem) and got[1].verdict == "unsigned"
+    assert [g.problem for g in got] == ["unreadable", None]
+    assert (got[0].verdict, got[0].confirmed) == (None, False)
+    assert got[0].to_dict() == {"file": missing, "index": None, "offset": None,
+                                "problem": "unreadable", "problem_text": got[0].text}
+    with pytest.raises(dkimarc.ScanProblem):
+        list(dkimarc.scan([missing, good], on_error="raise"))
+    assert [r.verdict for r in dkimarc.scan([missing, good], on_error="skip")] == ["unsigned"]
+
+
+def test_scan_goes_on_after_a_file_that_is_not_mail(tmp_path):
+    # A mailbox folder with notes beside the mail: the notes are an item, the mail after
+    # them is still verified (the CLI gives the same items, by its JSON).
+    if not dkimarc.HAVE_CORPUS:
+        pytest.skip("the library under test has no corpus reader")
+    (tmp_path / "a-notes.txt").write_bytes(b"call the lawyer on monday\n")
+    for n in ("b.eml", "c.eml"):
+        (tmp_path / n).write_bytes(read("confirmed-rsa.eml"))
+    got = list(dkimarc.scan(str(tmp_path), keys=os.path.join(SAMPLE, "keys.zone"),
+                            at=SAMPLE_AT))
+    assert [(os.path.basename(g.path), g.problem, g.verdict) for g in got] == [
+        ("a-notes.txt", "not_mail", None), ("b.eml", None, "confirmed"),
+        ("c.eml", None, "confirmed")]
+    cli = os.environ.get("DKIMARC")
+    if cli:
+        out = subprocess.run([cli, "scan", "--keys", os.path.join(SAMPLE, "keys.zone"),
+                              "--at", "2024-06-01", "--json", str(tmp_path)],
+                             capture_output=True, check=False).stdout
+        lines = [json.loads(l) for l in out.splitlines()]
+        assert [g.to_dict()["problem"] if g.problem else g.to_dict()["verdict"]
+                for g in got] == [j.get("problem") or j["verdict"] for j in lines]
+
+
+def test_report_has_the_date_field(tmp_path):
+    # Independent truth: Python's email package reads the same Date.
+    import email
+    import email.utils
+    for name in EXPECTED:
+        m = email.message_from_bytes(read(name))
+        want = int(email.utils.parsedate_to_datetime(m["Date"]).timestamp()) if m["Date"] \
+            else None
+        r = dkimarc.verify(read(name), keys=os.path.join(SAMPLE, "keys.zone"), at=SAMPLE_AT)
+        assert r.date == want, name
+        d = r.to_dict()
+        assert list(d)[list(d).index("time") + 1] == "date" and d["date"] == want
+    undated = b"From: a@example.org\r\nSubject: x\r\n\r\nHi.\r\n"
+    assert dkimarc.verify(undated).date is None
 
 
 def test_scan_names_files_that_are_not_mail(tmp_path, monkeypatch):
@@ -166,7 +211,7 @@ def test_scan_reads_an_mbox_message_by_message(tmp_path):
     box.write_bytes(b"".join(parts))
     reports = list(dkimarc.scan(str(box), keys=os.path.join(SAMPLE, "keys.zone"),
                                 at=SAMPLE_AT))
-    assert [r.index for r in reports] == [0, 1, 2]
+    assert [r.index for r in reports] == [1, 2, 3]  # numbered from 1, as the CLI does
     assert [r.offset for r in reports] == [0, len(parts[0]), len(parts[0]) + len(parts[1])]
     assert {r.path for r in reports} == {str(box)}
     assert [r.verdict for r in reports] == [EXPECTED[n] for n in names]
