@@ -156,23 +156,19 @@ json_check "--at sets the report time" "$out" 'j["time"] == 1493985600'
 
 # ---- RFC 6376 Appendix A, verified with its archived key -------------------
 
-rfc="$SRCDIR/../shared/vectors-external/cases/rfc/rfc6376-appendix-a"
-if [ -f "$rfc/message.eml" ] && [ -f "$rfc/dns.txt" ]; then
-	run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
-	expect_rc "RFC 6376 A" 0
-	expect_in "RFC 6376 A confirmed in text" "$out" "$rfc/message.eml: CONFIRMED "
-	expect_in "RFC 6376 A signature passes" "$out" \
-		"[1] pass  d=example.com s=brisbane a=rsa-sha256 c=simple/simple"
+rfc="$SRCDIR/vectors/external/rfc/rfc6376-appendix-a"
+run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
+expect_rc "RFC 6376 A" 0
+expect_in "RFC 6376 A confirmed in text" "$out" "$rfc/message.eml: CONFIRMED "
+expect_in "RFC 6376 A signature passes" "$out" \
+	"[1] pass  d=example.com s=brisbane a=rsa-sha256 c=simple/simple"
 
-	run verify --json --keys="$rfc/dns.txt" "$rfc/message.eml"
-	expect_rc "RFC 6376 A, --json" 0
-	json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
-	json_check "RFC 6376 A signature in JSON" "$out" \
-		'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
-		 == [("pass", "example.com", "brisbane")]'
-else
-	echo "skip - RFC 6376 Appendix A vector not found under $rfc"
-fi
+run verify --json --keys="$rfc/dns.txt" "$rfc/message.eml"
+expect_rc "RFC 6376 A, --json" 0
+json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
+json_check "RFC 6376 A signature in JSON" "$out" \
+	'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
+	 == [("pass", "example.com", "brisbane")]'
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
