@@ -446,7 +446,11 @@ DKIMARC_API const char *dkimarc_sig_domain(const dkimarc_sig *s);
 DKIMARC_API const char *dkimarc_sig_selector(const dkimarc_sig *s);
 /** a= as written ("rsa-sha256"), owned by the report, or NULL. */
 DKIMARC_API const char *dkimarc_sig_algorithm(const dkimarc_sig *s);
-/** i= as written, owned by the report, or NULL. */
+/**
+ * i= decoded from dkim-quoted-printable (RFC 6376 §2.11: "=40" is "@",
+ * whitespace dropped), owned by the report, or NULL. As written when it does
+ * not decode: the signature is then DKIMARC_REASON_SIG_SYNTAX.
+ */
 DKIMARC_API const char *dkimarc_sig_auid(const dkimarc_sig *s);
 /** "relaxed/simple" etc., or NULL. */
 DKIMARC_API const char *dkimarc_sig_canonicalization(const dkimarc_sig *s);

@@ -170,5 +170,20 @@ json_check "RFC 6376 A signature in JSON" "$out" \
 	'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
 	 == [("pass", "example.com", "brisbane")]'
 
+# ---- i= is dkim-quoted-printable (RFC 6376 §2.11): shown decoded, malformed is an error ----
+
+qp="$SRCDIR/vectors/adversarial/sig-i-qp-encoded"
+run verify --json --keys "$qp/dns.txt" "$qp/message.eml"
+expect_rc "i= in quoted-printable verifies" 0
+json_check "JSON auid is i= decoded" "$out" 'j["signatures"][0]["auid"] == "alice.bob@example.com"'
+run verify --ar mx.example --keys "$qp/dns.txt" "$qp/message.eml"
+expect_in "--ar header.i is i= decoded" "$out" " header.i=alice.bob@example.com "
+
+qp="$SRCDIR/vectors/adversarial/sig-i-not-quoted-printable"
+run verify --json --keys "$qp/dns.txt" "$qp/message.eml"
+expect_rc "i= not quoted-printable is not confirmed" 1
+json_check "i= not quoted-printable: permerror sig_syntax" "$out" \
+	'(j["signatures"][0]["result"], j["signatures"][0]["reason"]) == ("permerror", "sig_syntax")'
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

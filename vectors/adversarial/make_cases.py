@@ -783,6 +783,38 @@ def invalid_utf8_in_signature():
 
 
 @case
+def sig_i_not_quoted_printable():
+    return simple_case(
+        "sig-i-not-quoted-printable",
+        "i=alice=-x@example.com: an '=' that does not begin a hex pair. The signature\n"
+        "is valid over those bytes. RFC 6376 2.11 and 6.1.1: i= is dkim-quoted-printable,\n"
+        "so the tag is malformed and the signature a permerror.",
+        lambda body: std_tags(body, extra=[(b"i", b"alice=-x@example.com")]),
+        sig(why="sig-syntax: i= is not dkim-quoted-printable", crypto="ok"))
+
+
+@case
+def sig_i_qp_control_char():
+    return simple_case(
+        "sig-i-qp-control-char",
+        "i=alice=0D=0AX-Injected:=20yes@example.com decodes to a line break, which no\n"
+        "address holds (RFC 5321 4.1.2) and which would break an Authentication-Results\n"
+        "field that shows header.i. The signature is valid over those bytes.",
+        lambda body: std_tags(body, extra=[(b"i", b"alice=0D=0AX-Injected:=20yes@example.com")]),
+        sig(why="sig-syntax: i= decodes to a control character", crypto="ok"))
+
+
+@case
+def sig_i_qp_encoded():
+    return simple_case(
+        "sig-i-qp-encoded",
+        "Control: i=alice=2Ebob@example.com is valid dkim-quoted-printable for\n"
+        "alice.bob@example.com; the signature verifies and reports show i= decoded.",
+        lambda body: std_tags(body, extra=[(b"i", b"alice=2Ebob@example.com")]),
+        sig(strict="pass", why="ok", crypto="ok"))
+
+
+@case
 def invalid_utf8_in_from_domain():
     return simple_case(
         "invalid-utf8-in-from-domain",
