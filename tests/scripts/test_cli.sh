@@ -129,7 +129,7 @@ json_check "unsigned JSON verdict" "$out" 'j["verdict"] == "unsigned"'
 json_check "unsigned JSON signatures" "$out" 'j["signatures"] == []'
 json_check "unsigned JSON file" "$out" "j['file'] == '$tmp/unsigned.eml'"
 json_check "unsigned JSON key order" "$out" \
-	'list(j) == ["file", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "signatures", "arc", "run"]'
+	'list(j) == ["file", "index", "offset", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "signatures", "arc", "note", "run"]'
 json_check "unsigned JSON arc none" "$out" \
 	'j["arc"]["result"] == "none" and j["arc"]["reason"] == "no_arc" and j["arc"]["instances"] == []'
 
