@@ -69,7 +69,11 @@ void verify_usage(FILE *out)
 	      "exit status: 0 every message confirmed (or confirmed-third-party),\n"
 	      "             1 some message not confirmed,\n"
 	      "             2 usage or input error: an input that cannot be read, is empty\n"
-	      "               or is not mail (the other inputs are still verified)\n",
+	      "               or is not mail (the other inputs are still verified),\n"
+	      "             4 some verdict rests on a key DNS could not give for now\n"
+	      "               (timeout, SERVFAIL, REFUSED, no resolver reachable): it is\n"
+	      "               provisional, run again later (said on standard error);\n"
+	      "             the first of 2, 4, 1 that applies\n",
 	      out);
 }
 
@@ -155,8 +159,11 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	return -1;
 }
 
-/* Builds the context; prints the reason and returns NULL on failure. */
-static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at)
+/*
+ * Builds the context, and *dns, the DNS source in it (or NULL); prints the
+ * reason and returns NULL on failure.
+ */
+static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at, dkimarc_keysrc **dns)
 {
 	dkimarc_ctx *ctx = NULL;
 	dkimarc_keysrc *src = NULL;
@@ -165,7 +172,7 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at)
 	rc = dkimarc_ctx_new(&ctx);
 	if (rc != DKIMARC_OK)
 		goto fail;
-	if (keyopts_build(&o->ko, &src) != 0) {
+	if (keyopts_build(&o->ko, &src, dns) != 0) {
 		dkimarc_ctx_free(ctx);
 		return NULL;
 	}
@@ -200,6 +207,7 @@ struct run {
 	FILE *devnull;        /* --explain-dir with --json: the files only */
 	size_t items;         /* items seen, messages and problems */
 	size_t shown;         /* items printed */
+	uint64_t provisional; /* verdicts that rest on a temporary lookup failure */
 	bool all_confirmed, failed;
 	int64_t tfirst, tlast; /* the times judged at */
 };
@@ -367,6 +375,8 @@ static void verify_item(struct run *run, const struct input *in, dkimarc_corpus_
 		dkimarc_verdict v = dkimarc_report_verdict(r);
 		if (v != DKIMARC_VERDICT_CONFIRMED && v != DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY)
 			run->all_confirmed = false;
+		if (report_provisional(r))
+			run->provisional++;
 		shown = print_report(run, in, it, r, name);
 		int64_t t = dkimarc_report_time(r);
 		run->tfirst = run->tfirst < 0 ? t : run->tfirst;
@@ -406,6 +416,7 @@ int cmd_verify(int argc, char **argv)
 	static const char *stdin_only[] = {"-"};
 	struct verify_opts o = {0};
 	dkimarc_ctx *ctx = NULL;
+	dkimarc_keysrc *dns = NULL; /* inside ctx: its counters */
 	int64_t at = -1;
 	struct run run = {.o = &o, .all_confirmed = true, .tfirst = -1, .tlast = -1};
 	char *run_json = NULL;
@@ -439,7 +450,7 @@ int cmd_verify(int argc, char **argv)
 		    "--explain prints text; with --json or --ar, use --explain-dir");
 		goto out;
 	}
-	ctx = make_ctx(&o, at);
+	ctx = make_ctx(&o, at, &dns);
 	if (!ctx) {
 		st = EXIT_USAGE;
 		goto out;
@@ -465,7 +476,13 @@ int cmd_verify(int argc, char **argv)
 		cli_error("cannot write output: %s", strerror(errno));
 		run.failed = true;
 	}
-	st = run.failed ? EXIT_USAGE : run.all_confirmed ? EXIT_CONFIRMED : EXIT_NOT_CONFIRMED;
+	/* Said last, where it is seen; only live DNS failures can go away on a rerun. */
+	tempfail_say_verdicts(dns, run.provisional);
+	bool provisional = tempfail_count(dns) > 0 && run.provisional > 0;
+	st = run.failed          ? EXIT_USAGE
+	     : provisional       ? EXIT_PROVISIONAL
+	     : run.all_confirmed ? EXIT_CONFIRMED
+	                         : EXIT_NOT_CONFIRMED;
 out:
 	if (ctx)
 		dkimarc_ctx_free(ctx);

@@ -163,6 +163,20 @@ expect_in "RFC 6376 A confirmed in text" "$out" "$rfc/message.eml: CONFIRMED "
 expect_in "RFC 6376 A signature passes" "$out" \
 	"[1] pass  d=example.com s=brisbane a=rsa-sha256 c=simple/simple"
 
+expect_eq "an archive with records loads without a word" "$err" ""
+
+# An archive with no record (as a failed pin once wrote) loads, with a warning.
+: >"$tmp/empty.jsonl"
+printf '# only comments\n' >"$tmp/comments.zone"
+run verify --keys "$tmp/empty.jsonl" --keys "$tmp/comments.zone" --keys "$rfc/dns.txt" \
+	"$rfc/message.eml"
+expect_rc "empty archives beside a good one" 0
+expect_in "an empty archive is warned about" "$err" \
+	"dkimarc: warning: $tmp/empty.jsonl holds no key record"
+expect_in "an archive of comments is warned about" "$err" \
+	"dkimarc: warning: $tmp/comments.zone holds no key record"
+expect_eq "each empty archive once" "$(printf '%s\n' "$err" | grep -c warning)" 2
+
 run verify --json --keys="$rfc/dns.txt" "$rfc/message.eml"
 expect_rc "RFC 6376 A, --json" 0
 json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
