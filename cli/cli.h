@@ -7,8 +7,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Exit statuses of every command. */
-enum { EXIT_CONFIRMED = 0, EXIT_NOT_CONFIRMED = 1, EXIT_USAGE = 2 };
+/*
+ * Exit statuses of every command. When several apply, the first of 2, 3
+ * (scan), 4, 1 wins: an input or usage error says the most, a provisional
+ * run (verdicts that rest on temporary DNS failures) more than a verdict.
+ */
+enum { EXIT_CONFIRMED = 0, EXIT_NOT_CONFIRMED = 1, EXIT_USAGE = 2, EXIT_PROVISIONAL = 4 };
 
 /* Prints "dkimarc: " + the message to stderr. */
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -44,6 +48,20 @@ char *json_string_lit(const char *s);
 char *json_add_member(const char *obj, const char *key, const char *value);
 /* Prints the "run:" block that ends a text report; first/last: times judged at. 0 or -1. */
 int run_print_text(FILE *out, const dkimarc_ctx *ctx, int64_t first, int64_t last);
+
+/* tempfail.c: verdicts that rest on temporary DNS failures (exit status 4). */
+/* Whether r's verdict or ARC result rests on a key lookup that failed temporarily. */
+bool report_provisional(const dkimarc_report *r);
+/* Keys the DNS source dns (NULL: none) could not fetch: its temporary failures. */
+uint64_t tempfail_count(dkimarc_keysrc *dns);
+/*
+ * Says on standard error how many keys could not be fetched and why, from
+ * dns's counters ("37 keys could not be fetched: 30 timeouts, 7 SERVFAIL
+ * (resolvers ...); " then tail). Nothing when none failed.
+ */
+void tempfail_say(dkimarc_keysrc *dns, const char *tail);
+/* The tail for verdicts: how many are provisional, and to run again later. */
+void tempfail_say_verdicts(dkimarc_keysrc *dns, uint64_t provisional);
 
 /* explain.c: `verify --explain`, for each signature of r (msgno: 1-based input number,
  * file: its name, "-" for standard input); with dir, the files too, and an ABOUT file

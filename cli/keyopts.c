@@ -115,17 +115,27 @@ bool keyopts_uses_dns(const struct keyopts *o)
 	return o->dns || o->nkeys == 0;
 }
 
-int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out)
+int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out, dkimarc_keysrc **dnsp)
 {
 	dkimarc_keysrc *src = NULL, *dns = NULL;
-	*out = NULL;
-	if (!o->nkeys)
-		return keyopts_build_dns(o, out);
+	*out = *dnsp = NULL;
+	if (!o->nkeys) {
+		int st = keyopts_build_dns(o, out);
+		*dnsp = *out;
+		return st;
+	}
 	if (keyopts_uses_dns(o) && keyopts_build_dns(o, &dns) != 0)
 		return EXIT_USAGE;
 	int rc = dkimarc_keysrc_archive_new(&src);
 	for (size_t i = 0; rc == DKIMARC_OK && i < o->nkeys; i++) {
+		size_t before = dkimarc_keysrc_archive_count(src);
 		rc = dkimarc_keysrc_archive_load(src, o->keys[i]);
+		/* An empty archive (a pin that fetched nothing) would make every key not found. */
+		if (rc == DKIMARC_OK && dkimarc_keysrc_archive_count(src) == before)
+			cli_error(
+			    "warning: %s holds no key record; keys looked up in it will not be "
+			    "found there",
+			    o->keys[i]);
 		if (rc != DKIMARC_OK) {
 			if (*dkimarc_last_error())
 				cli_error("%s", dkimarc_last_error());
@@ -152,6 +162,7 @@ int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out)
 		}
 	}
 	*out = src;
+	*dnsp = dns;
 	return 0;
 }
 

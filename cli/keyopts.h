@@ -23,10 +23,12 @@ struct keyopts {
  */
 int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i);
 /*
- * Builds the key source the options ask for into *out (NULL when none).
- * Returns 0, or EXIT_USAGE after printing why.
+ * Builds the key source the options ask for into *out (NULL when none), and
+ * sets *dns to the DNS source inside it (owned by *out; NULL when none), whose
+ * counters say what failed. An archive file that holds no key record loads
+ * with a warning. Returns 0, or EXIT_USAGE after printing why.
  */
-int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out);
+int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out, dkimarc_keysrc **dns);
 /* Whether the source keyopts_build makes asks DNS (--dns, or no --keys). */
 bool keyopts_uses_dns(const struct keyopts *o);
 /*

@@ -8,6 +8,7 @@
 #include <dkimarc.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,8 +47,16 @@ void keys_usage(FILE *out)
 	keyopts_dns_usage(out);
 	fputs("  -h, --help    show this help\n"
 	      "\n"
-	      "exit status: 0 done; 1 pin: some key could not be fetched (temporary DNS\n"
-	      "             failure) or written; 2 usage or input error\n",
+	      "exit status: 0 done (pin: the archive written; keys not found in DNS are\n"
+	      "               named on standard error),\n"
+	      "             1 pin: no record to pin, or a record that could not be written\n"
+	      "               (not UTF-8; the others are),\n"
+	      "             2 usage or input error,\n"
+	      "             4 pin: some key could not be fetched for now (timeout, SERVFAIL,\n"
+	      "               REFUSED, no resolver reachable): no archive written, FILE left\n"
+	      "               as it was; run again later. list asks nothing of DNS and never\n"
+	      "               exits 4;\n"
+	      "             the first of 2, 4, 1 that applies\n",
 	      out);
 }
 
@@ -527,28 +536,14 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 		}
 	}
 
-	f = pin_open(out, append, force, &tmp);
-	if (!f) {
-		dkimarc_keysrc_free(dns);
-		table_free(&s.keys);
-		return EXIT_USAGE;
-	}
+	/* What the lookups found, before anything is written. */
 	for (size_t i = 0; i < s.keys.n; i++) {
 		const struct key *k = &s.keys.keys[i];
 		dkimarc_lookup_status ls =
 		    k->ans ? dkimarc_answer_status(k->ans) : DKIMARC_LOOKUP_TEMPFAIL;
 		if (ls == DKIMARC_LOOKUP_FOUND) {
 			found++;
-			for (size_t j = 0; j < dkimarc_answer_count(k->ans); j++) {
-				if (pin_line(f, k->name, dkimarc_answer_record(k->ans, j)) < 0) {
-					cli_error("%s: record %zu is not UTF-8 text and cannot be "
-					          "pinned exactly; not written",
-					          k->name, j + 1);
-					unwritable++;
-				} else {
-					records++;
-				}
-			}
+			records += dkimarc_answer_count(k->ans);
 		} else if (ls == DKIMARC_LOOKUP_NOT_FOUND) {
 			missing++;
 			cli_error("not found: %s", dkimarc_answer_why(k->ans));
@@ -558,18 +553,73 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 			          k->ans ? dkimarc_answer_why(k->ans) : k->name);
 		}
 	}
-	if (pin_close(f, out, tmp, true) < 0)
-		st = EXIT_USAGE;
 	fprintf(stderr,
-	        "dkimarc: %s needed by %s; %s pinned for %s from %s; %zu not found; %zu failed\n",
+	        "dkimarc: %s needed by %s, asked of %s: %s found (%s), %zu not found, %zu failed "
+	        "temporarily\n",
 	        cli_count(0, s.keys.n, "key", NULL),
-	        cli_count(1, s.signed_messages, "message", NULL),
-	        cli_count(2, records, "record", NULL), cli_count(3, found, "key", NULL),
-	        dkimarc_dns_servers(dns), missing, tempfail + unwritable);
+	        cli_count(1, s.signed_messages, "message", NULL), dkimarc_dns_servers(dns),
+	        cli_count(2, found, "key", NULL), cli_count(3, records, "record", NULL), missing,
+	        tempfail);
+
+	/*
+	 * An archive missing the keys that failed would later say key_not_found for
+	 * them, as if they never existed: all or nothing, and an empty one is no use.
+	 */
+	char untouched[PATH_MAX + 64];
+	struct stat sb;
+	if (strcmp(out, "-") == 0)
+		snprintf(untouched, sizeof untouched, "nothing written to standard output");
+	else
+		snprintf(untouched, sizeof untouched, "%s %s", out,
+		         stat(out, &sb) == 0 ? "left as it was" : "not created");
+	if (tempfail) {
+		char tail[PATH_MAX + 128];
+		snprintf(tail, sizeof tail, "no archive written (%s): run again later", untouched);
+		if (tempfail_count(dns) > 0)
+			tempfail_say(dns, tail);
+		else
+			cli_error("%s could not be fetched; %s",
+			          cli_count(0, tempfail, "key", NULL), tail);
+		st = EXIT_PROVISIONAL;
+		goto done;
+	}
+	if (records == 0) {
+		cli_error("no key record to pin: %s", untouched);
+		st = EXIT_NOT_CONFIRMED;
+		goto done;
+	}
+	f = pin_open(out, append, force, &tmp);
+	if (!f) {
+		st = EXIT_USAGE;
+		goto done;
+	}
+	records = 0;
+	for (size_t i = 0; i < s.keys.n; i++) {
+		const struct key *k = &s.keys.keys[i];
+		if (!k->ans || dkimarc_answer_status(k->ans) != DKIMARC_LOOKUP_FOUND)
+			continue;
+		for (size_t j = 0; j < dkimarc_answer_count(k->ans); j++) {
+			if (pin_line(f, k->name, dkimarc_answer_record(k->ans, j)) < 0) {
+				cli_error("%s: record %zu is not UTF-8 text and cannot be pinned "
+				          "exactly; not written",
+				          k->name, j + 1);
+				unwritable++;
+			} else {
+				records++;
+			}
+		}
+	}
+	if (pin_close(f, out, tmp, true) < 0) {
+		st = EXIT_USAGE;
+		goto done;
+	}
+	fprintf(stderr, "dkimarc: %s pinned into %s\n", cli_count(0, records, "record", NULL),
+	        strcmp(out, "-") == 0 ? "standard output" : out);
+	if (unwritable)
+		st = EXIT_NOT_CONFIRMED;
+done:
 	dkimarc_keysrc_free(dns);
 	table_free(&s.keys);
-	if (st == 0 && (tempfail || unwritable))
-		st = EXIT_NOT_CONFIRMED;
 	return st;
 }
 

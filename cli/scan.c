@@ -85,7 +85,11 @@ void scan_usage(FILE *out)
 	      "             1 some message not confirmed,\n"
 	      "             2 usage or setup error (nothing scanned),\n"
 	      "             3 some input could not be read or verified (unreadable, too\n"
-	      "               large, malformed mbox); the rest was scanned\n",
+	      "               large, malformed mbox); the rest was scanned,\n"
+	      "             4 some verdict rests on a key DNS could not give for now\n"
+	      "               (timeout, SERVFAIL, REFUSED, no resolver reachable): it is\n"
+	      "               provisional, run again later (said on standard error);\n"
+	      "             the first of 2, 3, 4, 1 that applies\n",
 	      out);
 }
 
@@ -469,6 +473,7 @@ struct verify_run {
 	struct progress *pg;
 	bool tty_out; /* the progress line shares the terminal with standard output */
 	bool write_failed, nomem;
+	uint64_t provisional; /* verdicts resting on a temporary lookup failure */
 };
 
 struct result {
@@ -477,6 +482,7 @@ struct result {
 	char *html;   /* its row of the HTML report */
 	int64_t date; /* the message's Date, for the HTML timeline */
 	bool nomem;
+	bool provisional; /* report_provisional() */
 };
 
 static void *verify_work(void *arg, dkimarc_corpus_item *it)
@@ -518,6 +524,7 @@ static void *verify_work(void *arg, dkimarc_corpus_item *it)
 	if (vr->text && !(res->text = render_text(it, r)))
 		res->nomem = true;
 	res->date = r ? dkimarc_report_date(r) : -1;
+	res->provisional = r && report_provisional(r);
 	if (vr->html && !(res->html = html_row(it, r)))
 		res->nomem = true;
 	dkimarc_report_free(r);
@@ -544,6 +551,7 @@ static void verify_consume(void *arg, void *result)
 	}
 	if (tally_add(vr->tally, &res->f) < 0)
 		vr->nomem = true;
+	vr->provisional += res->provisional;
 	if (vr->html && html_add(vr->html, &res->f, res->date, res->html) < 0)
 		vr->nomem = true;
 	if (vr->tty_out &&
@@ -629,7 +637,7 @@ int cmd_scan(int argc, char **argv)
 	struct progress pg;
 	dkimarc_corpus *c = NULL;
 	dkimarc_ctx *ctx = NULL;
-	dkimarc_keysrc *src = NULL;
+	dkimarc_keysrc *src = NULL, *dns = NULL; /* dns: inside src, for its counters */
 	int64_t at = -1;
 	int st;
 
@@ -651,7 +659,7 @@ int cmd_scan(int argc, char **argv)
 		                o.at);
 		goto out;
 	}
-	if (keyopts_build(&o.ko, &src) != 0)
+	if (keyopts_build(&o.ko, &src, &dns) != 0)
 		goto out;
 	if (new_ctx(&o, at, &ctx) < 0)
 		goto out;
@@ -763,9 +771,10 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 
-	st = tally_incomplete(vr.tally)      ? EXIT_INCOMPLETE
-	     : tally_all_confirmed(vr.tally) ? EXIT_CONFIRMED
-	                                     : EXIT_NOT_CONFIRMED;
+	st = tally_incomplete(vr.tally)                      ? EXIT_INCOMPLETE
+	     : tempfail_count(dns) > 0 && vr.provisional > 0 ? EXIT_PROVISIONAL
+	     : tally_all_confirmed(vr.tally)                 ? EXIT_CONFIRMED
+	                                                     : EXIT_NOT_CONFIRMED;
 	bool ok = close_out(vr.json, o.json) && close_out(vr.csv, o.csv) && !vr.write_failed;
 	vr.json = vr.csv = NULL;
 	tally_print(vr.tally, machine_on_stdout ? stderr : stdout);
@@ -796,6 +805,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (fflush(stdout) != 0 || ferror(stdout))
 		ok = false;
+	tempfail_say_verdicts(dns, vr.provisional); /* last, where it is seen */
 	if (!ok)
 		st = EXIT_USAGE;
 out:

@@ -108,7 +108,8 @@ int cmd_seal(int argc, char **argv)
 			cli_error("cannot set up validation: %s", dkimarc_strerror(rc));
 			goto out;
 		}
-		if (keyopts_build(&ko, &src) != 0)
+		dkimarc_keysrc *dns;
+		if (keyopts_build(&ko, &src, &dns) != 0)
 			goto out;
 		if (src && dkimarc_ctx_set_keysrc(ctx, src) != DKIMARC_OK) {
 			dkimarc_keysrc_free(src);

@@ -1,18 +1,16 @@
 /* `dkimarc verify`: verifies messages from files or standard input. */
 #include "cli.h"
+#include "input.h"
 #include "keyopts.h"
 
 #include <dkimarc.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* Read size: big enough to be quick, small enough that memory stays flat. */
-#define CHUNK (64 * 1024)
 /* Bodies kept to say what changed in a failing signature (docs/forensics.md). */
 #define DIAGNOSE_MAX (16 * 1024 * 1024)
 
@@ -24,10 +22,11 @@ struct verify_opts {
 	bool json;
 	const char *json_file; /* --json[=FILE]: "-" for standard output */
 	bool strict;
-	const char *ar;          /* --ar AUTHSERV-ID */
-	bool explain;            /* --explain */
-	const char *explain_dir; /* --explain-dir DIR */
-	bool no_diagnose;        /* --no-diagnose */
+	const char *ar;               /* --ar AUTHSERV-ID */
+	bool explain;                 /* --explain */
+	const char *explain_dir;      /* --explain-dir DIR */
+	bool no_diagnose;             /* --no-diagnose */
+	dkimarc_mbox_quoting quoting; /* --mbox-quoting */
 };
 
 void verify_usage(FILE *out)
@@ -35,11 +34,14 @@ void verify_usage(FILE *out)
 	fputs("usage: dkimarc verify [--keys FILE]... [--dns] [--dns-server ADDR[:PORT]]...\n"
 	      "                      [--json[=FILE]] [--strict] [--at TIME] [--explain]\n"
 	      "                      [--explain-dir DIR] [--ar AUTHSERV-ID] [--no-diagnose]\n"
-	      "                      [FILE|-]...\n"
+	      "                      [--mbox-quoting=mboxrd|mboxo|none] [FILE|-]...\n"
 	      "\n"
 	      "Verifies the DKIM signatures of each message FILE (standard input for '-' or\n"
 	      "when no FILE is given) and prints one verdict per message: confirmed,\n"
 	      "confirmed-third-party, weak, altered, unverifiable or unsigned.\n"
+	      "A FILE is read as 'dkimarc scan' reads it: an mbox gives one report per\n"
+	      "message, named FILE#0, FILE#1, ... (0-based, as scan numbers them); a file\n"
+	      "that is empty or not mail is reported as such (empty, not_mail), not verified.\n"
 	      "Each message's ARC chain (RFC 8617) is reported beside the verdict:\n"
 	      "none, pass or fail, with what each hop saw; it never changes the verdict.\n"
 	      "\n"
@@ -64,11 +66,19 @@ void verify_usage(FILE *out)
 	      "                object as \"authentication_results\"\n"
 	      "  --no-diagnose do not keep bodies to say what changed in failing signatures\n"
 	      "                (by default bodies up to 16 MiB are kept while verified)\n"
+	      "  --mbox-quoting=Q  how '>From ' lines in an mbox are read back: mboxrd\n"
+	      "                (default), mboxo or none, as for 'dkimarc scan'\n"
 	      "  -h, --help    show this help\n"
 	      "  --            end of options; later arguments are files\n"
 	      "\n"
 	      "exit status: 0 every message confirmed (or confirmed-third-party),\n"
-	      "             1 some message not confirmed, 2 usage or input error\n",
+	      "             1 some message not confirmed,\n"
+	      "             2 usage or input error: an input that cannot be read, is empty\n"
+	      "               or is not mail (the other inputs are still verified),\n"
+	      "             4 some verdict rests on a key DNS could not give for now\n"
+	      "               (timeout, SERVFAIL, REFUSED, no resolver reachable): it is\n"
+	      "               provisional, run again later (said on standard error);\n"
+	      "             the first of 2, 4, 1 that applies\n",
 	      out);
 }
 
@@ -119,6 +129,22 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 				o->explain = true;
 			else
 				o->no_diagnose = true;
+		} else if (cli_opt_is(a, "--mbox-quoting", &val)) {
+			if (!val) {
+				if (i + 1 >= argc)
+					return cli_usage_error(
+					    "option '--mbox-quoting' needs a value");
+				val = argv[++i];
+			}
+			if (strcmp(val, "mboxrd") == 0)
+				o->quoting = DKIMARC_MBOX_MBOXRD;
+			else if (strcmp(val, "mboxo") == 0)
+				o->quoting = DKIMARC_MBOX_MBOXO;
+			else if (strcmp(val, "none") == 0)
+				o->quoting = DKIMARC_MBOX_NONE;
+			else
+				return cli_usage_error(
+				    "--mbox-quoting is mboxrd, mboxo or none, not '%s'", val);
 		} else if (cli_opt_is(a, "--ar", &val) || cli_opt_is(a, "--explain-dir", &val)) {
 			const char *name = a[2] == 'a' ? "--ar" : "--explain-dir";
 			if (!val) {
@@ -139,8 +165,11 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 	return -1;
 }
 
-/* Builds the context; prints the reason and returns NULL on failure. */
-static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at)
+/*
+ * Builds the context, and *dns, the DNS source in it (or NULL); prints the
+ * reason and returns NULL on failure.
+ */
+static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at, dkimarc_keysrc **dns)
 {
 	dkimarc_ctx *ctx = NULL;
 	dkimarc_keysrc *src = NULL;
@@ -149,7 +178,7 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at)
 	rc = dkimarc_ctx_new(&ctx);
 	if (rc != DKIMARC_OK)
 		goto fail;
-	if (keyopts_build(&o->ko, &src) != 0) {
+	if (keyopts_build(&o->ko, &src, dns) != 0) {
 		dkimarc_ctx_free(ctx);
 		return NULL;
 	}
@@ -176,80 +205,30 @@ fail:
 	return NULL;
 }
 
-/*
- * Streams one input through a verifier. Returns 0 with *out set, or -1 after
- * printing why (unreadable input, library failure).
- */
-static int verify_input(const dkimarc_ctx *ctx, const char *path, char *buf, dkimarc_report **out)
-{
-	bool is_stdin = strcmp(path, "-") == 0;
-	const char *name = is_stdin ? "standard input" : path;
-	dkimarc_verifier *v = NULL;
-	int fd, rc, ret = -1;
-
-	*out = NULL;
-	fd = is_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		cli_error("cannot read %s: %s \xe2\x80\x94 check the path and permissions", name,
-		          strerror(errno));
-		return -1;
-	}
-	rc = dkimarc_verifier_new(ctx, &v);
-	if (rc != DKIMARC_OK) {
-		cli_error("%s: %s", name, dkimarc_last_error());
-		goto done;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf, CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			/* EISDIR lands here: open() accepts a directory. */
-			cli_error("cannot read %s: %s \xe2\x80\x94 check the path and permissions",
-			          name, strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		rc = dkimarc_verifier_write(v, buf, (size_t)n);
-		if (rc != DKIMARC_OK) {
-			cli_error("%s: %s", name,
-			          *dkimarc_last_error() ? dkimarc_last_error()
-			                                : dkimarc_strerror(rc));
-			goto done;
-		}
-	}
-	rc = dkimarc_verifier_finish(v, out);
-	if (rc != DKIMARC_OK) {
-		cli_error("%s: %s", name,
-		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
-		*out = NULL;
-		goto done;
-	}
-	ret = 0;
-done:
-	if (v)
-		dkimarc_verifier_free(v);
-	if (!is_stdin)
-		close(fd);
-	return ret;
-}
-
-/* What every report of the run shares. */
+/* What every report of the run shares, and what it has come to. */
 struct run {
 	const struct verify_opts *o;
+	const dkimarc_ctx *ctx;
 	const char *run_json; /* dkimarc_ctx_describe_json() */
 	FILE *devnull;        /* --explain-dir with --json: the files only */
 	FILE *json;           /* --json: standard output or FILE */
+	size_t items;         /* items seen, messages and problems */
+	size_t shown;         /* items printed */
+	uint64_t provisional; /* verdicts that rest on a temporary lookup failure */
+	bool all_confirmed, failed;
+	int64_t tfirst, tlast; /* the times judged at */
 };
 
-/* A JSON line: the report, then "authentication_results" (--ar) and "run". */
-static char *json_line(const struct run *run, const dkimarc_report *r, const char *path,
-                       const char *ar)
+/*
+ * A JSON line: the item as scan prints it (a report, or a problem when r is
+ * NULL), then "authentication_results" (--ar) and "run".
+ */
+static char *json_line(const struct run *run, const struct input *in, const dkimarc_corpus_item *it,
+                       const dkimarc_report *r, const char *ar)
 {
-	char *s = NULL, *lit = NULL, *t;
+	char *s = input_item_json(in, it, r), *lit = NULL, *t;
 
-	if (dkimarc_report_json(r, path, &s) != DKIMARC_OK)
+	if (!s)
 		return NULL;
 	if (ar) {
 		lit = json_string_lit(ar);
@@ -264,24 +243,37 @@ static char *json_line(const struct run *run, const dkimarc_report *r, const cha
 	return t;
 }
 
+/* Writes s for a terminal: control characters (a file name may hold a newline) as \xNN. */
+static void put_safe(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\x%02X", c);
+		else
+			fputc(c, out);
+	}
+}
+
 /* Prints one report; returns 0 or -1 after printing why. */
-static int print_report(const struct run *run, const dkimarc_report *r, const char *path,
-                        size_t msgno, bool first)
+static int print_report(struct run *run, const struct input *in, const dkimarc_corpus_item *it,
+                        const dkimarc_report *r, const char *name)
 {
 	const struct verify_opts *o = run->o;
+	const char *note = dkimarc_corpus_item_note(it);
 	char *s = NULL, *ar = NULL;
 	int rc = DKIMARC_OK;
 
 	if (o->ar && (rc = dkimarc_report_authres(r, o->ar, &ar)) != DKIMARC_OK) {
-		cli_error("%s: %s", path, dkimarc_last_error());
+		cli_error("%s: %s", name, dkimarc_last_error());
 		return -1;
 	}
 	if (o->json)
-		s = json_line(run, r, path, ar);
+		s = json_line(run, in, it, r, ar);
 	else if (!o->ar)
-		rc = dkimarc_report_text(r, path, &s);
+		rc = dkimarc_report_text(r, name, &s);
 	if (rc != DKIMARC_OK || (!s && !(o->ar && !o->json))) {
-		cli_error("%s: cannot render the report: %s", path, dkimarc_strerror(rc));
+		cli_error("%s: cannot render the report: %s", name, dkimarc_strerror(rc));
 		free(ar);
 		return -1;
 	}
@@ -293,20 +285,28 @@ static int print_report(const struct run *run, const dkimarc_report *r, const ch
 	} else if (o->ar) {
 		/* The field as it goes on top of the message; several messages named as head(1)
 		 * does. */
-		if (o->nfiles > 1)
-			printf("%s==> %s <==\n", first ? "" : "\n", path);
+		if (o->nfiles > 1 || dkimarc_corpus_item_index(it) >= 0) {
+			fputs(run->shown ? "\n==> " : "==> ", stdout);
+			put_safe(stdout, name);
+			fputs(" <==\n", stdout);
+		}
 		fputs(ar, stdout);
 	} else {
 		/* Text reports are separated by a blank line. */
-		if (!first)
+		if (run->shown)
 			putchar('\n');
 		fputs(s, stdout);
+		if (note) {
+			fputs("  note: ", stdout);
+			put_safe(stdout, note);
+			putchar('\n');
+		}
 	}
 	free(s);
 	free(ar);
 	if (o->explain || o->explain_dir) {
 		FILE *out = o->json || o->ar ? run->devnull : stdout;
-		if (explain_report(out, r, path, msgno, o->explain_dir) < 0)
+		if (explain_report(out, r, name, run->items, o->explain_dir) < 0)
 			rc = -1;
 	}
 	/* Flush per message so a pipeline sees results as they come. */
@@ -314,17 +314,123 @@ static int print_report(const struct run *run, const dkimarc_report *r, const ch
 	return rc == DKIMARC_OK ? 0 : -1;
 }
 
+/*
+ * Prints an item that is not a message to verify (empty, not mail, a broken
+ * part of an mbox) as scan names it: a JSON line, or a line in place of a
+ * report (on standard error with --ar alone). Returns 0 or -1.
+ */
+static int print_problem(struct run *run, const struct input *in, const dkimarc_corpus_item *it,
+                         const char *name)
+{
+	const char *kind = dkimarc_item_kind_str(dkimarc_corpus_item_kind(it));
+	const char *text = dkimarc_corpus_item_problem(it);
+	FILE *out = run->o->ar && !run->o->json ? stderr : stdout;
+
+	if (run->o->json) {
+		char *s = json_line(run, in, it, NULL, NULL);
+		if (!s)
+			return -1;
+		fputs(s, run->json);
+		fputc('\n', run->json);
+		fflush(run->json);
+		free(s);
+	} else {
+		if (out == stdout && run->shown)
+			putchar('\n');
+		if (out == stderr)
+			fputs("dkimarc: ", stderr);
+		put_safe(out, name);
+		fprintf(out, ": NOT VERIFIED (%s) \xe2\x80\x94 ", kind);
+		put_safe(out, text ? text : "");
+		fputc('\n', out);
+	}
+	fflush(out);
+	return 0;
+}
+
+/* Verifies one item, or reports it as a problem; tallies it into run. */
+static void verify_item(struct run *run, const struct input *in, dkimarc_corpus_item *it)
+{
+	dkimarc_report *r = NULL;
+	char *name = input_item_name(in, it);
+	int rc = DKIMARC_OK, shown;
+
+	if (!name) {
+		cli_error("out of memory");
+		run->failed = true;
+		return;
+	}
+	run->items++;
+	if (dkimarc_corpus_item_kind(it) == DKIMARC_ITEM_MESSAGE)
+		rc = dkimarc_corpus_item_verify(run->ctx, it, &r);
+	if (rc == DKIMARC_EFORMAT || rc == DKIMARC_EIO || rc == DKIMARC_ELIMIT) {
+		/* What reading found, named as scan names it (docs/scan.md). */
+		dkimarc_item_kind k = rc == DKIMARC_EFORMAT ? DKIMARC_ITEM_NOT_MAIL
+		                      : rc == DKIMARC_EIO   ? DKIMARC_ITEM_UNREADABLE
+		                                            : DKIMARC_ITEM_TOO_LARGE;
+		rc = dkimarc_corpus_item_set_problem(it, k, dkimarc_last_error());
+	}
+	if (rc != DKIMARC_OK) {
+		/* A failure of the library is an error, never a verdict. */
+		cli_error("%s: %s", name,
+		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
+		run->failed = true;
+		free(name);
+		return;
+	}
+	if (!r) {
+		shown = print_problem(run, in, it, name);
+		run->failed = true; /* not mail, empty, unreadable: an input error */
+	} else {
+		dkimarc_verdict v = dkimarc_report_verdict(r);
+		if (v != DKIMARC_VERDICT_CONFIRMED && v != DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY)
+			run->all_confirmed = false;
+		if (report_provisional(r))
+			run->provisional++;
+		shown = print_report(run, in, it, r, name);
+		int64_t t = dkimarc_report_time(r);
+		run->tfirst = run->tfirst < 0 ? t : run->tfirst;
+		run->tlast = t;
+		dkimarc_report_free(r);
+	}
+	if (shown < 0)
+		run->failed = true;
+	else
+		run->shown++;
+	free(name);
+}
+
+/* Verifies every item of one input (a message file, an mbox, standard input). */
+static void verify_input(struct run *run, const char *given)
+{
+	struct input in;
+	dkimarc_corpus_item *it;
+
+	if (input_open(&in, given, run->o->quoting) < 0) {
+		run->failed = true;
+		return;
+	}
+	for (;;) {
+		if (input_next(&in, &it) < 0)
+			run->failed = true;
+		if (!it)
+			break;
+		verify_item(run, &in, it);
+		dkimarc_corpus_item_free(it);
+	}
+	input_close(&in);
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	static const char *stdin_only[] = {"-"};
 	struct verify_opts o = {0};
 	dkimarc_ctx *ctx = NULL;
+	dkimarc_keysrc *dns = NULL; /* inside ctx: its counters */
 	int64_t at = -1;
-	char *buf = NULL;
-	bool all_confirmed = true, failed = false;
-	struct run run = {&o, NULL, NULL, stdout};
+	struct run run = {
+	    .o = &o, .json = stdout, .all_confirmed = true, .tfirst = -1, .tlast = -1};
 	char *run_json = NULL;
-	int64_t tfirst = -1, tlast = -1;
 	int st;
 
 	o.files = calloc((size_t)argc, sizeof *o.files);
@@ -350,18 +456,12 @@ int cmd_verify(int argc, char **argv)
 		o.files = stdin_only;
 		o.nfiles = 1;
 	}
-	buf = malloc(CHUNK);
-	if (!buf) {
-		cli_error("out of memory");
-		st = EXIT_USAGE;
-		goto out;
-	}
 	if (o.explain && (o.json || o.ar)) {
 		st = cli_usage_error(
 		    "--explain prints text; with --json or --ar, use --explain-dir");
 		goto out;
 	}
-	ctx = make_ctx(&o, at);
+	ctx = make_ctx(&o, at, &dns);
 	if (!ctx) {
 		st = EXIT_USAGE;
 		goto out;
@@ -382,46 +482,34 @@ int cmd_verify(int argc, char **argv)
 	/* No FILE and a terminal: say what it waits for, rather than hang silently. */
 	if (o.files == stdin_only && isatty(STDIN_FILENO))
 		fputs("dkimarc: reading the message from standard input (Ctrl-D to end)\n", stderr);
-	size_t shown = 0;
-	for (size_t i = 0; i < o.nfiles; i++) {
-		dkimarc_report *r;
-		dkimarc_verdict v;
-
-		if (verify_input(ctx, o.files[i], buf, &r) < 0) {
-			failed = true;
-			continue;
-		}
-		v = dkimarc_report_verdict(r);
-		if (v != DKIMARC_VERDICT_CONFIRMED && v != DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY)
-			all_confirmed = false;
-		if (print_report(&run, r, o.files[i], i + 1, shown == 0) < 0)
-			failed = true;
-		else
-			shown++;
-		int64_t t = dkimarc_report_time(r);
-		tfirst = tfirst < 0 ? t : tfirst;
-		tlast = t;
-		dkimarc_report_free(r);
-	}
+	run.ctx = ctx;
+	for (size_t i = 0; i < o.nfiles; i++)
+		verify_input(&run, o.files[i]);
 	/* Text reports end with what a rerun needs (JSON lines carry it in "run"). */
-	if (shown && !o.json && !o.ar) {
+	if (run.tfirst >= 0 && !o.json && !o.ar) {
 		putchar('\n');
-		if (run_print_text(stdout, ctx, tfirst, tlast) < 0)
-			failed = true;
+		if (run_print_text(stdout, ctx, run.tfirst, run.tlast) < 0)
+			run.failed = true;
 	}
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		cli_error("cannot write output: %s", strerror(errno));
-		failed = true;
+		run.failed = true;
 	}
 	if (run.json != stdout) {
 		bool bad = ferror(run.json) != 0;
 		if (fclose(run.json) != 0 || bad) {
 			cli_error("cannot write %s: %s", o.json_file, strerror(errno));
-			failed = true;
+			run.failed = true;
 		}
 		run.json = stdout;
 	}
-	st = failed ? EXIT_USAGE : all_confirmed ? EXIT_CONFIRMED : EXIT_NOT_CONFIRMED;
+	/* Said last, where it is seen; only live DNS failures can go away on a rerun. */
+	tempfail_say_verdicts(dns, run.provisional);
+	bool provisional = tempfail_count(dns) > 0 && run.provisional > 0;
+	st = run.failed          ? EXIT_USAGE
+	     : provisional       ? EXIT_PROVISIONAL
+	     : run.all_confirmed ? EXIT_CONFIRMED
+	                         : EXIT_NOT_CONFIRMED;
 out:
 	if (ctx)
 		dkimarc_ctx_free(ctx);
@@ -430,7 +518,6 @@ out:
 		fclose(run.devnull);
 	if (run.json && run.json != stdout)
 		fclose(run.json);
-	free(buf);
 	keyopts_free(&o.ko);
 	if (o.files != stdin_only)
 		free(o.files);

@@ -330,7 +330,7 @@ typedef enum {
 	DKIMARC_REASON_POLICY_RSA_SHA1,
 	DKIMARC_REASON_DNS_TEMPFAIL,
 	DKIMARC_REASON_LIMIT_EXCEEDED,
-	DKIMARC_REASON_KEY_MISMATCH, /**< RSA: the signature was not made with this key */
+	DKIMARC_REASON_KEY_MISMATCH,     /**< RSA: the signature was not made with this key */
 	DKIMARC_REASON_KEY_SMALL_FACTOR, /**< RSA modulus prime or with a small factor */
 	/* Message-level codes: only dkimarc_report_verdict_code() returns these. */
 	DKIMARC_REASON_HEADER_MALFORMED,     /**< a header line that readers split differently */
@@ -446,7 +446,11 @@ DKIMARC_API const char *dkimarc_sig_domain(const dkimarc_sig *s);
 DKIMARC_API const char *dkimarc_sig_selector(const dkimarc_sig *s);
 /** a= as written ("rsa-sha256"), owned by the report, or NULL. */
 DKIMARC_API const char *dkimarc_sig_algorithm(const dkimarc_sig *s);
-/** i= as written, owned by the report, or NULL. */
+/**
+ * i= decoded from dkim-quoted-printable (RFC 6376 §2.11: "=40" is "@",
+ * whitespace dropped), owned by the report, or NULL. As written when it does
+ * not decode: the signature is then DKIMARC_REASON_SIG_SYNTAX.
+ */
 DKIMARC_API const char *dkimarc_sig_auid(const dkimarc_sig *s);
 /** "relaxed/simple" etc., or NULL. */
 DKIMARC_API const char *dkimarc_sig_canonicalization(const dkimarc_sig *s);
@@ -823,6 +827,24 @@ typedef struct dkimarc_dns_stats {
 
 /** Copies the counters; EINVAL when src is not a DNS source. Thread-safe. */
 DKIMARC_API int dkimarc_dns_get_stats(dkimarc_keysrc *src, dkimarc_dns_stats *out);
+
+/** What made a lookup fail temporarily; see dkimarc_dns_tempfail_count(). */
+typedef enum {
+	DKIMARC_DNS_FAIL_TIMEOUT = 0, /**< no answer from any resolver after the configured tries */
+	DKIMARC_DNS_FAIL_SERVFAIL,    /**< the resolver answered SERVFAIL */
+	DKIMARC_DNS_FAIL_REFUSED,     /**< the resolver answered REFUSED */
+	DKIMARC_DNS_FAIL_UNREACHABLE, /**< no resolver could be reached (connection refused) */
+	DKIMARC_DNS_FAIL_OTHER,       /**< a malformed, truncated or oversized answer, another
+	                                   error code, a lookup cancelled */
+	DKIMARC_DNS_FAIL_COUNT_
+} dkimarc_dns_failure;
+
+/**
+ * Names that failed temporarily with this kind of failure since the source
+ * was made; the kinds add up to dkimarc_dns_stats.tempfail. 0 when src is not
+ * a DNS source or kind is unknown. Thread-safe.
+ */
+DKIMARC_API uint64_t dkimarc_dns_tempfail_count(dkimarc_keysrc *src, dkimarc_dns_failure kind);
 /**
  * The resolvers asked, "127.0.0.1:5353, [::1]:53" (from the options or
  * /etc/resolv.conf), or NULL when src is not a DNS source. Lives as long as src.

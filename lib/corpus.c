@@ -449,11 +449,16 @@ static bool ends_with_ci(const char *s, const char *suffix)
 	return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
-/* A header field name (RFC 5322 ftext) then ':', on the first line. */
+/*
+ * A header field name then ':', on the first line. RFC 5322 allows any
+ * printable name, but names in use are letters, digits, '-' and '_' (RFC
+ * 3864 §4.1); so a JSON Lines key archive ({"name":...) is not taken for mail.
+ */
 static bool looks_like_header(const char *p, size_t n)
 {
 	size_t i = 0;
-	while (i < n && p[i] >= 33 && p[i] <= 126 && p[i] != ':')
+	while (i < n && ((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+	                 (p[i] >= '0' && p[i] <= '9') || p[i] == '-' || p[i] == '_'))
 		i++;
 	return i > 0 && i < n && p[i] == ':';
 }

@@ -117,6 +117,7 @@ typedef struct dns {
 	int64_t last_sweep;
 	bool closing; /* being freed: no new queries */
 	dkimarc_dns_stats stats;
+	uint64_t fails[DKIMARC_DNS_FAIL_COUNT_]; /* stats.tempfail by kind */
 } dns;
 
 static const dkimarc_keysrc_ops dns_ops;
@@ -592,7 +593,8 @@ static uint32_t clamp_ttl(const dns *d, uint32_t t)
  * Ends a lookup: records the result, serves every waiter, and keeps the
  * entry as a cache entry or drops it.
  */
-static void finish(dns *d, entry *e, dkimarc_lookup_status st, const char *why, da_dns_parsed *p)
+static void finish(dns *d, entry *e, dkimarc_lookup_status st, dkimarc_dns_failure kind,
+                   const char *why, da_dns_parsed *p)
 {
 	result *r = &e->res;
 	uint32_t ttl;
@@ -611,10 +613,12 @@ static void finish(dns *d, entry *e, dkimarc_lookup_status st, const char *why, 
 		d->stats.found++;
 	} else {
 		r->why = da_strdup(why);
-		if (st == DKIMARC_LOOKUP_NOT_FOUND)
+		if (st == DKIMARC_LOOKUP_NOT_FOUND) {
 			d->stats.not_found++;
-		else
+		} else {
 			d->stats.tempfail++;
+			d->fails[kind]++;
+		}
 	}
 	if (st == DKIMARC_LOOKUP_TEMPFAIL)
 		ttl =
@@ -680,10 +684,11 @@ static void pump(dns *d)
 		if (d->qhead == NULL)
 			d->qtail = &d->qhead;
 		if (d->closing)
-			finish(d, e, DKIMARC_LOOKUP_TEMPFAIL,
+			finish(d, e, DKIMARC_LOOKUP_TEMPFAIL, DKIMARC_DNS_FAIL_OTHER,
 			       "lookup cancelled (the key source was freed)", NULL);
 		else if (send_query(d, e, e->name) < 0)
-			finish(d, e, DKIMARC_LOOKUP_TEMPFAIL, "cannot build the DNS query", NULL);
+			finish(d, e, DKIMARC_LOOKUP_TEMPFAIL, DKIMARC_DNS_FAIL_OTHER,
+			       "cannot build the DNS query", NULL);
 	}
 	d->pumping = false;
 }
@@ -716,6 +721,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	const char *qname = e->nseen ? e->seen[e->nseen - 1] : e->name;
 	const char *srv = d->cur_server[0] ? d->cur_server : "?";
 	dkimarc_lookup_status st = DKIMARC_LOOKUP_TEMPFAIL;
+	dkimarc_dns_failure kind = DKIMARC_DNS_FAIL_OTHER;
 	char why[WHY_BUF], err[256];
 	da_dns_parsed p;
 	int rc;
@@ -729,6 +735,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		goto done;
 	}
 	if (status == ARES_ETIMEOUT) {
+		kind = DKIMARC_DNS_FAIL_TIMEOUT;
 		snprintf(why, sizeof why, "%s: no answer from %s after %u tries (timeout %u ms)",
 		         qname, d->servers, d->opt.tries, d->opt.timeout_ms);
 		goto done;
@@ -741,6 +748,10 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 			status = ARES_EREFUSED;
 		else if (status == ARES_ECONNREFUSED && d->last_rcode == 4)
 			status = ARES_ENOTIMP;
+		kind = status == ARES_ESERVFAIL      ? DKIMARC_DNS_FAIL_SERVFAIL
+		       : status == ARES_EREFUSED     ? DKIMARC_DNS_FAIL_REFUSED
+		       : status == ARES_ECONNREFUSED ? DKIMARC_DNS_FAIL_UNREACHABLE
+		                                     : DKIMARC_DNS_FAIL_OTHER;
 		snprintf(why, sizeof why, "%s: %s from %s", qname, status_text(status),
 		         d->cur_server[0] ? d->cur_server : d->servers);
 		goto done;
@@ -766,6 +777,9 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		st = DKIMARC_LOOKUP_NOT_FOUND;
 		snprintf(why, sizeof why, "%s: no such name (NXDOMAIN from %s)", qname, srv);
 	} else if (p.rcode != DA_RCODE_NOERROR) {
+		kind = p.rcode == DA_RCODE_SERVFAIL  ? DKIMARC_DNS_FAIL_SERVFAIL
+		       : p.rcode == DA_RCODE_REFUSED ? DKIMARC_DNS_FAIL_REFUSED
+		                                     : DKIMARC_DNS_FAIL_OTHER;
 		snprintf(why, sizeof why, "%s: DNS error code %d from %s", qname, p.rcode, srv);
 	} else if (p.ntxt > 0) {
 		st = DKIMARC_LOOKUP_FOUND;
@@ -807,7 +821,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		snprintf(why, sizeof why, "%s: no TXT record (NODATA from %s)", qname, srv);
 	}
 done:
-	finish(d, e, st, why, &p);
+	finish(d, e, st, kind, why, &p);
 	da_dns_parsed_clear(&p);
 	pump(d);
 }
@@ -1269,6 +1283,19 @@ int dkimarc_dns_get_stats(dkimarc_keysrc *src, dkimarc_dns_stats *out)
 	*out = d->stats;
 	pthread_mutex_unlock(&d->mu);
 	return DKIMARC_OK;
+}
+
+uint64_t dkimarc_dns_tempfail_count(dkimarc_keysrc *src, dkimarc_dns_failure kind)
+{
+	dns *d = dns_of(src);
+	uint64_t n;
+
+	if (d == NULL || (unsigned)kind >= DKIMARC_DNS_FAIL_COUNT_)
+		return 0;
+	pthread_mutex_lock(&d->mu);
+	n = d->fails[kind];
+	pthread_mutex_unlock(&d->mu);
+	return n;
 }
 
 const char *dkimarc_dns_servers(dkimarc_keysrc *src)

@@ -75,23 +75,42 @@ static int hexval(char c)
 	return -1;
 }
 
-/* dkim-quoted-printable (RFC 6376 §2.11), whitespace dropped. */
-static char *qp_decode(const char *s, size_t n)
+/*
+ * dkim-quoted-printable (RFC 6376 §2.11) decoded into a new string, whitespace
+ * dropped. NULL with *why set when s is not valid: an '=' that does not begin
+ * a hex-octet "=XX" (lower-case hex is accepted, as RFC 2045 §6.7 allows on
+ * receipt), or an octet that decodes to a control character, which no
+ * address holds (RFC 5321 §4.1.2). NULL with *why NULL: out of memory.
+ */
+static char *qp_decode(const char *s, size_t n, const char **why)
 {
 	char *d = malloc(n + 1);
 	size_t o = 0;
+	*why = NULL;
 	if (!d)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
+		unsigned char c = (unsigned char)s[i];
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 			continue;
-		if (c == '=' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
-			d[o++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		if (c == '=') {
+			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0) {
+				*why = "is not valid dkim-quoted-printable (RFC 6376 §2.11): "
+				       "an '=' is not followed by two hex digits";
+				break;
+			}
+			c = (unsigned char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
 			i += 2;
-			continue;
 		}
-		d[o++] = c;
+		if (c < 0x20 || c == 0x7f) {
+			*why = "decodes to a control character, which no address holds";
+			break;
+		}
+		d[o++] = (char)c;
+	}
+	if (*why) {
+		free(d);
+		return NULL;
 	}
 	d[o] = '\0';
 	return d;
@@ -175,6 +194,7 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 		return DKIMARC_REASON_SIG_SYNTAX;
 	}
 	dkimarc_reason r = DKIMARC_REASON_OK;
+	const char *qp_why = NULL; /* why i= is not dkim-quoted-printable */
 	char terr[160];
 	if (da_tags_parse(raw + value_off, len - value_off, tl, terr, sizeof terr) != 0) {
 		snprintf(err, errlen, "malformed tag list: %s", terr);
@@ -196,8 +216,12 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 		sp->selector = lower_dup(s->val, s->val_len);
 	if (a)
 		sp->alg = da_strndup(a->val, a->val_len);
-	if (i && !arc)
-		sp->auid = da_strndup(i->val, i->val_len);
+	if (i && !arc) {
+		/* Shown decoded; as written when it cannot be (the signature fails below). */
+		sp->auid = qp_decode(i->val, i->val_len, &qp_why);
+		if (!sp->auid && qp_why)
+			sp->auid = da_strndup(i->val, i->val_len);
+	}
 	if (c && kind != DA_SIG_AS)
 		sp->canon = da_strndup(c->val, c->val_len);
 	if (cv && kind == DA_SIG_AS)
@@ -347,16 +371,18 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 		}
 		sp->auid_domain = da_strdup(sp->domain);
 	} else if (i) {
-		char *dec = qp_decode(i->val, i->val_len);
-		char *at = dec ? strrchr(dec, '@') : NULL;
+		if (qp_why) {
+			snprintf(err, errlen, "i= %s", qp_why);
+			r = DKIMARC_REASON_SIG_SYNTAX;
+			goto out;
+		}
+		char *at = sp->auid ? strrchr(sp->auid, '@') : NULL;
 		if (!at || !da_valid_name(at + 1, strlen(at + 1))) {
-			free(dec);
 			snprintf(err, errlen, "i= is not an identity with a domain");
 			r = DKIMARC_REASON_SIG_SYNTAX;
 			goto out;
 		}
 		sp->auid_domain = lower_dup(at + 1, strlen(at + 1));
-		free(dec);
 		size_t an = strlen(sp->auid_domain), dn = strlen(sp->domain);
 		bool within = an == dn ? strcmp(sp->auid_domain, sp->domain) == 0
 		                       : an > dn && sp->auid_domain[an - dn - 1] == '.' &&

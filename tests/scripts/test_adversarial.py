@@ -16,7 +16,8 @@ Checked (expect.txt, see vectors/adversarial/README.md):
   - every signature's result is one allowed by dkim.N (strict) or
     dkim.N.lenient (default), or by dkim.* for signatures not listed;
   - dkim.count, the d=/s= of each signature, the verdict and its code
-    (code), text the verdict reason must hold (reason_has=a|b), the flags a
+    (code), text the verdict reason must hold (reason_has=a|b), or that the
+    file is not verified at all (problem=not_mail, exit 2), the flags a
     signature (dkim.N.flags) or the message (flags) must carry, the limit a
     verdict reason must name, the ARC result when the report has one;
   - the output is one line of valid JSON, and the exit status agrees;
@@ -189,6 +190,16 @@ def main():
             problems = []
             if rc is None:
                 problems.append("did not finish within %d s" % HANG_SECONDS)
+            elif "problem" in exp:
+                # Not verified at all (not mail): exit 2 and the problem named.
+                lines = out.decode("utf-8").splitlines()
+                try:
+                    got = json.loads(lines[0]).get("problem") if len(lines) == 1 else None
+                except ValueError:
+                    got = None
+                if rc != 2 or got != exp["problem"]:
+                    problems.append("expected problem %s and exit 2, got %r and exit %d" % (
+                        exp["problem"], got, rc))
             elif rc not in (0, 1):
                 problems.append("exit status %d: %s" % (rc, err.decode("utf-8", "replace")[:300]))
             else:

@@ -130,7 +130,7 @@ json_check "unsigned JSON verdict" "$out" 'j["verdict"] == "unsigned"'
 json_check "unsigned JSON signatures" "$out" 'j["signatures"] == []'
 json_check "unsigned JSON file" "$out" "j['file'] == '$tmp/unsigned.eml'"
 json_check "unsigned JSON key order" "$out" \
-	'list(j) == ["file", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "date", "signatures", "arc", "run"]'
+	'list(j) == ["file", "index", "offset", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "date", "signatures", "arc", "note", "run"]'
 json_check "no Date field: date is null" "$out" 'j["date"] is None'
 printf 'From: a@example.org\r\nDate: Thu, 04 May 2017 10:00:00 +0200\r\nSubject: x\r\n\r\nHi.\r\n' \
 	>"$tmp/dated.eml"
@@ -193,23 +193,48 @@ json_check "--at sets the report time" "$out" 'j["time"] == 1493985600'
 
 # ---- RFC 6376 Appendix A, verified with its archived key -------------------
 
-rfc="$SRCDIR/../shared/vectors-external/cases/rfc/rfc6376-appendix-a"
-if [ -f "$rfc/message.eml" ] && [ -f "$rfc/dns.txt" ]; then
-	run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
-	expect_rc "RFC 6376 A" 0
-	expect_in "RFC 6376 A confirmed in text" "$out" "$rfc/message.eml: CONFIRMED "
-	expect_in "RFC 6376 A signature passes" "$out" \
-		"[1] pass  d=example.com s=brisbane a=rsa-sha256 c=simple/simple"
+rfc="$SRCDIR/vectors/external/rfc/rfc6376-appendix-a"
+run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
+expect_rc "RFC 6376 A" 0
+expect_in "RFC 6376 A confirmed in text" "$out" "$rfc/message.eml: CONFIRMED "
+expect_in "RFC 6376 A signature passes" "$out" \
+	"[1] pass  d=example.com s=brisbane a=rsa-sha256 c=simple/simple"
 
-	run verify --json --keys="$rfc/dns.txt" "$rfc/message.eml"
-	expect_rc "RFC 6376 A, --json" 0
-	json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
-	json_check "RFC 6376 A signature in JSON" "$out" \
-		'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
-		 == [("pass", "example.com", "brisbane")]'
-else
-	echo "skip - RFC 6376 Appendix A vector not found under $rfc"
-fi
+expect_eq "an archive with records loads without a word" "$err" ""
+
+# An archive with no record (as a failed pin once wrote) loads, with a warning.
+: >"$tmp/empty.jsonl"
+printf '# only comments\n' >"$tmp/comments.zone"
+run verify --keys "$tmp/empty.jsonl" --keys "$tmp/comments.zone" --keys "$rfc/dns.txt" \
+	"$rfc/message.eml"
+expect_rc "empty archives beside a good one" 0
+expect_in "an empty archive is warned about" "$err" \
+	"dkimarc: warning: $tmp/empty.jsonl holds no key record"
+expect_in "an archive of comments is warned about" "$err" \
+	"dkimarc: warning: $tmp/comments.zone holds no key record"
+expect_eq "each empty archive once" "$(printf '%s\n' "$err" | grep -c warning)" 2
+
+run verify --json --keys="$rfc/dns.txt" "$rfc/message.eml"
+expect_rc "RFC 6376 A, --json" 0
+json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
+json_check "RFC 6376 A signature in JSON" "$out" \
+	'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
+	 == [("pass", "example.com", "brisbane")]'
+
+# ---- i= is dkim-quoted-printable (RFC 6376 §2.11): shown decoded, malformed is an error ----
+
+qp="$SRCDIR/vectors/adversarial/sig-i-qp-encoded"
+run verify --json --keys "$qp/dns.txt" "$qp/message.eml"
+expect_rc "i= in quoted-printable verifies" 0
+json_check "JSON auid is i= decoded" "$out" 'j["signatures"][0]["auid"] == "alice.bob@example.com"'
+run verify --ar mx.example --keys "$qp/dns.txt" "$qp/message.eml"
+expect_in "--ar header.i is i= decoded" "$out" " header.i=alice.bob@example.com "
+
+qp="$SRCDIR/vectors/adversarial/sig-i-not-quoted-printable"
+run verify --json --keys "$qp/dns.txt" "$qp/message.eml"
+expect_rc "i= not quoted-printable is not confirmed" 1
+json_check "i= not quoted-printable: permerror sig_syntax" "$out" \
+	'(j["signatures"][0]["result"], j["signatures"][0]["reason"]) == ("permerror", "sig_syntax")'
 
 # ---- --explain-dir: each folder says which message and signature it is about ------
 

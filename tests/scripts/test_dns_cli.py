@@ -128,6 +128,109 @@ def results(rep):
                               s["key_record"]["dnssec"]) for s in rep["signatures"]])
 
 
+def signed_sample():
+    """The sample messages with a DKIM-Signature, read with Python's email parser."""
+    out = []
+    for m in MSGS:
+        with open(m, "rb") as f:
+            if email.parser.BytesHeaderParser().parse(f).get_all("DKIM-Signature"):
+                out.append(os.path.basename(m))
+    return out
+
+
+def outage(keys, truth):
+    """A resolver that is down: every lookup fails for now. verify, scan and keys
+    pin say so at the end, exit 4, and pin writes no archive (issue 15)."""
+    needed = ["%s._domainkey.%s" % n for n in truth]
+    signed = signed_sample()
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    dead = "127.0.0.1:%d" % s.getsockname()[1]
+    s.close()
+    modes = [("SERVFAIL", "SERVFAIL"), ("REFUSED", "REFUSED"), ("timeout", "timeouts"),
+             ("not listening", "with no resolver reachable")]
+    for mode, words in modes:
+        if mode == "not listening":
+            server = dead
+        else:
+            flag = mode.lower()
+            port, _ = start_fault("--keys", os.path.join(SAMPLE, "keys.txt"),
+                                  *[a for n in needed for a in ("--rule", "%s=%s" % (n, flag))])
+            server = "127.0.0.1:%d" % port
+        opts = ["--dns-server", server, "--dns-timeout", "200", "--dns-tries", "1", "--at", AT]
+
+        def said(line, tail):
+            """The last line names every key and why; kinds add up to the keys. A port
+            nobody listens on refuses the queries c-ares sends before it gives up the
+            socket, and lets the others time out."""
+            m = re.fullmatch(r"dkimarc: (\d+) keys could not be fetched: (.*) \(resolver (\S+)\); "
+                             r"(.*)", line)
+            if not m or int(m.group(1)) != len(needed) or m.group(3) != server or \
+                    m.group(4) != tail:
+                return False
+            kinds = [re.fullmatch(r"(\d+) (.*)", k).groups() for k in m.group(2).split(", ")]
+            allowed = {words, "timeout", "timeouts"} if mode == "not listening" else {words}
+            return sum(int(c) for c, _ in kinds) == len(needed) and \
+                all(w in allowed for _, w in kinds)
+
+        t0 = time.time()
+        r = run("verify", "--json", *opts, *MSGS)
+        took = time.time() - t0
+        reps = reports(r.stdout)
+        tempfailed = sorted(n for n, x in reps.items()
+                            if any(g["reason"] == "dns_tempfail" for g in x["signatures"]))
+        check("%s: verify: every signed message rests on a failed lookup" % mode,
+              tempfailed == sorted(signed), (tempfailed, signed))
+        check("%s: verify exits 4 and says so last" % mode, r.returncode == 4 and
+              said(r.stderr.splitlines()[-1], "the verdicts of %d messages rest on them and are "
+                   "provisional: run again later" % len(signed)), (r.returncode, r.stderr))
+        check("%s: verify does not wait on a resolver that answers or is gone" % mode,
+              mode == "timeout" or took < 5, took)
+
+        r = run("scan", "--json", "--no-progress", *opts, SAMPLE)
+        scanned = [json.loads(x) for x in r.stdout.splitlines()]
+        n = sum(1 for x in scanned if x.get("verdict_code") == "dns_tempfail")
+        check("%s: scan exits 4 and says so last" % mode, r.returncode == 4 and n == len(signed)
+              and said(r.stderr.splitlines()[-1], "the verdicts of %d messages rest on them and "
+                       "are provisional: run again later" % n), (r.returncode, n, r.stderr))
+
+        out = os.path.join(tmp, "outage.jsonl")
+        r = run("keys", "pin", *opts[:-2], SAMPLE, "-o", out)
+        check("%s: keys pin exits 4, writes no archive, says so" % mode,
+              r.returncode == 4 and not os.path.exists(out) and
+              said(r.stderr.splitlines()[-1],
+                   "no archive written (%s not created): run again later" % out),
+              (r.returncode, r.stderr))
+        with open(out, "w") as f:
+            f.write('{"name":"kept._domainkey.example.com","txt":"v=DKIM1; p="}\n')
+        for flag in ("--force", "--append"):
+            r = run("keys", "pin", *opts[:-2], SAMPLE, "-o", out, flag)
+            check("%s: keys pin %s leaves the archive as it was" % (mode, flag),
+                  r.returncode == 4 and "(%s left as it was)" % out in r.stderr and
+                  open(out).read().startswith('{"name":"kept.') and len(open(out).readlines()) == 1,
+                  (r.returncode, r.stderr))
+        os.unlink(out)
+
+    # Precedence: an input error (2) over provisional (4); archives alone never ask DNS.
+    bad = os.path.join(tmp, "notes.txt")
+    with open(bad, "w") as f:
+        f.write("no header here\n")
+    r = run("verify", "--dns-server", dead, "--at", AT, bad, os.path.join(SAMPLE, "confirmed-rsa.eml"))
+    check("verify: an input error (2) wins over a provisional verdict (4)",
+          r.returncode == 2 and "provisional" in r.stderr, (r.returncode, r.stderr))
+    r = run("verify", "--keys", os.path.join(SAMPLE, "keys.zone"), "--dns-server", dead, "--at", AT,
+            os.path.join(SAMPLE, "confirmed-rsa.eml"))
+    check("verify: a key the archive holds is not asked of DNS: exit 0, nothing said",
+          r.returncode == 0 and "could not be fetched" not in r.stderr, (r.returncode, r.stderr))
+    r = run("verify", "--keys", os.path.join(SAMPLE, "keys.zone"), "--dns", "--dns-server", dead,
+            "--at", AT, "--json", *MSGS)
+    missing = [n for n, x in reports(r.stdout).items()
+               if any(g["reason"] == "dns_tempfail" for g in x["signatures"])]
+    check("verify: archive first, then a dead resolver for what it lacks: only those provisional",
+          r.returncode == 4 and missing == ["unverifiable-no-key.eml"] and
+          "the verdict of 1 message rests on them" in r.stderr, (r.returncode, missing, r.stderr))
+
+
 def main():
     keys = sample_keys()
     expected = {}
@@ -308,17 +411,29 @@ def main():
     check("timeout: temperror dns_tempfail",
           (sig["result"], sig["reason"]) == ("temperror", "dns_tempfail") and "no answer" in sig["reason_text"], sig)
     check("temperror makes the message unverifiable", fr["third-party.eml"]["verdict"] == "unverifiable")
+    check("a SERVFAIL and a timeout: exit 4, said at the end",
+          r.returncode == 4 and r.stderr.splitlines()[-1] ==
+          "dkimarc: 2 keys could not be fetched: 1 timeout, 1 SERVFAIL (resolvers %s, %s); "
+          "the verdicts of 2 messages rest on them and are provisional: run again later"
+          % (dead, fault), (r.returncode, r.stderr))
     out = os.path.join(tmp, "fault.jsonl")
     r = run("keys", "pin", "--dns-server", fault, "--dns-timeout", "200", "--dns-tries", "1", SAMPLE, "-o", out)
-    check("keys pin: temporary failures exit 1 and are named", r.returncode == 1 and
-          "temporary failure" in r.stderr and "esp1._domainkey.mailer.example.net: SERVFAIL" in r.stderr, r.stderr)
+    check("keys pin: temporary failures exit 4, are named, and nothing is written",
+          r.returncode == 4 and "temporary failure" in r.stderr and
+          "esp1._domainkey.mailer.example.net: SERVFAIL" in r.stderr and
+          "no archive written (%s not created)" % out in r.stderr and not os.path.exists(out),
+          (r.returncode, r.stderr))
+    r = run("keys", "pin", "--dns-server", fault, os.path.join(SAMPLE, "confirmed-ed25519.eml"), "-o", out)
+    check("keys pin without failures writes the archive", r.returncode == 0, r.stderr)
     pinned = [json.loads(x) for x in open(out)]
     check("keys pin: several records all pinned, AD kept",
           sum(x["name"] == "ed2024._domainkey.example.net" for x in pinned) == 2 and
           all(x["dnssec"] == "validated-by-resolver" for x in pinned if x["name"].startswith("ed2024")), pinned)
     with open(flog) as f:
         asked = [x.split()[1] for x in f]
-    check("keys pin asks each name once", asked.count("ed2024._domainkey.example.net") == 2, asked)
+    check("keys pin asks each name once", asked.count("ed2024._domainkey.example.net") == 3, asked)
+
+    outage(keys, truth)
 
     # ---- usage errors ------------------------------------------------------------
     for args, text in [(["verify", "--dns-server", "localhost"], "invalid DNS server"),

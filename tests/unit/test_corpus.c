@@ -236,6 +236,26 @@ static void problems_are_items(void **state)
 	assert_int_equal(g[0].kind, DKIMARC_ITEM_UNREADABLE);
 }
 
+/* Key archives sit beside mail in a case folder: none of their formats is taken for a message. */
+static void key_archives_are_not_mail(void **state)
+{
+	(void)state;
+	mk("k");
+	puts_("k/a.jsonl", "{\"name\":\"sel._domainkey.example.com\",\"txt\":\"v=DKIM1; p=\"}\n");
+	puts_("k/b.zone", "sel._domainkey.example.com. IN TXT \"v=DKIM1; p=\"\n");
+	puts_("k/c.keytable", "sel._domainkey.example.com example.com:sel:/etc/k.pem\n");
+	puts_("k/d.txt", "X_Old-Header1: v\r\n\r\nbody\r\n");
+	walked g[8];
+	dkimarc_corpus *c = corpus_of("k");
+	size_t n = walk(c, g, 8);
+	dkimarc_corpus_free(c);
+	assert_int_equal(n, 4);
+	assert_int_equal(g[0].kind, DKIMARC_ITEM_NOT_MAIL);
+	assert_int_equal(g[1].kind, DKIMARC_ITEM_NOT_MAIL);
+	assert_int_equal(g[2].kind, DKIMARC_ITEM_NOT_MAIL);
+	assert_int_equal(g[3].kind, DKIMARC_ITEM_MESSAGE);
+}
+
 static void symlinks_stay_in_the_tree(void **state)
 {
 	(void)state;
@@ -606,6 +626,7 @@ int main(void)
 	    cmocka_unit_test(nested_folders_in_byte_order),
 	    cmocka_unit_test(maildir_eml_and_mbox_recognised),
 	    cmocka_unit_test(problems_are_items),
+	    cmocka_unit_test(key_archives_are_not_mail),
 	    cmocka_unit_test(symlinks_stay_in_the_tree),
 	    cmocka_unit_test(size_limit_never_truncates),
 	    cmocka_unit_test(mbox_separator_problems_noted),

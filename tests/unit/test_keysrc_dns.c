@@ -547,6 +547,14 @@ static void test_not_found_and_tempfail(void **state)
 	assert_int_equal(dkimarc_dns_get_stats(src, &st), DKIMARC_OK);
 	assert_int_equal(st.not_found, 2);
 	assert_int_equal(st.tempfail, 4);
+	/* Each failure by its kind, for a caller to say what went wrong. */
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_SERVFAIL), 1);
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_REFUSED), 1);
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_TIMEOUT), 1);
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_OTHER), 1); /* badrr */
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_UNREACHABLE), 0);
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_COUNT_), 0);
+	assert_int_equal(dkimarc_dns_tempfail_count(NULL, DKIMARC_DNS_FAIL_TIMEOUT), 0);
 	dkimarc_keysrc_free(src);
 }
 
@@ -949,6 +957,23 @@ static void test_failover_and_options(void **state)
 	snprintf(origin, sizeof origin, "dns %s", good);
 	assert_string_equal(dkimarc_answer_record(a, 0)->origin, origin);
 	dkimarc_answer_free(a);
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_UNREACHABLE), 0);
+	dkimarc_keysrc_free(src);
+
+	/* The dead resolver alone: unreachable, and said so at once (no timeout). */
+	o.servers = servers;
+	o.nservers = 1;
+	o.timeout_ms = 5000;
+	src = make_src(&o);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	a = look(src, "ok.fault.test");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(dkimarc_answer_status(a), DKIMARC_LOOKUP_TEMPFAIL);
+	dkimarc_answer_free(a);
+	assert_true(t1.tv_sec - t0.tv_sec < 4);
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_UNREACHABLE), 1);
+	assert_int_equal(dkimarc_dns_tempfail_count(src, DKIMARC_DNS_FAIL_TIMEOUT), 0);
 	dkimarc_keysrc_free(src);
 
 	/* Malformed options are refused, with the culprit named. */

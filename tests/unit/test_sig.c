@@ -108,6 +108,49 @@ static void section_6_1_1_rules(void **state)
 	expect(BASE "v=1", DKIMARC_REASON_SIG_SYNTAX); /* duplicate tag */
 }
 
+/* i= is dkim-quoted-printable (RFC 6376 §2.11, §6.1.1): anything else is a syntax error. */
+static void i_must_be_dkim_quoted_printable(void **state)
+{
+	(void)state;
+	expect(BASE "i=alice=-x@example.com", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "i=alice@example.com=", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "i=alice@example.com=4", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "i=alice=4@example.com", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "i=alice=\r\n 40example.com", DKIMARC_REASON_SIG_SYNTAX);
+	/* Octets that no address holds. */
+	expect(BASE "i=alice=0A@example.com", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "i=alice=00@example.com", DKIMARC_REASON_SIG_SYNTAX);
+	expect(BASE "i=alice=7F@example.com", DKIMARC_REASON_SIG_SYNTAX);
+	/* The domain is judged decoded: =2E is a dot. */
+	expect(BASE "i=joe@example.com=2Eevil.test", DKIMARC_REASON_SIG_AUID_MISMATCH);
+	expect(BASE "i=joe@sub=2Eexample.com", DKIMARC_REASON_OK);
+}
+
+/* The report shows i= decoded; as written when it does not decode. */
+static void auid_is_decoded(void **state)
+{
+	(void)state;
+	da_sigparams sp;
+	char err[256];
+	char field[256];
+	int n;
+
+	assert_int_equal(parse(BASE "i=joe=40x@example.com", &sp), DKIMARC_REASON_OK);
+	assert_string_equal(sp.auid, "joe@x@example.com");
+	da_sigparams_clear(&sp);
+	/* Lower-case hex is read (RFC 2045 §6.7); folding whitespace is dropped. */
+	assert_int_equal(parse(BASE "i=al=2ebob=20x@exa\r\n mple.com", &sp), DKIMARC_REASON_OK);
+	assert_string_equal(sp.auid, "al.bob x@example.com");
+	assert_string_equal(sp.auid_domain, "example.com");
+	da_sigparams_clear(&sp);
+	n = snprintf(field, sizeof field, "DKIM-Signature: %s", BASE "i=alice=-x@example.com");
+	assert_int_equal(da_sig_parse(field, (size_t)n, 15, &sp, err, sizeof err),
+	                 DKIMARC_REASON_SIG_SYNTAX);
+	assert_string_equal(sp.auid, "alice=-x@example.com");
+	assert_non_null(strstr(err, "dkim-quoted-printable"));
+	da_sigparams_clear(&sp);
+}
+
 static void large_l_saturates_instead_of_overflowing(void **state)
 {
 	(void)state;
@@ -133,6 +176,8 @@ int main(void)
 	    cmocka_unit_test(well_formed_signature_parses_with_defaults),
 	    cmocka_unit_test(b_region_covers_value_with_its_whitespace),
 	    cmocka_unit_test(section_6_1_1_rules),
+	    cmocka_unit_test(i_must_be_dkim_quoted_printable),
+	    cmocka_unit_test(auid_is_decoded),
 	    cmocka_unit_test(large_l_saturates_instead_of_overflowing),
 	    cmocka_unit_test(too_many_signed_headers_is_syntax_error),
 	};

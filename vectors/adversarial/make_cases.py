@@ -329,7 +329,7 @@ def expect_text(c):
         out.append("%s.crypto=%s" % (p, s["crypto"]))
         if s["flags"]:
             out.append("%s.flags=%s" % (p, s["flags"]))
-    for k in ("dkim.*", "verdict", "code", "reason_has", "flags", "limit", "arc"):
+    for k in ("dkim.*", "verdict", "code", "reason_has", "problem", "flags", "limit", "arc"):
         if k in c.extra:
             out.append("%s=%s" % (k, c.extra[k]))
     return "\n".join(out) + "\n"
@@ -784,6 +784,38 @@ def invalid_utf8_in_signature():
         "invalid-utf8-in-signature", "i= holds the bytes FF FE (not UTF-8, not ASCII).",
         lambda body: std_tags(body, extra=[(b"i", b"\xff\xfe@example.com")]),
         sig(why="sig-syntax: non-ASCII in a tag value"))
+
+
+@case
+def sig_i_not_quoted_printable():
+    return simple_case(
+        "sig-i-not-quoted-printable",
+        "i=alice=-x@example.com: an '=' that does not begin a hex pair. The signature\n"
+        "is valid over those bytes. RFC 6376 2.11 and 6.1.1: i= is dkim-quoted-printable,\n"
+        "so the tag is malformed and the signature a permerror.",
+        lambda body: std_tags(body, extra=[(b"i", b"alice=-x@example.com")]),
+        sig(why="sig-syntax: i= is not dkim-quoted-printable", crypto="ok"))
+
+
+@case
+def sig_i_qp_control_char():
+    return simple_case(
+        "sig-i-qp-control-char",
+        "i=alice=0D=0AX-Injected:=20yes@example.com decodes to a line break, which no\n"
+        "address holds (RFC 5321 4.1.2) and which would break an Authentication-Results\n"
+        "field that shows header.i. The signature is valid over those bytes.",
+        lambda body: std_tags(body, extra=[(b"i", b"alice=0D=0AX-Injected:=20yes@example.com")]),
+        sig(why="sig-syntax: i= decodes to a control character", crypto="ok"))
+
+
+@case
+def sig_i_qp_encoded():
+    return simple_case(
+        "sig-i-qp-encoded",
+        "Control: i=alice=2Ebob@example.com is valid dkim-quoted-printable for\n"
+        "alice.bob@example.com; the signature verifies and reports show i= decoded.",
+        lambda body: std_tags(body, extra=[(b"i", b"alice=2Ebob@example.com")]),
+        sig(strict="pass", why="ok", crypto="ok"))
 
 
 @case
@@ -1546,8 +1578,9 @@ def reader_case(name, comment, mutate, verdict, code, h=STD_H, fields_fn=None, b
                 **extra):
     fields = fields_fn(name) if fields_fn else base_fields(name)
     fields = signed(fields, body, RSA2048, std_tags(body, h=h))
-    return Case(name, message(mutate(fields), body), RSA_DNS, [sig(**PASS)], comment,
-                verdict=verdict, code=code, **extra)
+    if verdict:
+        extra.update(verdict=verdict, code=code)
+    return Case(name, message(mutate(fields), body), RSA_DNS, [sig(**PASS)], comment, **extra)
 
 
 def insert_at(i, *lines):
@@ -1609,9 +1642,10 @@ def header_first_line_wsp():
     return reader_case(
         "header-first-line-wsp",
         "The header's first line starts with white space: readers end the header at\n"
-        "once and show everything as body.",
-        insert_at(0, b" Received: from relay.example.net"), "altered", "header_malformed",
-        flags="header_malformed")
+        "once and show everything as body (GMime makes no message of it). dkimarc\n"
+        "does not take it for mail (not_mail) and verifies nothing; the library,\n"
+        "given it anyway, says altered/header_malformed (tests/unit/test_view.c).",
+        insert_at(0, b" Received: from relay.example.net"), None, None, problem="not_mail")
 
 
 @case

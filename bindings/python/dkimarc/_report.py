@@ -79,7 +79,7 @@ class Signature:
     selector: Optional[str]     # s=
     algorithm: Optional[str]    # a=
     canonicalization: Optional[str]
-    auid: Optional[str]         # i=
+    auid: Optional[str]         # i=, decoded (=40 is @)
     key_bits: int               # 0 when no key was used
     key_source: Optional[str]   # where the key came from
     key_choice: Optional[str]   # why that record, among several

@@ -3,8 +3,10 @@
 import collections.abc
 import ctypes
 import datetime
+import errno
 import fnmatch
 import os
+import stat
 
 from ._errors import EFORMAT, EIO, ELIMIT, DkimarcError, ScanProblem, check, error_for
 from ._native import FREE_FN, LOOKUP_FN, DnsOptions, KeyRec, KeysrcOps, lib
@@ -248,10 +250,47 @@ class Verifier:
         finally:
             lib.report_free(out)
 
-    def verify_file(self, path):
-        """Verifies the message stored in a file, streaming it (memory stays flat)."""
+    def verify_file(self, path, mbox_quoting="mboxrd"):
+        """Verifies the message(s) stored in a file, read as scan() reads it (docs/scan.md).
+
+        A message file gives its Report. An mbox gives a list of Reports, one per
+        message in order, each with its ``index`` (0-based, as scan() numbers
+        them) and ``offset``. A file that is not a message to verify (empty, no
+        header on its first line, binary, a key archive), or a part of an mbox
+        that is not a message, raises ScanProblem with scan()'s kind ("empty",
+        "not_mail", "mbox_malformed", ...). Messages are streamed (memory stays
+        flat); mbox_quoting as for scan().
+        """
         ctx = self._need_ctx()
         fspath = os.fspath(path)
+        if not _use_corpus():
+            return self._verify_stream(ctx, fspath)
+        if mbox_quoting not in _MBOX_QUOTING:
+            raise ValueError("mbox_quoting must be one of %s" % ", ".join(_MBOX_QUOTING))
+        # What cannot be opened raises OSError, as before; a FIFO or device is the
+        # corpus reader's "unreadable" (it never reads one, so never hangs).
+        st = os.stat(fspath)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "a folder, not a message file: use scan()",
+                                    fspath)
+        if stat.S_ISREG(st.st_mode):
+            os.close(os.open(fspath, os.O_RDONLY))
+        # Streams need no size limit: the largest the library takes.
+        items = self._scan_corpus([fspath], None, mbox_quoting, False, 2 ** 64 - 1)
+        reports = []
+        mbox = False
+        for item in items:
+            if isinstance(item, ScanProblem):
+                items.close()
+                raise item
+            mbox = mbox or item.index is not None
+            reports.append(item)
+        if not mbox and len(reports) == 1:
+            return reports[0]
+        return reports
+
+    def _verify_stream(self, ctx, fspath):
+        """The whole file as one message (a library without the corpus reader)."""
         with open(fspath, "rb") as f:
             v = _out()
             check(lib.verifier_new(ctx, ctypes.byref(v)), "dkimarc_verifier_new")
@@ -472,10 +511,12 @@ def verify(data, keys=(), dns=False, strict=False, at=None, limits=None):
         return v.verify(data)
 
 
-def verify_file(path, keys=(), dns=False, strict=False, at=None, limits=None):
-    """Verifies the message stored in a file; see verify()."""
+def verify_file(path, keys=(), dns=False, strict=False, at=None, limits=None,
+                mbox_quoting="mboxrd"):
+    """Verifies the message(s) stored in a file: a Report, or a list of Reports for an
+    mbox; see Verifier.verify_file() and verify()."""
     with Verifier(keys, dns=dns, strict=strict, at=at, limits=limits) as v:
-        return v.verify_file(path)
+        return v.verify_file(path, mbox_quoting)
 
 
 def scan(paths, keys=(), dns=False, strict=False, at=None, limits=None, **scan_options):
