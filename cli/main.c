@@ -97,6 +97,25 @@ int cli_json_opt(int argc, char **argv, int *i, const char *val, const char **fi
 			    "option '--json=' needs a FILE ('-': standard output)");
 		*file = val;
 	} else if (*i + 1 < argc && cli_json_name(argv[*i + 1])) {
+		const char *w = argv[*i + 1];
+		/*
+		 * The word is taken for the output only if that cannot destroy
+		 * anything: a new or empty file, or dkimarc's own earlier output. A
+		 * key archive in JSON Lines ({"name":...) is never overwritten so.
+		 */
+		FILE *f = fopen(w, "rb");
+		if (f) {
+			char head[8];
+			size_t n = fread(head, 1, sizeof head, f);
+			fclose(f);
+			if (n > 0 && (n < 8 || memcmp(head, "{\"file\":", 8) != 0))
+				return cli_usage_error("'--json %s': %s exists and is not "
+				                       "dkimarc's JSON output, so it "
+				                       "is not overwritten; write --json=%s to "
+				                       "replace it, or --json=- %s "
+				                       "to read it as input",
+				                       w, w, w, w);
+		}
 		*file = argv[++*i];
 	} else {
 		*file = "-";

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Bodies kept to say what changed in a failing signature (docs/forensics.md). */
@@ -473,6 +474,18 @@ int cmd_verify(int argc, char **argv)
 		goto out;
 	}
 	run.run_json = run_json;
+	/* The output file must not be one of the inputs: opening it would empty it. */
+	struct stat os, is;
+	if (o.json && strcmp(o.json_file, "-") != 0 && stat(o.json_file, &os) == 0) {
+		for (size_t i = 0; i < o.nfiles; i++) {
+			if (strcmp(o.files[i], "-") != 0 && stat(o.files[i], &is) == 0 &&
+			    is.st_dev == os.st_dev && is.st_ino == os.st_ino) {
+				st = cli_usage_error("--json=%s would overwrite an input",
+				                     o.json_file);
+				goto out;
+			}
+		}
+	}
 	if (o.json && strcmp(o.json_file, "-") != 0 && !(run.json = fopen(o.json_file, "w"))) {
 		cli_error("cannot write the JSON output to %s: %s", o.json_file, strerror(errno));
 		st = EXIT_USAGE;

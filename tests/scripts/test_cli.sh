@@ -161,6 +161,21 @@ run verify --json "$tmp/unsigned.json.eml"
 json_check "a bare --json before a message: JSON on standard output" "$out" \
 	"j['file'] == '$tmp/unsigned.json.eml'"
 
+# A bare --json never destroys a file: an existing *.jsonl that is not dkimarc's own output (a
+# key archive in JSON Lines) is refused, and so is an output file that is also an input.
+cp "$SRCDIR/vectors/sample/keys.jsonl" "$tmp/keys.jsonl"
+run verify --json "$tmp/keys.jsonl" "$tmp/unsigned.eml"
+expect_rc "--json ARCHIVE.jsonl refused" 2
+expect_in "--json ARCHIVE.jsonl: says why" "$err" "is not dkimarc's JSON output"
+expect_eq "--json ARCHIVE.jsonl: the archive untouched" "$(cat "$tmp/keys.jsonl")" \
+	"$(cat "$SRCDIR/vectors/sample/keys.jsonl")"
+run verify --json "$tmp/v.jsonl" "$tmp/unsigned.eml"
+expect_rc "--json FILE over dkimarc's own earlier output" 1
+cp "$tmp/unsigned.eml" "$tmp/self.eml"
+run verify --json="$tmp/self.eml" "$tmp/self.eml"
+expect_rc "--json=INPUT refused" 2
+expect_eq "--json=INPUT: the input untouched" "$(cat "$tmp/self.eml")" "$(cat "$tmp/unsigned.eml")"
+
 # keys list takes its --json FILE the same way.
 run keys list --json "$tmp/k.jsonl" "$tmp/unsigned.eml"
 expect_rc "keys list --json FILE" 0

@@ -129,7 +129,7 @@ def not_mail_cases():
         rc, out, _ = run(["scan", "--json", "--no-progress", path])
         want = {k: v for k, v in jsonl(out)[0].items()}
         check(want.get("problem") in ("empty", "not_mail"), "scan: %s is not mail" % path, want)
-        rc, out, err = run(["verify", "--json", path])
+        rc, out, err = run(["verify", "--json=-", path])
         lines = jsonl(out)
         got = {k: v for k, v in lines[0].items() if k != "run"} if len(lines) == 1 else None
         check(rc == 2 and got == want and "run" in lines[0],
