@@ -1,0 +1,187 @@
+#!/usr/bin/python3
+"""Differential test of lib/addr.c (da_addrlist_parse) against two readers:
+GMime 3 (internet_address_list_parse, through addr_readers) and Python's
+email package (policy=default, msg["From"].addresses).
+
+Property: whenever dkimarc reads a value one way (not ambiguous), both
+readers give exactly its mailboxes, in order (local part exact, domain
+ignoring ASCII case). Inputs: cases.py (the issue's, RFC 5322's, tricky and
+realistic values) and mutants of its valid values. Realistic values must
+read one way; TRICKY values marked True/False must be ambiguous / not.
+
+    /usr/bin/python3 run_addr.py --readers BUILD/tests/addr/addr_readers [-n MUTANTS] [-v]
+"""
+
+import argparse
+import collections
+import email
+import email.policy
+import json
+import os
+import random
+import subprocess
+import sys
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cases  # noqa: E402
+
+# The brief's mutation bytes, and a few more that parsers trip on.
+ALPHABET = [b"<", b">", b"(", b")", b"\\", b"\"", b",", b";", b":", b"@", b" ", b"\t",
+            b"\r\n ", b"\x00", b".", b"[", b"]", b"=?", b"\r", b"\n", b"\xff", "é".encode(),
+            b"a", b"@x.example", b"<y@z.example>", b"(c)", b"?=", b"=?utf-8?q?", b"=?utf-8?b?",
+            b"=0A", b"_"]
+
+
+def mutate(rng, v):
+    for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
+        op = rng.randrange(4)
+        i = rng.randrange(len(v) + 1)
+        if op == 0 or not v:
+            v = v[:i] + rng.choice(ALPHABET) + v[i:]
+        elif op == 1:
+            j = min(len(v), i + rng.choice((1, 1, 1, 2, 5)))
+            v = v[:i] + v[j:]
+        elif op == 2:
+            v = v[:i] + rng.choice(ALPHABET) + v[i + 1:]
+        else:  # duplicate a slice: two addresses, two angle-addrs, ...
+            j = min(len(v), i + rng.randrange(1, 24))
+            k = rng.randrange(len(v) + 1)
+            v = v[:k] + v[i:j] + v[k:]
+    return v
+
+
+def soup(rng):
+    """A value made of random RFC 5322 tokens: finds structures mutants of valid values miss."""
+    def word():
+        return rng.choice([b"ceo", b"x", b"John", b"a.b", b"=?utf-8?q?x?=", b"=?utf-8?q?J_D", b"D?=",
+                           "Jö".encode(), b"\"q\"", b"\"a b\"", b"\"a\\\"b\"", b"\"<x@evil.test>\"",
+                           b"\"a,b\"", b"\"\"", b"\"=?utf-8?q?x\"", b"\"?=\""])
+    parts = [word, lambda: rng.choice([b"example.com", b"evil.test", b"[192.0.2.1]", b"EXAMPLE.com"]),
+             lambda: rng.choice([b"<", b">", b"@", b",", b";", b":", b".", b"<@r.example:"]),
+             lambda: rng.choice([b" ", b"\t", b"\r\n ", b""]),
+             lambda: rng.choice([b"(c)", b"(a (b) c)", b"(\\))", b"(<x@evil.test>)", b"(=?utf-8?q?x)"])]
+    return b"".join(rng.choice(parts)() for _ in range(rng.randrange(1, 14)))
+
+
+def python_read(v):
+    """Python's mailboxes as (local, domain) bytes, or an error string."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            msg = email.message_from_bytes(b"From: " + v + b"\r\n\r\n",
+                                           policy=email.policy.default)
+            h = msg["From"]
+            if h is None:
+                return []
+            return [(a.username.encode("utf-8", "surrogateescape"),
+                     a.domain.encode("utf-8", "surrogateescape")) for a in h.addresses]
+    except Exception as e:  # a reader that fails does not read the value our way
+        return "error: %s" % type(e).__name__
+
+
+def as_bytes(s):
+    return None if s is None else s.encode("latin-1")
+
+
+def same(ours, theirs):
+    if isinstance(theirs, str) or len(ours) != len(theirs):
+        return False
+    for (ol, od), (tl, td) in zip(ours, theirs):
+        if ol != tl or od is None or td is None or od.lower() != td.lower():
+            return False
+    return True
+
+
+def show(lst):
+    if isinstance(lst, str):
+        return lst
+    return "[" + ", ".join("%r@%r" % (l, d) for l, d in lst) + "]"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--readers", required=True)
+    ap.add_argument("-n", type=int, default=10000, help="mutants")
+    ap.add_argument("--soup", type=int, default=10000, help="values of random tokens")
+    ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("-v", action="store_true", help="list where GMime and Python disagree")
+    args = ap.parse_args()
+
+    rng = random.Random(args.seed)
+    inputs = []  # (value, kind, expected ambiguity or None)
+    for v, exp in cases.TRICKY:
+        inputs.append((v, "tricky", exp))
+    for v in cases.REALISTIC:
+        inputs.append((v, "realistic", False))
+    # Many mailboxes, only the last one of another domain: no cap on the count.
+    for k in (9, 20, 300):
+        inputs.append((b", ".join([b"x@evil.test"] * k + [b"ceo@example.com"]), "many", False))
+    bases = [v for v, e in cases.TRICKY if e is False] + list(cases.REALISTIC)
+    for _ in range(args.n):
+        inputs.append((mutate(rng, rng.choice(bases)), "mutant", None))
+    for _ in range(args.soup):
+        inputs.append((soup(rng), "soup", None))
+
+    feed = "".join(v.hex() + "\n" for v, _, _ in inputs).encode()
+    r = subprocess.run([args.readers], input=feed, stdout=subprocess.PIPE, check=True)
+    rows = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    if len(rows) != len(inputs):
+        print("FAIL: %d answers for %d inputs" % (len(rows), len(inputs)))
+        return 1
+
+    failures = []
+    stats = collections.Counter()
+    disagree = collections.defaultdict(list)
+    for (v, kind, exp), row in zip(inputs, rows):
+        ours = [(as_bytes(l), as_bytes(d)) for l, d in row["ours"]]
+        gm = [(as_bytes(l), as_bytes(d)) for l, d in row["gmime"]]
+        py = python_read(v)
+        amb = row["amb"]
+        stats[(kind, "ambiguous" if amb else "one reading")] += 1
+        readers_agree = same(gm, py) if not isinstance(py, str) else False
+        if not readers_agree:
+            disagree["ambiguous" if amb else "one reading"].append((v, gm, py, row["why"]))
+        elif amb:
+            disagree["strict"].append((v, gm, py, row["why"]))
+        if not amb and not (same(ours, gm) and same(ours, py)):
+            failures.append("%s value %r: ours %s, GMime %s, Python %s" %
+                            (kind, v, show(ours), show(gm), show(py)))
+        if exp is not None and amb != exp:
+            failures.append("%s value %r: expected %s, got %s (%s) %s" %
+                            (kind, v, "ambiguous" if exp else "one reading",
+                             "ambiguous" if amb else "one reading", row["why"], show(ours)))
+
+    for k in sorted(stats):
+        print("%-10s %-12s %5d" % (k[0], k[1], stats[k]))
+    print("GMime and Python disagree on %d values we call ambiguous, %d we read one way"
+          % (len(disagree["ambiguous"]), len(disagree["one reading"])))
+    if args.v:
+        # Why we call values ambiguous, split by whether the readers themselves disagree.
+        for label, key in (("readers disagree", "ambiguous"), ("readers agree", "strict")):
+            c = collections.Counter(why.split(" (byte")[0] for _, _, _, why in disagree[key])
+            print("ambiguous, %s (%d):" % (label, sum(c.values())))
+            for why, k in c.most_common():
+                print("  %6d  %s" % (k, why))
+        # What the readers do differently, by kind of input.
+        c = collections.Counter()
+        for v, gm, py, why in disagree["ambiguous"]:
+            if isinstance(py, str):
+                c["Python raises (%s)" % py] += 1
+            elif len(gm) != len(py):
+                c["different number of mailboxes"] += 1
+            else:
+                c["same count, different addr-specs"] += 1
+        for k, n in c.most_common():
+            print("  %6d  %s" % (n, k))
+    for f in failures[:40]:
+        print("FAIL: " + f)
+    if failures:
+        print("%d failures" % len(failures))
+        return 1
+    print("ok: every value read one way is read the same way by GMime and Python")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
