@@ -47,20 +47,12 @@ static json_t *pair(const char *l, size_t ln, const char *d, size_t dn)
 	return a;
 }
 
-/* A GMime addr-spec's local part without quotes, quoted pairs resolved. */
-static json_t *gmime_pair(const char *addr)
+/* A GMime addr-spec, split where GMime found its '@', the local part unquoted. */
+static json_t *gmime_pair(InternetAddressMailbox *mb)
 {
-	const char *at = NULL;
-	bool q = false;
+	const char *addr = internet_address_mailbox_get_addr(mb);
+	const char *at = mb->at >= 0 ? addr + mb->at : NULL;
 
-	for (const char *p = addr; *p; p++) {
-		if (q && *p == '\\' && p[1])
-			p++;
-		else if (*p == '"')
-			q = !q;
-		else if (!q && *p == '@')
-			at = p;
-	}
 	size_t ln = at ? (size_t)(at - addr) : strlen(addr);
 	char *local = malloc(ln + 1);
 	size_t k = 0;
@@ -88,8 +80,7 @@ static void gmime_list(InternetAddressList *l, json_t *out)
 			gmime_list(internet_address_group_get_members(INTERNET_ADDRESS_GROUP(a)),
 			           out);
 		else
-			json_array_append_new(out, gmime_pair(internet_address_mailbox_get_addr(
-			                               INTERNET_ADDRESS_MAILBOX(a))));
+			json_array_append_new(out, gmime_pair(INTERNET_ADDRESS_MAILBOX(a)));
 	}
 }
 
@@ -152,7 +143,7 @@ int main(void)
 			g_object_unref(il);
 		}
 		json_object_set_new(o, "gmime", gm);
-		char *s = json_dumps(o, JSON_COMPACT);
+		char *s = json_dumps(o, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (!s)
 			abort();
 		puts(s);

@@ -178,4 +178,6 @@ REALISTIC = [
     b"=?UTF-8?Q?Caf=C3=A9_Paris?= <contact@cafe.example>",
     b"\"Newsletter\" <newsletter@news.example.com>",
     b"Foo Bar <foo.bar@example.com>, \"Baz, Qux\" <baz@example.org>",
+    b"B\xc3\xbccher <info@xn--bcher-kva.example>",
+    "Bücher <info@bücher.example>".encode(),
 ]

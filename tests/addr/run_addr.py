@@ -23,6 +23,7 @@ import subprocess
 import sys
 import warnings
 
+sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cases  # noqa: E402
 
@@ -84,13 +85,21 @@ def as_bytes(s):
     return None if s is None else s.encode("latin-1")
 
 
+def same_domain(ours, theirs):
+    """Equal but for ASCII case; GMime shows an A-label ("xn--...") as the Unicode it
+    decodes to (for a label that is not canonical punycode, one that encodes back to
+    another A-label), so such a label of ours matches any label of the reader's."""
+    if ours is None or theirs is None:
+        return False
+    a, b = ours.lower().split(b"."), theirs.lower().split(b".")
+    return len(a) == len(b) and all(x == y or x.startswith(b"xn--") for x, y in zip(a, b))
+
+
 def same(ours, theirs):
+    """Same mailboxes, in order: local parts equal, domains per same_domain."""
     if isinstance(theirs, str) or len(ours) != len(theirs):
         return False
-    for (ol, od), (tl, td) in zip(ours, theirs):
-        if ol != tl or od is None or td is None or od.lower() != td.lower():
-            return False
-    return True
+    return all(o[0] == t[0] and same_domain(o[1], t[1]) for o, t in zip(ours, theirs))
 
 
 def show(lst):
@@ -125,7 +134,7 @@ def main():
 
     feed = "".join(v.hex() + "\n" for v, _, _ in inputs).encode()
     r = subprocess.run([args.readers], input=feed, stdout=subprocess.PIPE, check=True)
-    rows = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    rows = [json.loads(l) for l in r.stdout.decode().split("\n") if l]
     if len(rows) != len(inputs):
         print("FAIL: %d answers for %d inputs" % (len(rows), len(inputs)))
         return 1
@@ -139,7 +148,8 @@ def main():
         py = python_read(v)
         amb = row["amb"]
         stats[(kind, "ambiguous" if amb else "one reading")] += 1
-        readers_agree = same(gm, py) if not isinstance(py, str) else False
+        # Python keeps A-labels as they came, GMime shows them decoded.
+        readers_agree = same(py, gm) if not isinstance(py, str) else False
         if not readers_agree:
             disagree["ambiguous" if amb else "one reading"].append((v, gm, py, row["why"]))
         elif amb:

@@ -322,6 +322,7 @@ static void utf8_and_encoded_words(void **state)
 	    AMB(" =?utf-8?q?a?=@example.com", "encoded-word in an address"),
 	    AMB(" ceo@=?utf-8?q?example.com?=", "encoded-word in an address"),
 	    AMB(" \"=?utf-8?q?a?=\"@example.com", "encoded-word in an address"),
+	    AMB(" \"a\\=?b\"@example.com", "encoded-word in an address"),
 	    /* Python reads an encoded-word up to the next "?=", wherever it is. */
 	    AMB(" =?utf-8?q?a <x@evil.test>, b ?= <ceo@example.com>", "runs past its word"),
 	    AMB(" \"=?utf-8?q?a\" <x@evil.test>, \"?=\" <ceo@example.com>", "runs past its word"),
