@@ -175,7 +175,9 @@ static void comment(parser *p)
 		char c = p->v[p->pos];
 		switch (c) {
 		case '(':
-			depth++;
+			/* Python's email package recurses per level and fails near 500. */
+			if (++depth == 33)
+				flag(p, p->pos, "comments nested deeper than 32");
 			p->pos++;
 			break;
 		case ')':

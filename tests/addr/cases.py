@@ -43,6 +43,8 @@ TRICKY = [
     (b"john . doe@example.com", None),
     (b"ceo (c) @ example . com", None),
     (b"ceo@example.com (nested (comment \\( here) ok)", False),
+    (b"ceo@example.com " + b"(" * 32 + b")" * 32, False),
+    (b"ceo@example.com " + b"(" * 600 + b")" * 600, True),  # Python: RecursionError
     (b"ceo@example.com (unterminated", True),
     (b"ceo@example.com )", True),
     (b"\"unterminated <x@evil.test>", True),

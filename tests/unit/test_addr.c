@@ -209,6 +209,12 @@ static void quoted_strings_and_comments(void **state)
 	    ONE(" \"\" <a@example.com>", "a", "example.com"),
 	    ONE(" ceo@example.com (nested (comment \\( here) ok)", "ceo", "example.com"),
 	    ONE(" ceo@example.com (a (b (c (d) e) f) g)", "ceo", "example.com"),
+	    ONE(" ceo@example.com (((((((((((((((((((((((((((((((("
+	        "))))))))))))))))))))))))))))))))",
+	        "ceo", "example.com"),
+	    AMB(" ceo@example.com ((((((((((((((((((((((((((((((((("
+	        ")))))))))))))))))))))))))))))))))",
+	        "nested deeper than 32"),
 	    ONE(" John (Jack) Doe <john@example.com> (via List)", "john", "example.com"),
 	    ONE(" CEO\r\n <ceo@example.com>", "ceo", "example.com"),
 	    ONE(" \"CEO\r\n Smith\" <ceo@example.com>", "ceo", "example.com"),
