@@ -105,6 +105,23 @@ def seeds_header():
     return out
 
 
+def seeds_addr():
+    # Address fields of the vectors, and tests/addr/'s hand-made values.
+    out = []
+    names = (b"from", b"to", b"cc", b"reply-to", b"sender")
+    for msg, _ in cases():
+        h, _ = split(msg)
+        for f in fields(h):
+            name, sep, value = f.partition(b":")
+            if sep and name.strip().lower() in names:
+                out.append(value)
+    sys.path.insert(0, os.path.join(REPO, "tests", "addr"))
+    sys.dont_write_bytecode = True
+    import cases as addr_cases
+    out += [v for v, _ in addr_cases.TRICKY] + list(addr_cases.REALISTIC)
+    return out
+
+
 def seeds_canon():
     # Bytes 0-1: l= off, or l= set (byte 0 bit 0) to byte 1 times a factor.
     out = []
@@ -243,6 +260,7 @@ SEEDS = {
     "sig": seeds_sig,
     "keyrec": seeds_keyrec,
     "header": seeds_header,
+    "addr": seeds_addr,
     "canon": seeds_canon,
     "verify": seeds_verify,
     "diagnose": seeds_diagnose,

@@ -53,32 +53,12 @@ static void flag(parser *p, size_t off, const char *what)
 /* RFC 5322 atext, plus the bytes of RFC 6532 UTF-8 (checked by utf8_len). */
 static bool is_atext(unsigned char c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80)
+	/* Bit c of these: ALPHA, DIGIT and !#$%&'*+-/=?^_`{|}~. */
+	static const uint64_t lo = 0xa3ffacfa00000000ull, hi = 0x7fffffffc7fffffeull;
+
+	if (c >= 0x80)
 		return true;
-	switch (c) {
-	case '!':
-	case '#':
-	case '$':
-	case '%':
-	case '&':
-	case '\'':
-	case '*':
-	case '+':
-	case '-':
-	case '/':
-	case '=':
-	case '?':
-	case '^':
-	case '_':
-	case '`':
-	case '{':
-	case '|':
-	case '}':
-	case '~':
-		return true;
-	default:
-		return false;
-	}
+	return ((c < 64 ? lo >> c : hi >> (c - 64)) & 1) != 0;
 }
 
 /* A control byte other than HTAB: readers drop, keep or stop at it. */
@@ -195,7 +175,9 @@ static void comment(parser *p)
 		char c = p->v[p->pos];
 		switch (c) {
 		case '(':
-			depth++;
+			/* Python's email package recurses per level and fails near 500. */
+			if (++depth == 33)
+				flag(p, p->pos, "comments nested deeper than 32");
 			p->pos++;
 			break;
 		case ')':
@@ -415,7 +397,7 @@ static void delimited(parser *p, tok *t, char close)
 				t->addrlike = true;
 			if (c == '=' && p->pos + 1 < p->n && p->v[p->pos + 1] == '?')
 				t->ew = true;
-			p->pos += text_byte(p);
+			p->pos += c >= 0x20 && c < 0x7f ? 1 : text_byte(p);
 		}
 	}
 	flag(p, t->off,
@@ -573,6 +555,14 @@ static void read_phrase(parser *p, phrase *ph)
 	}
 }
 
+static bool has_ew_start(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++)
+		if (s[i] == '=' && s[i + 1] == '?')
+			return true;
+	return false;
+}
+
 /* Checks the phrase just read as the local part before '@'. */
 static void check_local(parser *p, const phrase *ph)
 {
@@ -580,7 +570,7 @@ static void check_local(parser *p, const phrase *ph)
 		flag(p, ph->off, "an empty local part");
 	else if (!ph->dot_atom_shape)
 		flag(p, ph->off, "a local part that is not words separated by dots");
-	else if (ph->ew)
+	else if (ph->ew || has_ew_start(p->buf, p->blen)) /* "\\=?" reads "=?" too */
 		flag(p, ph->off, "an encoded-word in an address");
 	else if (ph->folded) /* GMime keeps the CRLF, Python drops it */
 		flag(p, ph->off, "a folded quoted string in a local part");
