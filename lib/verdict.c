@@ -15,7 +15,8 @@ static int category(const dkimarc_sig *s)
 		return s->aligned ? C_CONFIRMED : C_THIRD;
 	}
 	if (s->result == DKIMARC_RES_FAIL) {
-		if (s->reason == DKIMARC_REASON_KEY_TOO_WEAK)
+		if (s->reason == DKIMARC_REASON_KEY_TOO_WEAK ||
+		    s->reason == DKIMARC_REASON_KEY_SMALL_FACTOR)
 			return C_WEAK;
 		if (s->reason == DKIMARC_REASON_BODY_HASH_MISMATCH ||
 		    s->reason == DKIMARC_REASON_SIGNATURE_MISMATCH)
@@ -110,6 +111,11 @@ void da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 		    d, (long long)bs->l, (unsigned long long)bs->body_bytes);
 		break;
 	case C_WEAK:
+		if (bs->reason == DKIMARC_REASON_KEY_SMALL_FACTOR) {
+			set(r, DKIMARC_VERDICT_WEAK, bs->reason,
+			    "the signature by %s is worthless: %s", d, s_or(bs->reason_text, "?"));
+			break;
+		}
 		set(r, DKIMARC_VERDICT_WEAK, bs->reason,
 		    "the signature by %s verifies only with a %u-bit RSA key, which RFC 8301 does "
 		    "not accept and which can be factored",

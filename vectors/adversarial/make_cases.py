@@ -1096,6 +1096,71 @@ def key_rsa_even_modulus():
         rsa_record(k), sig(why="key-syntax: even modulus", crypto="ok"), key=k)
 
 
+def factorable_rsa_key(kind):
+    """An RSA 'key' whose private key anyone can compute, its modulus being
+    factored at sight: a 2048-bit prime n (d = e^-1 mod n-1), or n = p*q with
+    p = 3 or 65521 (the largest prime below 2^16) and q a prime."""
+    rng = random.Random("dkimarc adversarial factorable " + kind)
+    e = 65537
+    if kind == "prime":
+        n = prime(2048, rng)
+        return RSAKey(n, e, pow(e, -1, n - 1))
+    p = {"3q": 3, "65521q": 65521}[kind]
+    while True:
+        q = prime(2048 - p.bit_length(), rng)
+        n = p * q
+        if n.bit_length() == 2048 and gcd(e, (p - 1) * (q - 1)) == 1:
+            return RSAKey(n, e, pow(e, -1, (p - 1) * (q - 1)))
+
+
+FACTORABLE = {
+    "key-rsa-prime-modulus": ("prime", "a 2048-bit prime: anyone computes d = e^-1 mod n-1"),
+    "key-rsa-modulus-3q": ("3q", "3 times a 2046-bit prime"),
+    "key-rsa-modulus-65521q": ("65521q", "65521 (the largest prime below 2^16) times a prime"),
+}
+
+
+def factorable_case(name, body_after=None):
+    kind, what = FACTORABLE[name if name in FACTORABLE else "key-rsa-prime-modulus"]
+    k = factorable_rsa_key(kind)
+    c = key_case(name,
+                 "An RSA key whose modulus is %s. Anyone can compute its private key;\n"
+                 "this signature was made with one computed so, and verifies arithmetically\n"
+                 "(dkimpy accepts it: make_cases.py checks). It must never pass: dkimarc\n"
+                 "refuses the key (key_small_factor) and the verdict is weak." % what,
+                 rsa_record(k), sig(strict="fail", why="key-small-factor: " + kind,
+                                    crypto="ok"), key=k)
+    if body_after is not None:
+        c.msg = c.msg[:c.msg.index(b"\r\n\r\n") + 4] + body_after
+        c.comment = ("The message of key-rsa-prime-modulus with its body changed after\n"
+                     "signing: the signature does not verify either, but the key is what\n"
+                     "matters (anyone could have signed anything): key_small_factor, weak.")
+        c.sigs[0]["crypto"] = "bad-body-hash"
+    c.extra["verdict"] = "weak"
+    return c
+
+
+@case
+def key_rsa_prime_modulus():
+    return factorable_case("key-rsa-prime-modulus")
+
+
+@case
+def key_rsa_modulus_3q():
+    return factorable_case("key-rsa-modulus-3q")
+
+
+@case
+def key_rsa_modulus_65521q():
+    return factorable_case("key-rsa-modulus-65521q")
+
+
+@case
+def key_rsa_prime_modulus_altered():
+    return factorable_case("key-rsa-prime-modulus-altered",
+                           body_after=BODY + b"Added after signing.\r\n")
+
+
 @case
 def key_rsa_9000_bits():
     rng = random.Random("dkimarc adversarial 9000")
@@ -1427,6 +1492,13 @@ def self_check():
     assert len(enc) == 14 and Y8 in enc, "small-order encodings: %d" % len(enc)
     for e in enc:
         assert not nacl.bindings.crypto_core_ed25519_is_valid_point(e), e.hex()
+    for name, (kind, _what) in FACTORABLE.items():
+        # dkimpy, an independent verifier, accepts what anyone can sign.
+        k = factorable_rsa_key(kind)
+        m = message(signed(base_fields(name), BODY, k, std_tags(BODY)), BODY)
+        dns = [(KEYNAME, rsa_record(k))]
+        assert dkim.verify(m, dnsfunc=dnsfunc_for(dns)), "dkimpy rejects the %s key" % kind
+        assert (kind == "prime") == probable_prime(k.n, random.Random(1))
     f = signed(base_fields("arc-check"), BODY, RSA2048, std_tags(BODY))
     m = message(arc_sets(f, BODY, RSA2048, 3), BODY)
     cv, _, why = dkim.arc_verify(m, dnsfunc=dnsfunc_for(RSA_DNS + ARC_DNS))
