@@ -27,6 +27,7 @@ struct verify_opts {
 	bool explain;            /* --explain */
 	const char *explain_dir; /* --explain-dir DIR */
 	bool no_diagnose;        /* --no-diagnose */
+	unsigned arc_sets;       /* --arc-sets N, 0 = the library's default */
 };
 
 void verify_usage(FILE *out)
@@ -34,7 +35,7 @@ void verify_usage(FILE *out)
 	fputs("usage: dkimarc verify [--keys FILE]... [--dns] [--dns-server ADDR[:PORT]]...\n"
 	      "                      [--json] [--strict] [--at TIME] [--explain]\n"
 	      "                      [--explain-dir DIR] [--ar AUTHSERV-ID] [--no-diagnose]\n"
-	      "                      [FILE|-]...\n"
+	      "                      [--arc-sets N] [FILE|-]...\n"
 	      "\n"
 	      "Verifies the DKIM signatures of each message FILE (standard input for '-' or\n"
 	      "when no FILE is given) and prints one verdict per message: confirmed,\n"
@@ -60,6 +61,8 @@ void verify_usage(FILE *out)
 	      "                object as \"authentication_results\"\n"
 	      "  --no-diagnose do not keep bodies to say what changed in failing signatures\n"
 	      "                (by default bodies up to 16 MiB are kept while verified)\n"
+	      "  --arc-sets N  evaluate ARC chains of up to N sets, 1 to 50 (default 8); a\n"
+	      "                longer chain is reported not evaluated, and costs no key lookup\n"
 	      "  -h, --help    show this help\n"
 	      "  --            end of options; later arguments are files\n"
 	      "\n"
@@ -114,6 +117,18 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 				o->explain = true;
 			else
 				o->no_diagnose = true;
+		} else if (cli_opt_is(a, "--arc-sets", &val)) {
+			char *end;
+			if (!val) {
+				if (i + 1 >= argc)
+					return cli_usage_error("option '--arc-sets' needs a value");
+				val = argv[++i];
+			}
+			unsigned long n = strtoul(val, &end, 10);
+			if (val[0] < '0' || val[0] > '9' || *end || n < 1 || n > 50)
+				return cli_usage_error(
+				    "--arc-sets wants a number from 1 to 50, not '%s'", val);
+			o->arc_sets = (unsigned)n;
 		} else if (cli_opt_is(a, "--ar", &val) || cli_opt_is(a, "--explain-dir", &val)) {
 			const char *name = a[2] == 'a' ? "--ar" : "--explain-dir";
 			if (!val) {
@@ -153,6 +168,8 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at)
 		goto fail;
 	}
 	rc = dkimarc_ctx_set_strict(ctx, o->strict);
+	if (rc == DKIMARC_OK && o->arc_sets)
+		rc = dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, o->arc_sets);
 	if (rc == DKIMARC_OK && at >= 0)
 		rc = dkimarc_ctx_set_time(ctx, at);
 	/* Messages are files here, so keeping a body for the diagnosis is affordable. */

@@ -1359,6 +1359,49 @@ def arc_60_sets():
                 arc="fail")
 
 
+def arc_case(name, n, comment, arc, mutate=None):
+    fields = signed(base_fields(name), BODY, RSA2048, std_tags(BODY))
+    fields = arc_sets(fields, BODY, RSA2048, n)
+    if mutate:
+        fields = mutate(fields)
+    return Case(name, message(fields, BODY), RSA_DNS + ARC_DNS,
+                [sig(strict="pass", why="ok: the DKIM signature itself is intact", crypto="ok")],
+                comment, arc=arc)
+
+
+@case
+def arc_8_sets():
+    return arc_case(
+        "arc-8-sets", 8,
+        "Control: 8 ARC sets, each properly sealed, on a valid DKIM signature. dkimarc\n"
+        "evaluates 8 sets by default (DKIMARC_LIMIT_ARC_SETS): the chain passes.",
+        "pass")
+
+
+@case
+def arc_9_sets():
+    return arc_case(
+        "arc-9-sets", 9,
+        "9 ARC sets, each properly sealed, on a valid DKIM signature. RFC 8617 allows\n"
+        "50, but dkimarc evaluates 8 by default (DKIMARC_LIMIT_ARC_SETS; one message\n"
+        "could otherwise make it fetch 100 keys): the chain is not evaluated, fail /\n"
+        "limit_exceeded, and no ARC key is fetched. The DKIM verdict is unchanged.",
+        "fail")
+
+
+@case
+def arc_50_sets_duplicate_aar():
+    def dup(fields):
+        aar1 = [f for f in fields if f.startswith(b"ARC-Authentication-Results: i=1;")]
+        return [aar1[0].replace(b"mx1.example.org", b"mx1.example.net")] + fields
+    return arc_case(
+        "arc-50-sets-duplicate-aar", 50,
+        "50 ARC sets, each properly sealed, and then a second AAR with i=1 on top. The\n"
+        "chain fails on its structure (duplicate, RFC 8617 5.2), so dkimarc verifies\n"
+        "none of its 100 signatures and fetches no ARC key. The DKIM verdict is\n"
+        "unchanged.", "fail", mutate=dup)
+
+
 # ---------------------------------------------------------------------------
 # Big cases, built at test time (--big)
 # ---------------------------------------------------------------------------
