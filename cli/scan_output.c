@@ -93,7 +93,7 @@ static int rank(const dkimarc_sig *s)
 		return dkimarc_sig_aligned(s) ? 0 : 1;
 	}
 	if (res == DKIMARC_RES_FAIL) {
-		if (why == DKIMARC_REASON_KEY_TOO_WEAK)
+		if (why == DKIMARC_REASON_KEY_TOO_WEAK || why == DKIMARC_REASON_KEY_SMALL_FACTOR)
 			return 3;
 		if (why == DKIMARC_REASON_BODY_HASH_MISMATCH ||
 		    why == DKIMARC_REASON_SIGNATURE_MISMATCH)

@@ -116,6 +116,11 @@ int cmd_seal(int argc, char **argv)
 			cli_error("cannot set up validation: %s", dkimarc_last_error());
 			goto out;
 		}
+		/* A hop must judge any chain it extends: all 50 sets RFC 8617 allows. */
+		if (dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 50) != DKIMARC_OK) {
+			cli_error("cannot set up validation: %s", dkimarc_last_error());
+			goto out;
+		}
 	}
 	if (msgio_read(file ? file : "-", &buf, &len) != 0)
 		goto out;

@@ -28,6 +28,7 @@ struct verify_opts {
 	const char *explain_dir;      /* --explain-dir DIR */
 	bool no_diagnose;             /* --no-diagnose */
 	dkimarc_mbox_quoting quoting; /* --mbox-quoting */
+	unsigned arc_sets;            /* --arc-sets N, 0 = the library's default */
 };
 
 void verify_usage(FILE *out)
@@ -35,7 +36,8 @@ void verify_usage(FILE *out)
 	fputs("usage: dkimarc verify [--keys FILE]... [--dns] [--dns-server ADDR[:PORT]]...\n"
 	      "                      [--json[=FILE]] [--strict] [--at TIME] [--explain]\n"
 	      "                      [--explain-dir DIR] [--ar AUTHSERV-ID] [--no-diagnose]\n"
-	      "                      [--mbox-quoting=mboxrd|mboxo|none] [FILE|-]...\n"
+	      "                      [--mbox-quoting=mboxrd|mboxo|none] [--arc-sets N]\n"
+	      "                      [FILE|-]...\n"
 	      "\n"
 	      "Verifies the DKIM signatures of each message FILE (standard input for '-' or\n"
 	      "when no FILE is given) and prints one verdict per message: confirmed,\n"
@@ -69,6 +71,8 @@ void verify_usage(FILE *out)
 	      "                (by default bodies up to 16 MiB are kept while verified)\n"
 	      "  --mbox-quoting=Q  how '>From ' lines in an mbox are read back: mboxrd\n"
 	      "                (default), mboxo or none, as for 'dkimarc scan'\n"
+	      "  --arc-sets N  evaluate ARC chains of up to N sets, 1 to 50 (default 8); a\n"
+	      "                longer chain is reported not evaluated, and costs no key lookup\n"
 	      "  -h, --help    show this help\n"
 	      "  --            end of options; later arguments are files\n"
 	      "\n"
@@ -146,6 +150,18 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 			else
 				return cli_usage_error(
 				    "--mbox-quoting is mboxrd, mboxo or none, not '%s'", val);
+		} else if (cli_opt_is(a, "--arc-sets", &val)) {
+			char *end;
+			if (!val) {
+				if (i + 1 >= argc)
+					return cli_usage_error("option '--arc-sets' needs a value");
+				val = argv[++i];
+			}
+			unsigned long n = strtoul(val, &end, 10);
+			if (val[0] < '0' || val[0] > '9' || *end || n < 1 || n > 50)
+				return cli_usage_error(
+				    "--arc-sets wants a number from 1 to 50, not '%s'", val);
+			o->arc_sets = (unsigned)n;
 		} else if (cli_opt_is(a, "--ar", &val) || cli_opt_is(a, "--explain-dir", &val)) {
 			const char *name = a[2] == 'a' ? "--ar" : "--explain-dir";
 			if (!val) {
@@ -188,6 +204,8 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at, dkimarc_ke
 		goto fail;
 	}
 	rc = dkimarc_ctx_set_strict(ctx, o->strict);
+	if (rc == DKIMARC_OK && o->arc_sets)
+		rc = dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, o->arc_sets);
 	if (rc == DKIMARC_OK && at >= 0)
 		rc = dkimarc_ctx_set_time(ctx, at);
 	/* Messages are files here, so keeping a body for the diagnosis is affordable. */

@@ -248,6 +248,7 @@ typedef enum {
 	DKIMARC_LIMIT_FIELD_BYTES,    /**< bytes in one header field (default 65536) */
 	DKIMARC_LIMIT_HEADER_BYTES,   /**< bytes in the whole header (default 1 MiB) */
 	DKIMARC_LIMIT_MESSAGE_BYTES,  /**< message size for dkimarc_verify (default 256 MiB) */
+	DKIMARC_LIMIT_ARC_SETS,       /**< ARC sets (AMS + AS) evaluated per message (default 8) */
 	DKIMARC_LIMIT_COUNT_
 } dkimarc_limit;
 
@@ -1176,7 +1177,8 @@ DKIMARC_API int dkimarc_signer_set_cv(dkimarc_signer *s, const char *cv);
  * ctx may be NULL when a cv is set.
  * Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, no authserv-id set,
  * no Authentication-Results for it, an identity or l= set, the chain
- * already at 50 sets), DKIMARC_ELIMIT, DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
+ * already at 50 sets), DKIMARC_ELIMIT (also: the chain has more sets than
+ * ctx's DKIMARC_LIMIT_ARC_SETS), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_seal(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char *buf,
                              size_t len, char **fields);

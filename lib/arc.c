@@ -1,9 +1,13 @@
 /*
  * ARC chain validation (RFC 8617 §5.2). At the end of the header every ARC
- * field is sorted into its instance; each AMS is parsed and hashed like a
- * DKIM-Signature, each AS over the ARC sets below it (§5.1.1). At finish
- * every AMS and AS is judged by the DKIM core, whether or not the chain
- * result needs it, and the chain rules are applied in the RFC's order.
+ * field is sorted into its instance and parsed, and the chain's structure is
+ * judged (the RFC's steps before any signature). A chain that already fails
+ * there costs nothing more: no AMS or AS is hashed, no key fetched. Otherwise
+ * each AMS is hashed like a DKIM-Signature, each AS over the ARC sets below
+ * it (§5.1.1); da_arc_plan applies the context's limit on ARC sets and
+ * registers the AMS body hashes. At finish every AMS and AS of a chain within
+ * the limit is judged by the DKIM core, and the chain rules are applied in
+ * the RFC's order.
  */
 #include "arc.h"
 
@@ -50,6 +54,11 @@ struct da_arc {
 	arcset set[DA_ARC_MAX_INSTANCES + 1]; /* [1..50] */
 	unsigned max;                         /* highest usable instance */
 	badinst over, bad;
+	bool broken;     /* the structure fails: no ARC signature is verified */
+	bool planned;    /* da_arc_plan ran: body hashes registered, keyed set */
+	bool over_limit; /* more sets than the context's limit: not evaluated */
+	uint64_t limit;  /* that limit, for the report */
+	da_bhreg *reg;   /* where da_arc_plan registers the AMS body hashes */
 	const da_sigparams *keyed[2 * DA_ARC_MAX_INSTANCES];
 	size_t nkeyed;
 };
@@ -159,46 +168,20 @@ static void place(da_arc *a, const da_field *f, size_t idx, int kind)
 		a->max = (unsigned)inst;
 }
 
-static bool whole(const arcset *s)
-{
-	return s->n[K_AAR] == 1 && s->n[K_AMS] == 1 && s->n[K_AS] == 1;
-}
-
-static int read_ams(da_arc *a, arcset *s, const da_header *hdr, da_bhreg *reg, bool *used)
+static void parse_ams(arcset *s, const da_header *hdr)
 {
 	const da_field *f = &hdr->f[s->f[K_AMS]];
 	s->ams_parsed = true;
 	s->ams_reason = da_arc_sig_parse(DA_SIG_AMS, f->raw, f->len, f->value_off, &s->ams,
 	                                 s->ams_err, sizeof s->ams_err);
-	if (s->ams_reason != DKIMARC_REASON_OK)
-		return DKIMARC_OK;
-	int rc = da_sig_header_digest(hdr, s->f[K_AMS], &s->ams, used, s->ams_dig, &s->ams_dlen);
-	if (rc)
-		return rc;
-	if ((s->ams_bh = da_bhreg_index(reg, &s->ams)) < 0)
-		return DKIMARC_ENOMEM;
-	a->keyed[a->nkeyed++] = &s->ams;
-	return DKIMARC_OK;
 }
 
-/* seq holds the fields of the whole sets below, in sealing order (§5.1.1). */
-static int read_as(da_arc *a, arcset *s, const da_header *hdr, size_t *seq, size_t nseq,
-                   bool below_whole)
+static void parse_as(arcset *s, const da_header *hdr)
 {
 	const da_field *f = &hdr->f[s->f[K_AS]];
 	s->as_parsed = true;
 	s->as_reason = da_arc_sig_parse(DA_SIG_AS, f->raw, f->len, f->value_off, &s->as, s->as_err,
 	                                sizeof s->as_err);
-	if (s->as_reason != DKIMARC_REASON_OK || !below_whole || !whole(s))
-		return DKIMARC_OK;
-	seq[nseq] = s->f[K_AAR];
-	seq[nseq + 1] = s->f[K_AMS];
-	int rc = da_seal_digest(hdr, seq, nseq + 2, s->f[K_AS], &s->as, s->as_dig, &s->as_dlen);
-	if (rc)
-		return rc;
-	s->as_hashed = true;
-	a->keyed[a->nkeyed++] = &s->as;
-	return DKIMARC_OK;
 }
 
 static int read_aar(arcset *s, const da_header *hdr)
@@ -214,6 +197,34 @@ static int read_aar(arcset *s, const da_header *hdr)
 	return rc;
 }
 
+static bool structure_fails(const da_arc *a, da_arc_report *out);
+
+/* The header digests of a whole chain: each AMS, and each AS over the sets up to its own. */
+static int hash_chain(da_arc *a, const da_header *hdr)
+{
+	bool *used = calloc(hdr->n, sizeof *used);
+	size_t *seq = calloc(3 * DA_ARC_MAX_INSTANCES, sizeof *seq);
+	size_t nseq = 0;
+	int rc = used && seq ? DKIMARC_OK : DKIMARC_ENOMEM;
+	for (unsigned k = 1; k <= a->max && !rc; k++) {
+		arcset *s = &a->set[k];
+		if (s->ams_reason == DKIMARC_REASON_OK)
+			rc = da_sig_header_digest(hdr, s->f[K_AMS], &s->ams, used, s->ams_dig,
+			                          &s->ams_dlen);
+		seq[nseq++] = s->f[K_AAR];
+		seq[nseq++] = s->f[K_AMS];
+		if (!rc && s->as_reason == DKIMARC_REASON_OK) {
+			rc = da_seal_digest(hdr, seq, nseq, s->f[K_AS], &s->as, s->as_dig,
+			                    &s->as_dlen);
+			s->as_hashed = rc == DKIMARC_OK;
+		}
+		seq[nseq++] = s->f[K_AS];
+	}
+	free(used);
+	free(seq);
+	return rc;
+}
+
 int da_arc_begin(const da_header *hdr, da_bhreg *reg, da_arc **out)
 {
 	*out = NULL;
@@ -223,38 +234,55 @@ int da_arc_begin(const da_header *hdr, da_bhreg *reg, da_arc **out)
 	if (!any)
 		return DKIMARC_OK;
 	da_arc *a = calloc(1, sizeof *a);
-	bool *used = calloc(hdr->n, sizeof *used);
-	size_t *seq = calloc(3 * DA_ARC_MAX_INSTANCES, sizeof *seq);
-	int rc = a && used && seq ? DKIMARC_OK : DKIMARC_ENOMEM;
-	for (size_t i = 0; i < hdr->n && !rc; i++) {
+	if (!a)
+		return DKIMARC_ENOMEM;
+	a->reg = reg;
+	int rc = DKIMARC_OK;
+	for (size_t i = 0; i < hdr->n; i++) {
 		int kind = field_kind(&hdr->f[i]);
 		if (kind >= 0)
 			place(a, &hdr->f[i], i, kind);
 	}
-	bool below_whole = true;
-	size_t nseq = 0;
 	for (unsigned k = 1; k <= DA_ARC_MAX_INSTANCES && !rc; k++) {
 		arcset *s = &a->set[k];
 		if (s->n[K_AMS] == 1)
-			rc = read_ams(a, s, hdr, reg, used);
-		if (!rc && s->n[K_AAR] == 1)
+			parse_ams(s, hdr);
+		if (s->n[K_AAR] == 1)
 			rc = read_aar(s, hdr);
-		if (!rc && s->n[K_AS] == 1)
-			rc = read_as(a, s, hdr, seq, nseq, below_whole);
-		below_whole = below_whole && whole(s);
-		if (below_whole) {
-			seq[nseq++] = s->f[K_AAR];
-			seq[nseq++] = s->f[K_AMS];
-			seq[nseq++] = s->f[K_AS];
-		}
+		if (s->n[K_AS] == 1)
+			parse_as(s, hdr);
 	}
-	free(used);
-	free(seq);
+	/* A chain that fails on its structure fails whatever its signatures say. */
+	a->broken = structure_fails(a, NULL);
+	if (!rc && !a->broken)
+		rc = hash_chain(a, hdr);
 	if (rc) {
 		da_arc_free(a);
 		return rc;
 	}
 	*out = a;
+	return DKIMARC_OK;
+}
+
+int da_arc_plan(da_arc *a, const dkimarc_ctx *ctx)
+{
+	if (!a || a->planned)
+		return DKIMARC_OK;
+	a->planned = true;
+	a->limit = ctx->limits[DKIMARC_LIMIT_ARC_SETS];
+	a->over_limit = !a->broken && a->max > a->limit;
+	if (a->broken || a->over_limit)
+		return DKIMARC_OK;
+	for (unsigned k = 1; k <= a->max; k++) {
+		arcset *s = &a->set[k];
+		if (s->ams_reason == DKIMARC_REASON_OK) {
+			if ((s->ams_bh = da_bhreg_index(a->reg, &s->ams)) < 0)
+				return DKIMARC_ENOMEM;
+			a->keyed[a->nkeyed++] = &s->ams;
+		}
+		if (s->as_hashed)
+			a->keyed[a->nkeyed++] = &s->as;
+	}
 	return DKIMARC_OK;
 }
 
@@ -290,20 +318,40 @@ static const char *cv_str(int cv)
 	                          : NULL;
 }
 
-static void judge_ams(const arcset *s, const dkimarc_ctx *ctx, const da_bhreg *reg, int64_t date,
-                      int64_t at, dkimarc_arc_instance *in)
+/* Says in o why the chain's signatures are not verified; false when they are. */
+static bool not_verified(const da_arc *a, dkimarc_sig *o)
+{
+	char buf[200];
+	if (a->broken) {
+		da_sig_set_result(o, DKIMARC_RES_NONE, DKIMARC_REASON_OK,
+		                  "not checked: the ARC chain fails on its structure, whatever its "
+		                  "signatures say");
+		return true;
+	}
+	if (a->over_limit || !a->planned) {
+		snprintf(buf, sizeof buf,
+		         "not evaluated: the ARC chain has %u sets, more than the limit of %llu",
+		         a->max, (unsigned long long)a->limit);
+		da_sig_set_result(o, DKIMARC_RES_POLICY, DKIMARC_REASON_LIMIT_EXCEEDED, buf);
+		return true;
+	}
+	return false;
+}
+
+static void judge_ams(const da_arc *a, const arcset *s, const dkimarc_ctx *ctx, const da_bhreg *reg,
+                      int64_t date, int64_t at, dkimarc_arc_instance *in)
 {
 	dkimarc_sig *o = &in->ams;
 	in->has_ams = true;
 	da_sig_facts(o, &s->ams);
 	if (s->ams_reason != DKIMARC_REASON_OK)
 		da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->ams_reason, s->ams_err);
-	else
+	else if (!not_verified(a, o))
 		da_sig_judge(ctx, &s->ams, s->ams_dig, s->ams_dlen, reg->h[s->ams_bh], date, at, o);
 }
 
-static void judge_as(const arcset *s, const dkimarc_ctx *ctx, int64_t date, int64_t at,
-                     dkimarc_arc_instance *in)
+static void judge_as(const da_arc *a, const arcset *s, const dkimarc_ctx *ctx, int64_t date,
+                     int64_t at, dkimarc_arc_instance *in)
 {
 	dkimarc_sig *o = &in->seal;
 	in->has_seal = true;
@@ -311,12 +359,7 @@ static void judge_as(const arcset *s, const dkimarc_ctx *ctx, int64_t date, int6
 	da_sig_facts(o, &s->as);
 	if (s->as_reason != DKIMARC_REASON_OK)
 		da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->as_reason, s->as_err);
-	else if (!s->as_hashed)
-		da_sig_set_result(
-		    o, DKIMARC_RES_NONE, DKIMARC_REASON_OK,
-		    "not checked: an ARC set below this one is missing a field or has "
-		    "two of one, so what the seal covers is undefined");
-	else
+	else if (!not_verified(a, o))
 		da_sig_judge(ctx, &s->as, s->as_dig, s->as_dlen, NULL, date, at, o);
 }
 
@@ -343,6 +386,8 @@ static void set_chain(da_arc_report *out, dkimarc_arc_result res, dkimarc_arc_re
 {
 	char buf[1600];
 	va_list ap;
+	if (!out)
+		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	va_end(ap);
@@ -377,27 +422,31 @@ static const dkimarc_arc_instance *find(const da_arc_report *out, unsigned k)
 	return NULL;
 }
 
-/* Applies RFC 8617 §5.2 steps 1-7 in order; the per-instance results are known. */
-static void decide(const da_arc *a, da_arc_report *out)
+/*
+ * RFC 8617 §5.2's checks of the chain's structure, in order: instances
+ * (at most 50, none unusable, none missing or doubled) and cv= values. True
+ * when one fails, with the chain result set in out (which may be NULL).
+ */
+static bool structure_fails(const da_arc *a, da_arc_report *out)
 {
 	char buf[160];
 	unsigned n = a->max;
 	if (a->over.seen) {
 		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_TOO_MANY_INSTANCES, 0, "%s",
 		          bad_text(&a->over, buf, sizeof buf));
-		return;
+		return true;
 	}
 	if (n && a->set[n].n[K_AS] == 1 && a->set[n].as.cv == DA_CV_FAIL) {
 		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_FAIL, n,
 		          "the latest ARC-Seal (i=%u) says cv=fail: a hop had already found the "
 		          "chain broken",
 		          n);
-		return;
+		return true;
 	}
 	if (a->bad.seen) {
 		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_INSTANCE_INVALID, 0, "%s",
 		          bad_text(&a->bad, buf, sizeof buf));
-		return;
+		return true;
 	}
 	for (unsigned k = 1; k <= n; k++) {
 		const arcset *s = &a->set[k];
@@ -407,19 +456,19 @@ static void decide(const da_arc *a, da_arc_report *out)
 			    "ARC set i=%u is missing: instances must run from 1 to %u without "
 			    "gaps",
 			    k, n);
-			return;
+			return true;
 		}
 		for (int kind = K_AS; kind >= K_AAR; kind--) {
 			if (s->n[kind] > 1) {
 				set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_DUPLICATE, k,
 				          "%zu %s fields have i=%u", s->n[kind], kind_name[kind],
 				          k);
-				return;
+				return true;
 			}
 			if (s->n[kind] == 0) {
 				set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_MISSING, k,
 				          "ARC set i=%u has no %s", k, kind_name[kind]);
-				return;
+				return true;
 			}
 		}
 	}
@@ -428,20 +477,36 @@ static void decide(const da_arc *a, da_arc_report *out)
 		if (cv == DA_CV_FAIL) {
 			set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_FAIL, k,
 			          "ARC-Seal i=%u says cv=fail", k);
-			return;
+			return true;
 		}
 		if (k == 1 && cv == DA_CV_PASS) {
 			set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_INVALID, k,
 			          "ARC-Seal i=1 says cv=pass; the first seal must say cv=none");
-			return;
+			return true;
 		}
 		if (k > 1 && cv == DA_CV_NONE) {
 			set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_CV_INVALID, k,
 			          "ARC-Seal i=%u says cv=none; every seal after the first must say "
 			          "cv=pass",
 			          k);
-			return;
+			return true;
 		}
+	}
+	return false;
+}
+
+/* Applies RFC 8617 §5.2 steps 1-7 in order; the per-instance results are known. */
+static void decide(const da_arc *a, da_arc_report *out)
+{
+	unsigned n = a->max;
+	if (structure_fails(a, out))
+		return;
+	if (a->over_limit || !a->planned) {
+		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_LIMIT_EXCEEDED, 0,
+		          "not evaluated: the chain has %u ARC sets, more than the limit of %llu "
+		          "on ARC sets; no ARC key was fetched",
+		          n, (unsigned long long)a->limit);
+		return;
 	}
 	const dkimarc_arc_instance *top = find(out, n);
 	if (!top || !top->has_ams || top->ams.result != DKIMARC_RES_PASS) {
@@ -505,9 +570,9 @@ void da_arc_finish(const da_arc *a, const dkimarc_ctx *ctx, const da_bhreg *reg,
 		dkimarc_arc_instance *in = &out->inst[out->ninst++];
 		in->instance = k;
 		if (s->n[K_AMS] == 1)
-			judge_ams(s, ctx, reg, date, at, in);
+			judge_ams(a, s, ctx, reg, date, at, in);
 		if (s->n[K_AS] == 1)
-			judge_as(s, ctx, date, at, in);
+			judge_as(a, s, ctx, date, at, in);
 		if (s->n[K_AAR] == 1)
 			take_aar(s, in);
 	}

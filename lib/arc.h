@@ -17,15 +17,24 @@
 typedef struct da_arc da_arc;
 
 /*
- * Reads the ARC fields of a split header: instances, AMS and AS tags, their
- * header digests (computed now, so the header need not outlive this call),
- * and AARs; registers each AMS's body hash in reg. *out is NULL when the
- * header has no ARC field. Returns DKIMARC_OK, DKIMARC_ENOMEM or
+ * Reads the ARC fields of a split header: instances, AMS and AS tags, and
+ * AARs, and judges the chain's structure (RFC 8617 §5.2 before any
+ * signature). When the structure holds, computes the AMS and AS header
+ * digests (now, so the header need not outlive this call); when it fails,
+ * nothing is hashed and no ARC signature will be verified. *out is NULL
+ * when the header has no ARC field. Returns DKIMARC_OK, DKIMARC_ENOMEM or
  * DKIMARC_ECRYPTO.
  */
 DA_HIDDEN int da_arc_begin(const da_header *hdr, da_bhreg *reg, da_arc **out);
+/*
+ * Before the body: applies ctx's limit on ARC sets (DKIMARC_LIMIT_ARC_SETS)
+ * and, for a chain to verify, registers each AMS's body hash in the reg
+ * given to da_arc_begin. Until it runs, nothing is verified. a may be NULL.
+ * Returns DKIMARC_OK or DKIMARC_ENOMEM.
+ */
+DA_HIDDEN int da_arc_plan(da_arc *a, const dkimarc_ctx *ctx);
 
-/* The well-formed AMS and AS whose keys da_arc_finish will fetch. */
+/* The well-formed AMS and AS whose keys da_arc_finish will fetch (after da_arc_plan). */
 DA_HIDDEN size_t da_arc_sig_count(const da_arc *a);
 DA_HIDDEN const da_sigparams *da_arc_sig(const da_arc *a, size_t i);
 

@@ -34,11 +34,15 @@ const EVP_MD *da_hash_md(int hash)
 	return md_sha256 ? md_sha256 : EVP_sha256();
 }
 
-/* An RSA key whose arithmetic is degenerate would let anyone "sign". */
-static int rsa_sane(EVP_PKEY *pk, char *err, size_t errlen)
+/*
+ * An RSA key whose arithmetic is degenerate would let anyone "sign": an even
+ * modulus or an exponent of 1 is key_syntax; a modulus anyone can factor
+ * (rsamod.c) is key_small_factor, returned in *defect with the key kept.
+ */
+static dkimarc_reason rsa_check(EVP_PKEY *pk, dkimarc_reason *defect, char *err, size_t errlen)
 {
 	BIGNUM *n = NULL, *e = NULL;
-	int ok = 0;
+	dkimarc_reason why = DKIMARC_REASON_KEY_SYNTAX;
 	if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
 	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e)) {
 		snprintf(err, errlen, "RSA key parameters unreadable");
@@ -48,19 +52,30 @@ static int rsa_sane(EVP_PKEY *pk, char *err, size_t errlen)
 		snprintf(err, errlen, "RSA modulus is even");
 		goto out;
 	}
+	if (BN_is_one(n)) {
+		snprintf(err, errlen, "RSA modulus is 1");
+		goto out;
+	}
 	if (BN_is_one(e) || !BN_is_odd(e)) {
 		snprintf(err, errlen, "RSA public exponent is 1 or even");
 		goto out;
 	}
-	ok = 1;
+	int weak = da_rsa_modulus_check(n, err, errlen);
+	if (weak < 0) {
+		snprintf(err, errlen, "RSA modulus could not be checked (out of memory)");
+		goto out;
+	}
+	if (weak)
+		*defect = DKIMARC_REASON_KEY_SMALL_FACTOR;
+	why = DKIMARC_REASON_OK;
 out:
 	BN_free(n);
 	BN_free(e);
-	return ok;
+	return why;
 }
 
-static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason, char *err,
-                            size_t errlen)
+static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                            dkimarc_reason *defect, char *err, size_t errlen)
 {
 	const unsigned char *p = k->pk;
 	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)k->pk_len);
@@ -96,9 +111,8 @@ static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *
 		         DA_RSA_MAX_BITS);
 		return NULL;
 	}
-	if (!rsa_sane(pk, err, errlen)) {
+	if ((*reason = rsa_check(pk, defect, err, errlen)) != DKIMARC_REASON_OK) {
 		EVP_PKEY_free(pk);
-		*reason = DKIMARC_REASON_KEY_SYNTAX;
 		return NULL;
 	}
 	return pk;
@@ -138,10 +152,11 @@ static bool ed25519_small_order(const unsigned char *a)
 	return false;
 }
 
-EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason, char *err,
-                         size_t errlen)
+EVP_PKEY *da_pkey_decode_any(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                             dkimarc_reason *defect, char *err, size_t errlen)
 {
 	*bits = 0;
+	*defect = DKIMARC_REASON_OK;
 	if (k->key_type == DA_KEY_ED25519) {
 		if (k->pk_len != 32) {
 			*reason = DKIMARC_REASON_KEY_SYNTAX;
@@ -164,7 +179,20 @@ EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *rea
 		*bits = 256;
 		return pk;
 	}
-	return rsa_decode(k, bits, reason, err, errlen);
+	return rsa_decode(k, bits, reason, defect, err, errlen);
+}
+
+EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason, char *err,
+                         size_t errlen)
+{
+	dkimarc_reason defect;
+	EVP_PKEY *pk = da_pkey_decode_any(k, bits, reason, &defect, err, errlen);
+	if (pk && defect != DKIMARC_REASON_OK) {
+		EVP_PKEY_free(pk);
+		*reason = defect;
+		return NULL;
+	}
+	return pk;
 }
 
 /* A context that verifies PKCS#1 v1.5 signatures with pk over a digest of hash. */

@@ -10,11 +10,27 @@
 /*
  * Decodes a parsed key record into an EVP_PKEY. RSA keys are taken as
  * SubjectPublicKeyInfo or as bare PKCS#1 RSAPublicKey. Returns NULL with
- * *reason (key_syntax, key_type_mismatch, key_too_large) and err set.
- * *bits is the key size whenever it could be read.
+ * *reason (key_syntax, key_type_mismatch, key_too_large, key_small_factor)
+ * and err set. *bits is the key size whenever it could be read.
  */
 DA_HIDDEN EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
                                    char *err, size_t errlen);
+/*
+ * The same, except that an RSA key anyone can sign with (a modulus anyone can
+ * factor) is returned all the same, with *defect = key_small_factor and err
+ * saying why: the verifier still checks the signature, to tell whether it
+ * verifies. *defect is DKIMARC_REASON_OK otherwise.
+ */
+DA_HIDDEN EVP_PKEY *da_pkey_decode_any(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                                       dkimarc_reason *defect, char *err, size_t errlen);
+
+/*
+ * rsamod.c: whether anyone can factor the odd RSA modulus n (> 1): it has a
+ * prime factor below 2^16, or it is prime (a Fermat test to base 2). Returns
+ * 1 with err saying how, 0 when n is not such a modulus, -1 on a failure
+ * (memory). Costs one modular exponentiation the size of n.
+ */
+DA_HIDDEN int da_rsa_modulus_check(const BIGNUM *n, char *err, size_t errlen);
 
 /*
  * An RSA key made ready to verify: a context initialised for each hash, which

@@ -10,6 +10,7 @@ static const uint64_t limit_defaults[DKIMARC_LIMIT_COUNT_] = {
     [DKIMARC_LIMIT_FIELD_BYTES] = 64 * 1024,
     [DKIMARC_LIMIT_HEADER_BYTES] = 1024 * 1024,
     [DKIMARC_LIMIT_MESSAGE_BYTES] = 256 * 1024 * 1024,
+    [DKIMARC_LIMIT_ARC_SETS] = 8,
 };
 
 int dkimarc_ctx_new(dkimarc_ctx **out)

@@ -100,11 +100,14 @@ static int add_key_name(dkimarc_verifier *v, const da_sigparams *sp)
 
 static int collect_key_names(dkimarc_verifier *v)
 {
+	/* Which ARC signatures are verified (structure, limit) decides which keys are needed. */
+	int rc = da_arc_plan(v->arc, v->ctx);
+	if (rc)
+		return rc;
 	size_t cap = v->nsigs + da_arc_sig_count(v->arc);
 	v->keynames = calloc(cap ? cap : 1, sizeof *v->keynames);
 	if (!v->keynames)
 		return DKIMARC_ENOMEM;
-	int rc = DKIMARC_OK;
 	for (size_t i = 0; i < v->nsigs && !rc; i++)
 		if (v->sigs[i].reason == DKIMARC_REASON_OK)
 			rc = add_key_name(v, &v->sigs[i].sp);

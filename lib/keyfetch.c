@@ -215,6 +215,9 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 			k->pkey = pi.pkey;
 			k->prep = pi.prep;
 			pi.pkey = NULL;
+			k->defect = pi.decode;
+			if (k->defect != DKIMARC_REASON_OK)
+				snprintf(k->defect_err, sizeof k->defect_err, "%s", pi.decode_err);
 		} else {
 			why = pi.decode;
 			snprintf(err, errlen, "%s", pi.decode_err);

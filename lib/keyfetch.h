@@ -14,6 +14,8 @@ typedef struct {
 	EVP_PKEY *pkey;          /* the usable key, or NULL */
 	const da_rsa_prep *prep; /* pkey made ready (borrowed from the context), or NULL */
 	unsigned bits;           /* key size, whenever it could be read */
+	dkimarc_reason defect;   /* key_small_factor: anyone can sign with pkey */
+	char defect_err[300];    /* why, when defect is set */
 	uint32_t flags;          /* DKIMARC_FLAG_KEY_TESTING, _KEY_OUTSIDE_WINDOW */
 	char *source;            /* provenance ("archive keys.zone:12"), or NULL */
 	char *choice;            /* why this record among several, or NULL */
@@ -24,9 +26,10 @@ typedef struct {
 /*
  * Fetches and checks the key for sp (selector, domain, algorithm, i=). The
  * record is chosen by the signature's t=, else by date (the Date field; -1
- * when unknown). Returns DKIMARC_REASON_OK with k->pkey set, or the reason
- * the key is unusable, with *res (permerror or temperror) and err set; k's
- * facts are filled as far as they got either way. Clear k with da_key_clear.
+ * when unknown). Returns DKIMARC_REASON_OK with k->pkey set (and k->defect
+ * when anyone could sign with it), or the reason the key is unusable, with
+ * *res (permerror or temperror) and err set; k's facts are filled as far as
+ * they got either way. Clear k with da_key_clear.
  */
 DA_HIDDEN dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int64_t date,
                                       da_key *k, dkimarc_result *res, char *err, size_t errlen);

@@ -17,7 +17,9 @@ typedef struct entry {
 	EVP_PKEY *pkey;
 	da_rsa_prep *prep; /* RSA keys; NULL if it could not be made */
 	unsigned bits;
-	unsigned char pk[]; /* the decoded p= bytes */
+	dkimarc_reason defect; /* key_small_factor: anyone can sign with it */
+	char *defect_err;      /* why, when defect is set */
+	unsigned char pk[];    /* the decoded p= bytes */
 } entry;
 
 /* A parsed record, by its text. */
@@ -56,6 +58,7 @@ void da_pkcache_free(da_pkcache *c)
 			n = e->next;
 			da_rsa_prep_free(e->prep);
 			EVP_PKEY_free(e->pkey);
+			free(e->defect_err);
 			free(e);
 		}
 		for (recentry *r = c->recs[i], *n; r; r = n) {
@@ -88,25 +91,42 @@ static entry *find(da_pkcache *c, uint64_t h, const da_keyrec *k)
 	return NULL;
 }
 
-EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
-                         const da_rsa_prep **prep, dkimarc_reason *reason, char *err, size_t errlen)
+/* Reports an entry's defect; the key stays the caller's. */
+static void defect_out(dkimarc_reason d, const char *text, dkimarc_reason *defect, char *err,
+                       size_t errlen)
+{
+	*defect = d;
+	if (d != DKIMARC_REASON_OK)
+		snprintf(err, errlen, "%s", text ? text : "the key is unsafe");
+}
+
+/* da_pkcache_get, with a key anyone can sign with returned too (da_pkey_decode_any). */
+static EVP_PKEY *get_any(da_pkcache *c, const da_keyrec *k, unsigned *bits,
+                         const da_rsa_prep **prep, dkimarc_reason *reason, dkimarc_reason *defect,
+                         char *err, size_t errlen)
 {
 	*prep = NULL;
+	*defect = DKIMARC_REASON_OK;
 	if (!c || !k->pk)
-		return da_pkey_decode(k, bits, reason, err, errlen);
+		return da_pkey_decode_any(k, bits, reason, defect, err, errlen);
 	uint64_t h = hash_of(k->key_type, k->pk, k->pk_len);
 	pthread_mutex_lock(&c->lock);
 	entry *e = find(c, h, k);
 	if (e && EVP_PKEY_up_ref(e->pkey) == 1) {
 		*bits = e->bits;
 		*prep = e->prep;
+		defect_out(e->defect, e->defect_err, defect, err, errlen);
 		pthread_mutex_unlock(&c->lock);
 		return e->pkey;
 	}
 	pthread_mutex_unlock(&c->lock);
 
-	/* Decode outside the lock; failures are not remembered (they are rare). */
-	EVP_PKEY *pk = da_pkey_decode(k, bits, reason, err, errlen);
+	/*
+	 * Decode outside the lock; failures are not remembered (they are rare).
+	 * A key anyone can sign with is, with its defect: the check that finds
+	 * it costs a modular exponentiation, once per key.
+	 */
+	EVP_PKEY *pk = da_pkey_decode_any(k, bits, reason, defect, err, errlen);
 	if (!pk)
 		return NULL;
 	entry *ne = malloc(sizeof *ne + k->pk_len);
@@ -117,13 +137,17 @@ EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
 	ne->len = k->pk_len;
 	ne->bits = *bits;
 	ne->pkey = pk;
+	ne->defect = *defect;
+	ne->defect_err = *defect != DKIMARC_REASON_OK ? da_strdup(err) : NULL;
 	/* Made before the entry is shared: nothing in it changes afterwards. */
 	ne->prep = k->key_type == DA_KEY_RSA ? da_rsa_prep_new(pk) : NULL;
 	memcpy(ne->pk, k->pk, k->pk_len);
 	pthread_mutex_lock(&c->lock);
-	if (c->count >= DA_PKCACHE_MAX || find(c, h, k) || EVP_PKEY_up_ref(pk) != 1) {
+	if (c->count >= DA_PKCACHE_MAX || find(c, h, k) || EVP_PKEY_up_ref(pk) != 1 ||
+	    (ne->defect != DKIMARC_REASON_OK && !ne->defect_err)) {
 		pthread_mutex_unlock(&c->lock);
 		da_rsa_prep_free(ne->prep);
+		free(ne->defect_err);
 		free(ne);
 		return pk;
 	}
@@ -132,6 +156,20 @@ EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
 	c->count++;
 	*prep = ne->prep;
 	pthread_mutex_unlock(&c->lock);
+	return pk;
+}
+
+EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
+                         const da_rsa_prep **prep, dkimarc_reason *reason, char *err, size_t errlen)
+{
+	dkimarc_reason defect;
+	EVP_PKEY *pk = get_any(c, k, bits, prep, reason, &defect, err, errlen);
+	if (pk && defect != DKIMARC_REASON_OK) {
+		EVP_PKEY_free(pk);
+		*prep = NULL;
+		*reason = defect;
+		return NULL;
+	}
 	return pk;
 }
 
@@ -179,9 +217,12 @@ dkimarc_reason da_pkcache_record(da_pkcache *c, const char *txt, size_t len, da_
 		return why;
 	out->decode = DKIMARC_REASON_OK;
 	if (!kr.revoked) {
-		out->pkey = da_pkcache_get(c, &kr, &out->bits, &out->prep, &out->decode,
-		                           out->decode_err, sizeof out->decode_err);
-		if (!out->pkey && out->decode == DKIMARC_REASON_OK)
+		dkimarc_reason defect = DKIMARC_REASON_OK;
+		out->pkey = get_any(c, &kr, &out->bits, &out->prep, &out->decode, &defect,
+		                    out->decode_err, sizeof out->decode_err);
+		if (out->pkey)
+			out->decode = defect;
+		else if (out->decode == DKIMARC_REASON_OK)
 			out->decode = DKIMARC_REASON_KEY_SYNTAX;
 	}
 	out->tags = kr;

@@ -17,7 +17,9 @@ DA_HIDDEN da_pkcache *da_pkcache_new(void);
 DA_HIDDEN void da_pkcache_free(da_pkcache *c);
 /*
  * Like da_pkey_decode, through the cache: returns a new reference (free it
- * with EVP_PKEY_free) or NULL with *reason and err. c may be NULL. *prep is
+ * with EVP_PKEY_free) or NULL with *reason and err; a key anyone can sign
+ * with is NULL with key_small_factor (remembered, so checked once per key).
+ * c may be NULL. *prep is
  * the cached RSA key's prepared contexts, borrowed from the cache until it is
  * freed, or NULL.
  */
@@ -31,8 +33,13 @@ typedef struct {
 	EVP_PKEY *pkey;          /* a new reference, or NULL (revoked, or see decode) */
 	const da_rsa_prep *prep; /* borrowed from the cache (lives as long), or NULL */
 	unsigned bits;           /* key size whenever it could be read */
-	dkimarc_reason decode;   /* why pkey is NULL when the record is not revoked */
-	char decode_err[200];
+	/*
+	 * Why pkey is NULL when the record is not revoked; or, with pkey set,
+	 * key_small_factor: a key anyone can sign with, kept so that the
+	 * signature can still be checked. decode_err says why.
+	 */
+	dkimarc_reason decode;
+	char decode_err[300];
 } da_pkinfo;
 
 /*

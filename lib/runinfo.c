@@ -19,6 +19,7 @@ static const char *const limit_names[DKIMARC_LIMIT_COUNT_] = {
     [DKIMARC_LIMIT_FIELD_BYTES] = "field_bytes",
     [DKIMARC_LIMIT_HEADER_BYTES] = "header_bytes",
     [DKIMARC_LIMIT_MESSAGE_BYTES] = "message_bytes",
+    [DKIMARC_LIMIT_ARC_SETS] = "arc_sets",
 };
 
 static bool is_kind(const dkimarc_keysrc *src, const char *kind)
@@ -211,12 +212,13 @@ int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out)
 		tprintf(&b, "time: the time of each verification\n");
 	tprintf(&b,
 	        "limits: %llu signatures, %llu header fields, %llu bytes per field, %llu "
-	        "header bytes, %llu message bytes\n",
+	        "header bytes, %llu message bytes, %llu ARC sets\n",
 	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_SIGNATURES],
 	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_FIELDS],
 	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_FIELD_BYTES],
 	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_BYTES],
-	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES]);
+	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES],
+	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_ARC_SETS]);
 	if (ctx->keysrc)
 		walk(ctx->keysrc, text_src, &b, 0);
 	else

@@ -331,6 +331,8 @@ static int chain_state(const dkimarc_signer *s, const dkimarc_ctx *ctx, const da
 	dkimarc_arc_result res;
 	size_t nsets;
 	const char *last_cv;
+	bool over;
+	char why[300];
 	int rc;
 
 	*stop = false;
@@ -345,12 +347,17 @@ static int chain_state(const dkimarc_signer *s, const dkimarc_ctx *ctx, const da
 	if (rc != DKIMARC_OK)
 		return rc;
 	res = da_arc_report_cv(r, next);
+	over = dkimarc_report_arc_reason(r) == DKIMARC_ARC_REASON_LIMIT_EXCEEDED;
+	if (over)
+		snprintf(why, sizeof why, "%s", dkimarc_report_arc_reason_text(r));
 	nsets = dkimarc_report_arc_count(r);
 	last_cv = nsets ? dkimarc_arc_instance_cv(dkimarc_report_arc_instance(r, nsets - 1)) : NULL;
 	*stop = last_cv != NULL && strcmp(last_cv, "fail") == 0;
 	dkimarc_report_free(r);
 	if (*stop)
 		return DKIMARC_OK;
+	if (*next == 0 && over)
+		return da_fail(DKIMARC_ELIMIT, "the ARC chain cannot be validated: %s", why);
 	if (*next == 0)
 		return da_fail(DKIMARC_EINVAL,
 		               "the message already carries %d ARC sets, the most RFC 8617 "

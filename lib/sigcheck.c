@@ -99,6 +99,21 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 	unsigned bits = k.bits;
 	int ok = da_verify_digest(k.pkey, k.prep, sp->key_type, sp->hash, hdigest, hdigest_len,
 	                          sp->b, sp->b_len);
+	if (k.defect != DKIMARC_REASON_OK) {
+		/*
+		 * Anyone can sign with this key, so whether the signature verifies
+		 * proves nothing either way (docs/verdicts.md); it is said for the
+		 * record. Checked first: no other finding of the key (key_mismatch,
+		 * "this key made it") means anything.
+		 */
+		snprintf(err, sizeof err, "%s %s",
+		         ok == 1 && body_ok ? "the signature verifies, but"
+		                            : "the signature does not verify, and in any case",
+		         k.defect_err);
+		da_sig_set_result(o, DKIMARC_RES_FAIL, k.defect, err);
+		da_key_clear(&k);
+		return;
+	}
 	da_recovered rec = {.made = DA_MADE_UNKNOWN};
 	if (ok != 1)
 		da_rsa_recover(k.pkey, sp->key_type, sp->b, sp->b_len, &rec);

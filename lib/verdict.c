@@ -311,11 +311,9 @@ int da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 		           d, (long long)bs->l, (unsigned long long)bs->body_bytes);
 	case C_WEAK:
 		if (bs->reason == DKIMARC_REASON_KEY_SMALL_FACTOR)
-			return set(
-			    r, DKIMARC_VERDICT_WEAK, bs->reason,
-			    "the signature by %s verifies only with an RSA key whose modulus "
-			    "anyone can factor (%s)",
-			    d, s_or(bs->reason_text, "a small factor"));
+			return set(r, DKIMARC_VERDICT_WEAK, bs->reason,
+			           "the signature by %s is worthless: %s", d,
+			           s_or(bs->reason_text, "?"));
 		return set(
 		    r, DKIMARC_VERDICT_WEAK, bs->reason,
 		    "the signature by %s verifies only with a %u-bit RSA key, which RFC 8301 "

@@ -85,7 +85,8 @@ class Run:
         return path
 
     def dkimarc_arc(self, path):
-        p = subprocess.run([self.args.dkimarc, "verify", "--json", "--keys", self.archive, path],
+        p = subprocess.run([self.args.dkimarc, "verify", "--json", "--arc-sets", "50", "--keys",
+                            self.archive, path],
                            capture_output=True)
         j = json.loads(p.stdout.decode().splitlines()[0])
         return j["arc"]["result"], len(j["arc"].get("instances", [])), j["arc"]

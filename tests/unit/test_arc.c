@@ -242,7 +242,7 @@ static void huge_instance_fails_without_overflow(void **state)
 	dkimarc_report_free(r);
 }
 
-static void duplicate_instance_fails_and_others_are_still_checked(void **state)
+static void duplicate_instance_fails_and_nothing_is_verified(void **state)
 {
 	(void)state;
 	/* A second ARC-Seal claiming i=1 (the i=2 seal relabelled). */
@@ -250,10 +250,13 @@ static void duplicate_instance_fails_and_others_are_still_checked(void **state)
 	expect_fail(r, DKIMARC_ARC_REASON_DUPLICATE, 1, "2 ARC-Seal fields have i=1");
 	const dkimarc_arc_instance *a1 = dkimarc_report_arc_instance(r, 0);
 	assert_null(dkimarc_arc_instance_seal(a1)); /* no single seal to report */
-	assert_int_equal(dkimarc_arc_instance_ams_result(a1), DKIMARC_RES_PASS);
-	/* Instance 2 lost its seal, so: its AMS is still reported. */
+	/* The chain fails on its structure: its AMS are reported, not verified. */
+	const dkimarc_sig *ams1 = dkimarc_arc_instance_ams(a1);
+	assert_int_equal(dkimarc_sig_result(ams1), DKIMARC_RES_NONE);
+	assert_non_null(strstr(dkimarc_sig_reason_text(ams1), "fails on its structure"));
+	assert_string_equal(dkimarc_sig_domain(ams1), "example.org");
 	const dkimarc_arc_instance *a2 = dkimarc_report_arc_instance(r, 1);
-	assert_int_equal(dkimarc_arc_instance_ams_result(a2), DKIMARC_RES_PASS);
+	assert_int_equal(dkimarc_arc_instance_ams_result(a2), DKIMARC_RES_NONE);
 	assert_null(dkimarc_arc_instance_seal(a2));
 	dkimarc_report_free(r);
 	/* Two identical AARs for i=2. */
@@ -320,24 +323,37 @@ static void cv_rules(void **state)
 	dkimarc_report_free(r);
 }
 
-/* Builds n fake ARC sets (i=1..n) over a small message; signatures do not verify. */
-static char *fake_chain(unsigned n)
+/*
+ * Builds n fake ARC sets (i=1..n) over a small message; signatures do not
+ * verify. With distinct, every AMS and AS has a key of its own (s=amsK, asK).
+ */
+static char *fake_chain_keys(unsigned n, bool distinct)
 {
 	size_t cap = 400 * (size_t)n + 512, o = 0;
 	char *m = malloc(cap);
 	assert_non_null(m);
 	for (unsigned k = n; k >= 1; k--) {
+		char as_s[16] = "dummy", ams_s[16] = "dummy";
+		if (distinct) {
+			snprintf(as_s, sizeof as_s, "as%u", k);
+			snprintf(ams_s, sizeof ams_s, "ams%u", k);
+		}
 		o += (size_t)snprintf(
 		    m + o, cap - o,
-		    "ARC-Seal: i=%u; a=rsa-sha256; cv=%s; d=example.org; s=dummy; b=AAAA\r\n"
+		    "ARC-Seal: i=%u; a=rsa-sha256; cv=%s; d=example.org; s=%s; b=AAAA\r\n"
 		    "ARC-Message-Signature: i=%u; a=rsa-sha256; c=relaxed/relaxed; d=example.org;"
-		    " s=dummy; h=from; bh=AAAA; b=AAAA\r\n"
+		    " s=%s; h=from; bh=AAAA; b=AAAA\r\n"
 		    "ARC-Authentication-Results: i=%u; mx.example.org; arc=pass\r\n",
-		    k, k == 1 ? "none" : "pass", k, k);
+		    k, k == 1 ? "none" : "pass", as_s, k, ams_s, k);
 	}
 	o += (size_t)snprintf(m + o, cap - o, "From: a@example.org\r\n\r\nbody\r\n");
 	assert_true(o < cap);
 	return m;
+}
+
+static char *fake_chain(unsigned n)
+{
+	return fake_chain_keys(n, false);
 }
 
 static void fifty_sets_are_checked_fifty_one_are_too_many(void **state)
@@ -345,7 +361,19 @@ static void fifty_sets_are_checked_fifty_one_are_too_many(void **state)
 	(void)state;
 	dkimarc_ctx *ctx = ctx_for(PASS2);
 	char *m = fake_chain(50);
+	/* By default 8 sets are evaluated (DKIMARC_LIMIT_ARC_SETS): this chain is not. */
 	dkimarc_report *r = verify(ctx, m, strlen(m));
+	expect_fail(r, DKIMARC_ARC_REASON_LIMIT_EXCEEDED, 0, "more than the limit of 8");
+	assert_int_equal(dkimarc_report_arc_count(r), 50);
+	for (size_t i = 0; i < 50; i++) {
+		const dkimarc_arc_instance *a = dkimarc_report_arc_instance(r, i);
+		assert_int_equal(dkimarc_arc_instance_seal_result(a), DKIMARC_RES_POLICY);
+		assert_int_equal(dkimarc_sig_reason(dkimarc_arc_instance_ams(a)),
+		                 DKIMARC_REASON_LIMIT_EXCEEDED);
+	}
+	dkimarc_report_free(r);
+	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 50), DKIMARC_OK);
+	r = verify(ctx, m, strlen(m));
 	/* Structurally whole: every set is judged, and the latest AMS fails. */
 	expect_fail(r, DKIMARC_ARC_REASON_AMS_FAIL, 50, NULL);
 	assert_int_equal(dkimarc_report_arc_count(r), 50);
@@ -433,6 +461,91 @@ static void key_names_include_seal_and_ams_keys(void **state)
 	free(msg);
 }
 
+/* A key source that counts its lookups and knows no key. */
+static int count_lookup(void *impl, const char *name, dkimarc_answer *ans)
+{
+	(void)name;
+	(*(size_t *)impl)++;
+	return dkimarc_answer_fail(ans, DKIMARC_LOOKUP_NOT_FOUND, "no such name");
+}
+
+static const dkimarc_keysrc_ops count_ops = {count_lookup, NULL, "counting"};
+
+/*
+ * Verifies m (streamed) with a counting key source; returns the lookups made,
+ * with *names the key names the verifier asked for ahead (prefetch) and
+ * *res the ARC reason.
+ */
+static size_t lookups(dkimarc_ctx *ctx, const char *m, size_t *names, dkimarc_arc_reason *res)
+{
+	size_t calls = 0;
+	dkimarc_keysrc *src;
+	dkimarc_verifier *v;
+	dkimarc_report *r;
+	assert_int_equal(dkimarc_keysrc_new_custom(&src, &count_ops, &calls), DKIMARC_OK);
+	assert_int_equal(dkimarc_ctx_set_keysrc(ctx, src), DKIMARC_OK);
+	assert_int_equal(dkimarc_verifier_new(ctx, &v), DKIMARC_OK);
+	assert_int_equal(dkimarc_verifier_write(v, m, strlen(m)), DKIMARC_OK);
+	assert_true(dkimarc_verifier_header_done(v));
+	*names = dkimarc_verifier_key_count(v);
+	assert_int_equal(dkimarc_verifier_finish(v, &r), DKIMARC_OK);
+	*res = dkimarc_report_arc_reason(r);
+	dkimarc_report_free(r);
+	dkimarc_verifier_free(v);
+	assert_int_equal(dkimarc_ctx_set_keysrc(ctx, NULL), DKIMARC_OK);
+	return calls;
+}
+
+static void broken_or_long_chains_fetch_no_arc_key(void **state)
+{
+	(void)state;
+	dkimarc_ctx *ctx;
+	size_t names;
+	dkimarc_arc_reason why;
+	char *m = fake_chain_keys(50, true), *b;
+
+	assert_int_equal(dkimarc_ctx_new(&ctx), DKIMARC_OK);
+	assert_int_equal(dkimarc_ctx_set_time(ctx, 1700000000), DKIMARC_OK);
+	/* 50 whole sets, each AMS and AS with a key of its own: 100 lookups at the RFC's bound. */
+	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 50), DKIMARC_OK);
+	assert_int_equal(lookups(ctx, m, &names, &why), 100);
+	assert_int_equal(names, 100);
+	assert_int_equal(why, DKIMARC_ARC_REASON_AMS_FAIL);
+	/* The same chain failing on its structure: no ARC key at all, whatever the limit. */
+	b = replace_nth(m, "ARC-Authentication-Results: i=1;", "X-Authentication-Results: i=1;", 0);
+	assert_int_equal(lookups(ctx, b, &names, &why), 0);
+	assert_int_equal(names, 0);
+	assert_int_equal(why, DKIMARC_ARC_REASON_MISSING);
+	free(b);
+	b = replace_nth(m, "cv=pass;", "cv=fail;", 0); /* the latest seal, i=50 */
+	assert_int_equal(lookups(ctx, b, &names, &why), 0);
+	assert_int_equal(names, 0);
+	assert_int_equal(why, DKIMARC_ARC_REASON_CV_FAIL);
+	free(b);
+	b = replace_nth(m, "i=7; a=rsa-sha256; c=", "i=6; a=rsa-sha256; c=", 0);
+	assert_int_equal(lookups(ctx, b, &names, &why), 0);
+	assert_int_equal(why, DKIMARC_ARC_REASON_DUPLICATE);
+	free(b);
+	b = replace_nth(m, "i=3; a=rsa-sha256; cv=pass;", "i=x; a=rsa-sha256; cv=pass;", 0);
+	assert_int_equal(lookups(ctx, b, &names, &why), 0);
+	assert_int_equal(why, DKIMARC_ARC_REASON_INSTANCE_INVALID);
+	free(b);
+	free(m);
+	/* At the default limit of 8 sets: 8 sets are 16 keys, 9 sets none. */
+	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 8), DKIMARC_OK);
+	m = fake_chain_keys(8, true);
+	assert_int_equal(lookups(ctx, m, &names, &why), 16);
+	assert_int_equal(names, 16);
+	assert_int_equal(why, DKIMARC_ARC_REASON_AMS_FAIL);
+	free(m);
+	m = fake_chain_keys(9, true);
+	assert_int_equal(lookups(ctx, m, &names, &why), 0);
+	assert_int_equal(names, 0);
+	assert_int_equal(why, DKIMARC_ARC_REASON_LIMIT_EXCEEDED);
+	free(m);
+	dkimarc_ctx_free(ctx);
+}
+
 static void sealer_gets_cv_and_next_instance(void **state)
 {
 	(void)state;
@@ -454,6 +567,13 @@ static void sealer_gets_cv_and_next_instance(void **state)
 	assert_int_equal(da_arc_message_cv(ctx, msg, len, &cv, &next), DKIMARC_OK);
 	assert_int_equal(cv, DKIMARC_ARC_FAIL);
 	assert_int_equal(next, 3);
+	free(msg);
+	msg = fake_chain(9);
+	assert_int_equal(da_arc_message_cv(ctx, msg, strlen(msg), &cv, &next), DKIMARC_OK);
+	assert_int_equal(next, 0); /* more sets than the limit: the chain cannot be judged */
+	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 50), DKIMARC_OK);
+	assert_int_equal(da_arc_message_cv(ctx, msg, strlen(msg), &cv, &next), DKIMARC_OK);
+	assert_int_equal(next, 10);
 	free(msg);
 	msg = fake_chain(50);
 	assert_int_equal(da_arc_message_cv(ctx, msg, strlen(msg), &cv, &next), DKIMARC_OK);
@@ -490,9 +610,13 @@ static void ams_shares_the_dkim_body_hash(void **state)
 	assert_int_equal(
 	    da_sig_parse(h.f[0].raw, h.f[0].len, h.f[0].value_off, &sp, err, sizeof err),
 	    DKIMARC_REASON_OK);
+	dkimarc_ctx *ctx;
+	assert_int_equal(dkimarc_ctx_new(&ctx), DKIMARC_OK);
 	assert_int_equal(da_bhreg_index(&reg, &sp), 0);
 	assert_int_equal(da_arc_begin(&h, &reg, &a), DKIMARC_OK);
 	assert_non_null(a);
+	assert_int_equal(da_arc_sig_count(a), 0); /* until planned */
+	assert_int_equal(da_arc_plan(a, ctx), DKIMARC_OK);
 	assert_int_equal(reg.n, 1); /* the AMS found the DKIM hasher */
 	assert_int_equal(da_arc_sig_count(a), 2);
 	da_arc_free(a);
@@ -501,8 +625,36 @@ static void ams_shares_the_dkim_body_hash(void **state)
 	sp.bcanon = DA_CANON_SIMPLE;
 	assert_int_equal(da_bhreg_index(&reg, &sp), 0);
 	assert_int_equal(da_arc_begin(&h, &reg, &a), DKIMARC_OK);
+	assert_int_equal(da_arc_plan(a, ctx), DKIMARC_OK);
 	assert_int_equal(reg.n, 2);
 	da_arc_free(a);
+	da_bhreg_free(&reg);
+	/* Over the limit on ARC sets, no AMS hashes the body or needs a key. */
+	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 0), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 1), DKIMARC_OK);
+	static const char two[] =
+	    "ARC-Seal: i=2; a=rsa-sha256; cv=pass; d=example.org; s=dummy; b=AAAA\r\n"
+	    "ARC-Message-Signature: i=2; a=rsa-sha256; c=relaxed/relaxed; d=example.org;"
+	    " s=dummy; h=from; bh=AAAA; l=1; b=AAAA\r\n"
+	    "ARC-Authentication-Results: i=2; mx.example.org; none\r\n";
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s%s", two, hdr);
+	da_header h2 = {0};
+	assert_int_equal(da_header_split(buf, strlen(buf), 100, 10000, &h2, &why), DKIMARC_OK);
+	assert_int_equal(da_arc_begin(&h2, &reg, &a), DKIMARC_OK);
+	assert_int_equal(da_arc_plan(a, ctx), DKIMARC_OK);
+	assert_int_equal(reg.n, 0); /* two sets, limit 1 */
+	assert_int_equal(da_arc_sig_count(a), 0);
+	da_arc_free(a);
+	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, 2), DKIMARC_OK);
+	assert_int_equal(da_arc_begin(&h2, &reg, &a), DKIMARC_OK);
+	assert_int_equal(da_arc_plan(a, ctx), DKIMARC_OK);
+	assert_int_equal(reg.n, 2); /* limit 2: both AMS, one hasher each (l= differs) */
+	assert_int_equal(da_arc_sig_count(a), 4);
+	da_arc_free(a);
+	da_bhreg_free(&reg);
+	da_header_free(&h2);
+	dkimarc_ctx_free(ctx);
 	da_bhreg_free(&reg);
 	da_sigparams_clear(&sp);
 	da_header_free(&h);
@@ -643,13 +795,14 @@ int main(void)
 	    cmocka_unit_test(older_ams_broken_moves_oldest_pass),
 	    cmocka_unit_test(instance_zero_fails),
 	    cmocka_unit_test(huge_instance_fails_without_overflow),
-	    cmocka_unit_test(duplicate_instance_fails_and_others_are_still_checked),
+	    cmocka_unit_test(duplicate_instance_fails_and_nothing_is_verified),
 	    cmocka_unit_test(gap_and_missing_field_fail),
 	    cmocka_unit_test(cv_rules),
 	    cmocka_unit_test(fifty_sets_are_checked_fifty_one_are_too_many),
 	    cmocka_unit_test(header_limit_leaves_arc_unevaluated),
 	    cmocka_unit_test(streaming_in_small_chunks_equals_one_shot),
 	    cmocka_unit_test(key_names_include_seal_and_ams_keys),
+	    cmocka_unit_test(broken_or_long_chains_fetch_no_arc_key),
 	    cmocka_unit_test(sealer_gets_cv_and_next_instance),
 	    cmocka_unit_test(ams_shares_the_dkim_body_hash),
 	    cmocka_unit_test(ams_and_seal_tag_rules),

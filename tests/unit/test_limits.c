@@ -136,6 +136,7 @@ static void defaults_are_documented(void **state)
 	assert_int_equal(dkimarc_ctx_limit(ctx, DKIMARC_LIMIT_FIELD_BYTES), 65536);
 	assert_int_equal(dkimarc_ctx_limit(ctx, DKIMARC_LIMIT_HEADER_BYTES), 1024 * 1024);
 	assert_int_equal(dkimarc_ctx_limit(ctx, DKIMARC_LIMIT_MESSAGE_BYTES), 256 * 1024 * 1024);
+	assert_int_equal(dkimarc_ctx_limit(ctx, DKIMARC_LIMIT_ARC_SETS), 8);
 	/* 0 would refuse every message; it is an invalid value, not "no limit". */
 	assert_int_equal(dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_HEADER_FIELDS, 0),
 	                 DKIMARC_EINVAL);
@@ -363,6 +364,11 @@ static void sixty_arc_sets(void **state)
 	assert_int_equal(dkimarc_report_arc_result(r), DKIMARC_ARC_FAIL);
 	assert_int_equal(dkimarc_report_arc_reason(r), DKIMARC_ARC_REASON_TOO_MANY_INSTANCES);
 	assert_true(dkimarc_report_arc_count(r) <= 50);
+	/* A failing structure: none of the 100 seals and AMS is verified. */
+	for (size_t i = 0; i < dkimarc_report_arc_count(r); i++)
+		assert_int_equal(
+		    dkimarc_arc_instance_seal_result(dkimarc_report_arc_instance(r, i)),
+		    DKIMARC_RES_NONE);
 	/* ARC never changes the DKIM verdict: the DKIM signature is intact. */
 	assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_CONFIRMED);
 	dkimarc_report_free(r);

@@ -1134,6 +1134,71 @@ def key_rsa_even_modulus():
         rsa_record(k), sig(why="key-syntax: even modulus", crypto="ok"), key=k)
 
 
+def factorable_rsa_key(kind):
+    """An RSA 'key' whose private key anyone can compute, its modulus being
+    factored at sight: a 2048-bit prime n (d = e^-1 mod n-1), or n = p*q with
+    p = 3 or 65521 (the largest prime below 2^16) and q a prime."""
+    rng = random.Random("dkimarc adversarial factorable " + kind)
+    e = 65537
+    if kind == "prime":
+        n = prime(2048, rng)
+        return RSAKey(n, e, pow(e, -1, n - 1))
+    p = {"3q": 3, "65521q": 65521}[kind]
+    while True:
+        q = prime(2048 - p.bit_length(), rng)
+        n = p * q
+        if n.bit_length() == 2048 and gcd(e, (p - 1) * (q - 1)) == 1:
+            return RSAKey(n, e, pow(e, -1, (p - 1) * (q - 1)))
+
+
+FACTORABLE = {
+    "key-rsa-prime-modulus": ("prime", "a 2048-bit prime: anyone computes d = e^-1 mod n-1"),
+    "key-rsa-modulus-3q": ("3q", "3 times a 2046-bit prime"),
+    "key-rsa-modulus-65521q": ("65521q", "65521 (the largest prime below 2^16) times a prime"),
+}
+
+
+def factorable_case(name, body_after=None):
+    kind, what = FACTORABLE[name if name in FACTORABLE else "key-rsa-prime-modulus"]
+    k = factorable_rsa_key(kind)
+    c = key_case(name,
+                 "An RSA key whose modulus is %s. Anyone can compute its private key;\n"
+                 "this signature was made with one computed so, and verifies arithmetically\n"
+                 "(dkimpy accepts it: make_cases.py checks). It must never pass: dkimarc\n"
+                 "refuses the key (key_small_factor) and the verdict is weak." % what,
+                 rsa_record(k), sig(strict="fail", why="key-small-factor: " + kind,
+                                    crypto="ok"), key=k)
+    if body_after is not None:
+        c.msg = c.msg[:c.msg.index(b"\r\n\r\n") + 4] + body_after
+        c.comment = ("The message of key-rsa-prime-modulus with its body changed after\n"
+                     "signing: the signature does not verify either, but the key is what\n"
+                     "matters (anyone could have signed anything): key_small_factor, weak.")
+        c.sigs[0]["crypto"] = "bad-body-hash"
+    c.extra["verdict"] = "weak"
+    return c
+
+
+@case
+def key_rsa_prime_modulus():
+    return factorable_case("key-rsa-prime-modulus")
+
+
+@case
+def key_rsa_modulus_3q():
+    return factorable_case("key-rsa-modulus-3q")
+
+
+@case
+def key_rsa_modulus_65521q():
+    return factorable_case("key-rsa-modulus-65521q")
+
+
+@case
+def key_rsa_prime_modulus_altered():
+    return factorable_case("key-rsa-prime-modulus-altered",
+                           body_after=BODY + b"Added after signing.\r\n")
+
+
 @case
 def key_rsa_9000_bits():
     rng = random.Random("dkimarc adversarial 9000")
@@ -1406,6 +1471,48 @@ def body_8bit_all_high_bytes():
         "which h= does not cover. Encoding it again (every byte escaped) gives the\n"
         "signed body: the diagnosis says so, the verdict stays altered.")
 
+def arc_case(name, n, comment, arc, mutate=None):
+    fields = signed(base_fields(name), BODY, RSA2048, std_tags(BODY))
+    fields = arc_sets(fields, BODY, RSA2048, n)
+    if mutate:
+        fields = mutate(fields)
+    return Case(name, message(fields, BODY), RSA_DNS + ARC_DNS,
+                [sig(strict="pass", why="ok: the DKIM signature itself is intact", crypto="ok")],
+                comment, arc=arc)
+
+
+@case
+def arc_8_sets():
+    return arc_case(
+        "arc-8-sets", 8,
+        "Control: 8 ARC sets, each properly sealed, on a valid DKIM signature. dkimarc\n"
+        "evaluates 8 sets by default (DKIMARC_LIMIT_ARC_SETS): the chain passes.",
+        "pass")
+
+
+@case
+def arc_9_sets():
+    return arc_case(
+        "arc-9-sets", 9,
+        "9 ARC sets, each properly sealed, on a valid DKIM signature. RFC 8617 allows\n"
+        "50, but dkimarc evaluates 8 by default (DKIMARC_LIMIT_ARC_SETS; one message\n"
+        "could otherwise make it fetch 100 keys): the chain is not evaluated, fail /\n"
+        "limit_exceeded, and no ARC key is fetched. The DKIM verdict is unchanged.",
+        "fail")
+
+
+@case
+def arc_50_sets_duplicate_aar():
+    def dup(fields):
+        aar1 = [f for f in fields if f.startswith(b"ARC-Authentication-Results: i=1;")]
+        return [aar1[0].replace(b"mx1.example.org", b"mx1.example.net")] + fields
+    return arc_case(
+        "arc-50-sets-duplicate-aar", 50,
+        "50 ARC sets, each properly sealed, and then a second AAR with i=1 on top. The\n"
+        "chain fails on its structure (duplicate, RFC 8617 5.2), so dkimarc verifies\n"
+        "none of its 100 signatures and fetches no ARC key. The DKIM verdict is\n"
+        "unchanged.", "fail", mutate=dup)
+
 
 # ---------------------------------------------------------------------------
 # Big cases, built at test time (--big)
@@ -1540,6 +1647,13 @@ def self_check():
     assert len(enc) == 14 and Y8 in enc, "small-order encodings: %d" % len(enc)
     for e in enc:
         assert not nacl.bindings.crypto_core_ed25519_is_valid_point(e), e.hex()
+    for name, (kind, _what) in FACTORABLE.items():
+        # dkimpy, an independent verifier, accepts what anyone can sign.
+        k = factorable_rsa_key(kind)
+        m = message(signed(base_fields(name), BODY, k, std_tags(BODY)), BODY)
+        dns = [(KEYNAME, rsa_record(k))]
+        assert dkim.verify(m, dnsfunc=dnsfunc_for(dns)), "dkimpy rejects the %s key" % kind
+        assert (kind == "prime") == probable_prime(k.n, random.Random(1))
     f = signed(base_fields("arc-check"), BODY, RSA2048, std_tags(BODY))
     m = message(arc_sets(f, BODY, RSA2048, 3), BODY)
     cv, _, why = dkim.arc_verify(m, dnsfunc=dnsfunc_for(RSA_DNS + ARC_DNS))

@@ -22,6 +22,7 @@ LIMITS = {
     "field_bytes": 2,
     "header_bytes": 3,
     "message_bytes": 4,
+    "arc_sets": 5,
 }
 
 #: Options accepted in ``dns={...}`` besides "servers" (struct dkimarc_dns_options, docs/dns.md).
