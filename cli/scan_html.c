@@ -299,6 +299,13 @@ char *html_row(const dkimarc_corpus_item *it, const dkimarc_report *r)
 			fmt_date(d, when, sizeof when, "%Y-%m-%d %H:%M");
 		fprintf(f, "</td><td class=\"v %s\">%s</td><td>", v, v);
 		esc(f, verdict_reason_code(r));
+		/* A confirmation says what it does not cover (docs/verdicts.md). */
+		for (size_t i = 0; i < dkimarc_report_unsigned_count(r); i++) {
+			fputs(i ? ", " : "<br><span class=\"unsigned\">not signed: ", f);
+			esc(f, dkimarc_report_unsigned_field(r, i));
+			if (i + 1 == dkimarc_report_unsigned_count(r))
+				fputs("</span>", f);
+		}
 		fputs("</td><td>", f);
 		if (s && dkimarc_sig_domain(s)) {
 			esc(f, dkimarc_sig_domain(s));

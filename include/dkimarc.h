@@ -657,6 +657,17 @@ DKIMARC_API int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out);
 DKIMARC_API int64_t dkimarc_report_date(const dkimarc_report *r);
 
 /**
+ * Display fields (Subject, To, Cc, Date, Reply-To, Sender, Message-ID,
+ * MIME-Version, Content-Type, Content-Transfer-Encoding) present once in a
+ * confirmed or confirmed-third-party message that the deciding signatures do
+ * not cover: what a reader shows there is nobody's signed word. Their number
+ * (0 for other verdicts and for NULL).
+ */
+DKIMARC_API size_t dkimarc_report_unsigned_count(const dkimarc_report *r);
+/** Unsigned display field i ("Subject"), static; NULL if out of range. */
+DKIMARC_API const char *dkimarc_report_unsigned_field(const dkimarc_report *r, size_t i);
+
+/**
  * Renders an Authentication-Results header field (RFC 8601) for the
  * report: "Authentication-Results: AUTHSERV-ID;" then one dkim= result per
  * DKIM-Signature (dkim=none when there is none) with reason=, header.d,

@@ -200,6 +200,8 @@ struct dkimarc_report {
 	int64_t at;
 	da_arc_report arc;
 	int64_t date; /* the Date field, unix time; -1 when absent or unreadable */
+	const char *unsigned_fields[16]; /* display fields a confirmation leaves uncovered (static) */
+	size_t nunsigned;
 };
 
 DA_HIDDEN void da_sig_clear(dkimarc_sig *s);

@@ -209,6 +209,16 @@ int64_t dkimarc_report_date(const dkimarc_report *r)
 	return r ? r->date : -1;
 }
 
+size_t dkimarc_report_unsigned_count(const dkimarc_report *r)
+{
+	return r ? r->nunsigned : 0;
+}
+
+const char *dkimarc_report_unsigned_field(const dkimarc_report *r, size_t i)
+{
+	return r && i < r->nunsigned ? r->unsigned_fields[i] : NULL;
+}
+
 /* ---- signature accessors -------------------------------------------------- */
 
 dkimarc_result dkimarc_sig_result(const dkimarc_sig *s)
@@ -630,6 +640,10 @@ int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 	jset(root, "verdict_code", json_string(dkimarc_reason_str(r->verdict_code)), &ok);
 	jset(root, "verdict_reason", jstr(r->verdict_reason), &ok);
 	jset(root, "flags", jflags(r->flags, &ok), &ok);
+	json_t *uf = json_array();
+	for (size_t i = 0; uf && i < r->nunsigned; i++)
+		jappend(uf, json_string(r->unsigned_fields[i]), &ok);
+	jset(root, "unsigned_fields", uf, &ok);
 	jset(root, "from_domain", jstr(r->from_domain), &ok);
 	jset(root, "time", json_integer((json_int_t)r->at), &ok);
 	jset(root, "date", r->date >= 0 ? json_integer((json_int_t)r->date) : json_null(), &ok);

@@ -194,14 +194,14 @@ static int display_checks(dkimarc_report *r, const da_msgfacts *mf, int best, co
 			    s_or(ev->selector, "?"), what);
 		} else {
 			*decided = false;
-			const char *names[16];
-			size_t n = da_view_unsigned(mf->hdr, cov, names, 16);
+			size_t n = da_view_unsigned(mf->hdr, cov, r->unsigned_fields, 16);
 			size_t o = 0;
+			r->nunsigned = n;
 			notcovered[0] = '\0';
 			for (size_t i = 0; i < n && o + 40 < nclen; i++)
-				o += (size_t)snprintf(
-				    notcovered + o, nclen - o, "%s%s",
-				    i ? ", " : "; not covered by the signature: ", names[i]);
+				o += (size_t)snprintf(notcovered + o, nclen - o, "%s%s",
+				                      i ? ", " : "; not covered by the signature: ",
+				                      r->unsigned_fields[i]);
 		}
 	}
 	free(cov);

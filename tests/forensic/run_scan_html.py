@@ -197,7 +197,14 @@ def stands_alone(name, d, s, mails):
         check("%s: the meaning of %s is on the page" % (name, v),
               len(d.ids.get("means-" + v, "")) > 40, d.ids.get("means-" + v))
     # A legend of exactly the reasons and flags of the table, each with a sentence.
-    reasons = {r["cells"][3] for r in mails}
+    reasons = {r["cells"][3].split("not signed:")[0].strip() for r in mails}
+    # A confirmation names the display fields it does not cover, as the JSON does.
+    want_u = ["not signed: " + ", ".join(j["unsigned_fields"]) if j.get("unsigned_fields")
+              else "" for j in s["items_json"]]
+    got_u = ["not signed:" + r["cells"][3].split("not signed:")[1] if "not signed:" in
+             r["cells"][3] else "" for r in mails]
+    check("%s: rows name the unsigned display fields as the JSON does" % name,
+          got_u == want_u, [(g, w) for g, w in zip(got_u, want_u) if g != w][:5])
     flags = {f for r in mails for f in r["cells"][5].split()}
     got_r = dict(d.legend.get("legend-reasons", []))
     got_f = dict(d.legend.get("legend-flags", []))
@@ -313,10 +320,16 @@ for f in ("confirmed-rsa.eml", "altered-subject.eml", "unsigned.eml"):
     shutil.copy(os.path.join(sample, f), corpus)
 hostile = '<img src=x onerror="alert(1)">&"\'.eml'
 shutil.copy(os.path.join(sample, "confirmed-ed25519.eml"), os.path.join(corpus, hostile))
+# A confirmation whose signature leaves Subject out: the row must say so.
+adv = os.path.join(args.srcdir, "vectors", "adversarial", "unsigned-subject-named")
+shutil.copy(os.path.join(adv, "message.eml"), os.path.join(corpus, "unsigned-subject.eml"))
 page, summary = scan("hostile", corpus, os.path.join(sample, "keys.zone"), "--strict", "--at",
-                     "2024-06-01")
+                     "2024-06-01", "--keys", os.path.join(adv, "dns.txt"))
 d = render(page)
-same_figures("hostile", d, summary)
+mails = same_figures("hostile", d, summary)
+check("hostile: a confirmation names the field it does not cover",
+      any("not signed: Subject" in r["cells"][3] and r["attrs"]["data-v"] == "confirmed"
+          for r in mails), [r["cells"][3] for r in mails])
 check("hostile: no element made from a file name",
       not any(t == "img" for t, _ in d.tags), [t for t in d.tags if t[0] == "img"])
 check("hostile: the name is shown as text",

@@ -131,6 +131,10 @@ def check(exp, report, strict):
         if part not in (report.get("verdict_reason") or ""):
             bad.append("verdict reason does not say '%s': %s" % (part,
                                                                  report.get("verdict_reason")))
+    if "unsigned" in exp:
+        want_u = [x for x in exp["unsigned"].split(",") if x]
+        if report.get("unsigned_fields") != want_u:
+            bad.append("unsigned_fields %s, expected %s" % (report.get("unsigned_fields"), want_u))
     if exp.get("dkim") == "none" and report.get("verdict") != "unsigned":
         bad.append("dkim=none but verdict %s" % report.get("verdict"))
     for f in [f for f in exp.get("flags", "").split(",") if f]:

@@ -130,7 +130,7 @@ json_check "unsigned JSON verdict" "$out" 'j["verdict"] == "unsigned"'
 json_check "unsigned JSON signatures" "$out" 'j["signatures"] == []'
 json_check "unsigned JSON file" "$out" "j['file'] == '$tmp/unsigned.eml'"
 json_check "unsigned JSON key order" "$out" \
-	'list(j) == ["file", "index", "offset", "verdict", "verdict_code", "verdict_reason", "flags", "from_domain", "time", "date", "signatures", "arc", "note", "run"]'
+	'list(j) == ["file", "index", "offset", "verdict", "verdict_code", "verdict_reason", "flags", "unsigned_fields", "from_domain", "time", "date", "signatures", "arc", "note", "run"]'
 json_check "no Date field: date is null" "$out" 'j["date"] is None'
 printf 'From: a@example.org\r\nDate: Thu, 04 May 2017 10:00:00 +0200\r\nSubject: x\r\n\r\nHi.\r\n' \
 	>"$tmp/dated.eml"

@@ -329,7 +329,8 @@ def expect_text(c):
         out.append("%s.crypto=%s" % (p, s["crypto"]))
         if s["flags"]:
             out.append("%s.flags=%s" % (p, s["flags"]))
-    for k in ("dkim.*", "verdict", "code", "reason_has", "problem", "flags", "limit", "arc"):
+    for k in ("dkim.*", "verdict", "code", "reason_has", "unsigned", "problem", "flags", "limit",
+              "arc"):
         if k in c.extra:
             out.append("%s=%s" % (k, c.extra[k]))
     return "\n".join(out) + "\n"
@@ -1840,7 +1841,7 @@ def unsigned_subject_named():
         "Control: h= leaves out Subject, present once. The verdict stays confirmed,\n"
         "but its reason names the field the signature does not cover.",
         lambda f: f, "confirmed", "ok", h=b"from:to:date:message-id",
-        reason_has="not covered by the signature: Subject")
+        reason_has="not covered by the signature: Subject", unsigned="Subject")
 
 
 def two_sigs(name, inner_key, inner_alg, change):
@@ -1875,8 +1876,9 @@ def evidence_two_sigs_intact():
     name = "evidence-two-sigs-intact"
     fields = two_sigs(name, RSA2048, "rsa-sha256", lambda f: f)
     return Case(name, message(fields, BODY), RSA_DNS, [sig(**PASS), sig(**PASS)],
-                "Control: the same two signatures, nothing changed.",
-                verdict="confirmed", code="ok")
+                "Control: the same two signatures, nothing changed. Together they cover\n"
+                "every display field, so none is named as unsigned.",
+                verdict="confirmed", code="ok", unsigned="")
 
 
 

@@ -143,6 +143,8 @@ _PROTOTYPES = {
     # reports
     "dkimarc_report_verdict": (c_int, [c_void_p]),
     "dkimarc_report_verdict_code": (c_int, [c_void_p]),
+    "dkimarc_report_unsigned_count": (c_size_t, [c_void_p]),
+    "dkimarc_report_unsigned_field": (c_char_p, [c_void_p, c_size_t]),
     "dkimarc_report_verdict_reason": (c_char_p, [c_void_p]),
     "dkimarc_report_flags": (c_uint32, [c_void_p]),
     "dkimarc_report_from_domain": (c_char_p, [c_void_p]),

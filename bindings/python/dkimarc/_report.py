@@ -205,6 +205,7 @@ class Report:
     verdict_code: str             # stable code: "ok", a signature's reason, or a message-level one
     verdict_reason: Optional[str]
     flags: Tuple[str, ...]
+    unsigned_fields: Tuple[str, ...]  # display fields present once that no signature covers
     from_domain: Optional[str]
     time: int                   # unix time the message was judged at
     date: Optional[int]         # the Date field, unix time; None when absent or unreadable
@@ -242,6 +243,8 @@ class Report:
             verdict_code=_s(lib.reason_str(lib.report_verdict_code(r))),
             verdict_reason=_s(lib.report_verdict_reason(r)),
             flags=flag_names(lib.report_flags(r)),
+            unsigned_fields=tuple(_s(lib.report_unsigned_field(r, i))
+                                  for i in range(lib.report_unsigned_count(r))),
             from_domain=_s(lib.report_from_domain(r)),
             time=lib.report_time(r),
             date=_opt(lib.report_date(r)),
