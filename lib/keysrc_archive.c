@@ -752,7 +752,7 @@ static bool is_ttl(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (is_digit(s[i])) {
 			digit = true;
-		} else if (digit && strchr("smhdwSMHDW", s[i]) != NULL) {
+		} else if (digit && s[i] && strchr("smhdwSMHDW", s[i]) != NULL) {
 			digit = false;
 			units = true;
 		} else {

@@ -128,6 +128,11 @@ static bool decode_b64_tag(const da_tag *t, unsigned char **out, size_t *outlen)
 }
 
 /* lax (an AMS): empty names are skipped, as ARC signers and verifiers do. */
+static bool is_fws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static dkimarc_reason parse_headers(const da_tag *t, bool lax, da_sigparams *sp, char *err,
                                     size_t errlen)
 {
@@ -148,9 +153,10 @@ static dkimarc_reason parse_headers(const da_tag *t, bool lax, da_sigparams *sp,
 		if (i < t->val_len && t->val[i] != ':')
 			continue;
 		size_t a = start, b = i;
-		while (a < b && strchr(" \t\r\n", t->val[a]))
+		/* FWS only: strchr() would also match the NUL, trimming "from\0". */
+		while (a < b && is_fws(t->val[a]))
 			a++;
-		while (b > a && strchr(" \t\r\n", t->val[b - 1]))
+		while (b > a && is_fws(t->val[b - 1]))
 			b--;
 		if (a == b && lax) {
 			start = i + 1;
@@ -404,9 +410,9 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 			if (k < q->val_len && q->val[k] != ':')
 				continue;
 			size_t a0 = st, b0 = k;
-			while (a0 < b0 && strchr(" \t\r\n", q->val[a0]))
+			while (a0 < b0 && is_fws(q->val[a0]))
 				a0++;
-			while (b0 > a0 && strchr(" \t\r\n", q->val[b0 - 1]))
+			while (b0 > a0 && is_fws(q->val[b0 - 1]))
 				b0--;
 			if (b0 - a0 >= 7 && memcmp(q->val + a0, "dns/txt", 7) == 0 &&
 			    (b0 - a0 == 7 || q->val[a0 + 7] == '/'))

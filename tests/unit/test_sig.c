@@ -31,6 +31,31 @@ static void expect(const char *value, dkimarc_reason want)
 	da_sigparams_clear(&sp);
 }
 
+/* A NUL is no white space: "from<NUL>" in h= or q= is malformed, not "from". */
+static void nul_at_the_edge_of_a_list_item_is_refused(void **state)
+{
+	(void)state;
+	static const char *const cases[] = {
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=from\0; bh=dGVzdA==; "
+	    "b=dGVzdA==",
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=sel; h=\0from; bh=dGVzdA==; "
+	    "b=dGVzdA==",
+	};
+	static const size_t lens[] = {sizeof "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; "
+	                                     "s=sel; h=from\0; bh=dGVzdA==; b=dGVzdA==" -
+	                                  1,
+	                              sizeof "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; "
+	                                     "s=sel; h=\0from; bh=dGVzdA==; b=dGVzdA==" -
+	                                  1};
+	for (size_t i = 0; i < 2; i++) {
+		da_sigparams sp;
+		char err[256];
+		assert_int_equal(da_sig_parse(cases[i], lens[i], 15, &sp, err, sizeof err),
+		                 DKIMARC_REASON_SIG_SYNTAX);
+		da_sigparams_clear(&sp);
+	}
+}
+
 static void well_formed_signature_parses_with_defaults(void **state)
 {
 	(void)state;
@@ -174,6 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(well_formed_signature_parses_with_defaults),
+	    cmocka_unit_test(nul_at_the_edge_of_a_list_item_is_refused),
 	    cmocka_unit_test(b_region_covers_value_with_its_whitespace),
 	    cmocka_unit_test(section_6_1_1_rules),
 	    cmocka_unit_test(i_must_be_dkim_quoted_printable),
