@@ -82,7 +82,22 @@ static const char *const reasons[] = {
     "The key found did not make this signature: the domain has replaced its key since. "
     "A key archive from the time of the mail would settle it.",
     /* key_small_factor */
-    "The RSA key is broken (its modulus has a small factor): anyone could sign with it.",
+    "The RSA key is broken (its modulus is prime or has a small factor): anyone could sign "
+    "with it.",
+    /* key_fermat */
+    "The RSA key is broken (its two primes are so close that they are easily found): anyone "
+    "could sign with it.",
+    /* key_roca */
+    "The RSA key was made by a flawed chip library (ROCA, 2017) and can be broken: anyone "
+    "could sign with it.",
+    /* key_shared_prime */
+    "The RSA key shares a prime with another key, so both can be broken: anyone could sign "
+    "with it.",
+    /* key_bad_exponent */ "The RSA key's public exponent is unusable, so the key proves nothing.",
+    /* key_private_in_dns */
+    "The key record published the private key itself: anyone could sign with it.",
+    /* key_private_published */
+    "The private key has since been made public: anyone could sign with it now.",
     /* header_malformed */
     "A header line is malformed so that mail readers may show it otherwise than it was "
     "signed.",
@@ -144,6 +159,8 @@ static const char *const flags[] = {
     /* unsigned_field_added */
     "A second Subject, To, Date or similar field was added without a signature.",
     /* display_differs */ "What a mail reader shows is not what was signed.",
+    /* signed_after_key_last_seen */
+    "The signature's time is after the last time the archive saw its key published.",
 };
 _Static_assert(LEN(flags) == DKIMARC_FLAG_COUNT_, "a sentence per flag");
 

@@ -333,6 +333,12 @@ typedef enum {
 	DKIMARC_REASON_LIMIT_EXCEEDED,
 	DKIMARC_REASON_KEY_MISMATCH,     /**< RSA: the signature was not made with this key */
 	DKIMARC_REASON_KEY_SMALL_FACTOR, /**< RSA modulus prime or with a small factor */
+	DKIMARC_REASON_KEY_FERMAT,       /**< RSA primes so close that Fermat's method factors n */
+	DKIMARC_REASON_KEY_ROCA,         /**< RSA key with the ROCA fingerprint (CVE-2017-15361) */
+	DKIMARC_REASON_KEY_SHARED_PRIME, /**< RSA modulus sharing a prime with another key */
+	DKIMARC_REASON_KEY_BAD_EXPONENT, /**< RSA exponent even, 1, or below 3 */
+	DKIMARC_REASON_KEY_PRIVATE_IN_DNS,    /**< the record's p= holds a private key */
+	DKIMARC_REASON_KEY_PRIVATE_PUBLISHED, /**< the private key has been published */
 	/* Message-level codes: only dkimarc_report_verdict_code() returns these. */
 	DKIMARC_REASON_HEADER_MALFORMED,     /**< a header line that readers split differently */
 	DKIMARC_REASON_UNSIGNED_FIELD_ADDED, /**< an unsigned extra instance of a once-only field */
@@ -379,7 +385,8 @@ typedef enum {
 #define DKIMARC_FLAG_HEADER_MALFORMED        (1u << 22) /**< a line readers split otherwise */
 #define DKIMARC_FLAG_UNSIGNED_FIELD_ADDED    (1u << 23) /**< unsigned 2nd Subject, To, ... */
 #define DKIMARC_FLAG_DISPLAY_DIFFERS         (1u << 24) /**< reader's view is not the signed one */
-#define DKIMARC_FLAG_COUNT_                  25 /**< number of flag bits defined (may grow) */
+#define DKIMARC_FLAG_SIGNED_AFTER_KEY_LAST_SEEN (1u << 25) /**< t= after the record's last_seen */
+#define DKIMARC_FLAG_COUNT_                  26 /**< number of flag bits defined (may grow) */
 
 /** RFC 8601 word for a result ("pass"); "unknown" if out of range. Static, thread-safe. */
 DKIMARC_API const char *dkimarc_result_str(dkimarc_result r);

@@ -45,6 +45,12 @@ static const char *const reason_names[DKIMARC_REASON_COUNT_] = {
     [DKIMARC_REASON_LIMIT_EXCEEDED] = "limit_exceeded",
     [DKIMARC_REASON_KEY_MISMATCH] = "key_mismatch",
     [DKIMARC_REASON_KEY_SMALL_FACTOR] = "key_small_factor",
+    [DKIMARC_REASON_KEY_FERMAT] = "key_fermat",
+    [DKIMARC_REASON_KEY_ROCA] = "key_roca",
+    [DKIMARC_REASON_KEY_SHARED_PRIME] = "key_shared_prime",
+    [DKIMARC_REASON_KEY_BAD_EXPONENT] = "key_bad_exponent",
+    [DKIMARC_REASON_KEY_PRIVATE_IN_DNS] = "key_private_in_dns",
+    [DKIMARC_REASON_KEY_PRIVATE_PUBLISHED] = "key_private_published",
     [DKIMARC_REASON_HEADER_MALFORMED] = "header_malformed",
     [DKIMARC_REASON_UNSIGNED_FIELD_ADDED] = "unsigned_field_added",
     [DKIMARC_REASON_DISPLAY_DIFFERS] = "display_differs",
@@ -89,6 +95,7 @@ static const char *const flag_names[DKIMARC_FLAG_COUNT_] = {
     "header_malformed",
     "unsigned_field_added",
     "display_differs",
+    "signed_after_key_last_seen",
 };
 
 /* Out-of-range codes get a name rather than NULL so callers can print blindly. */
