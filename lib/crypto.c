@@ -1,5 +1,6 @@
 /* Public-key decoding and signature checks (OpenSSL 3 EVP). */
 #include "crypto.h"
+#include "keycheck.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -36,10 +37,10 @@ const EVP_MD *da_hash_md(int hash)
 
 /*
  * An RSA key whose arithmetic is degenerate would let anyone "sign": an even
- * modulus or an exponent of 1 is key_syntax; a modulus anyone can factor
- * (rsamod.c) is key_small_factor, returned in *defect with the key kept.
+ * modulus is key_syntax; the checks of keycheck.c (exponent, small factors,
+ * Fermat, ROCA) add findings to fs, with the key kept.
  */
-static dkimarc_reason rsa_check(EVP_PKEY *pk, dkimarc_reason *defect, char *err, size_t errlen)
+static dkimarc_reason rsa_check(EVP_PKEY *pk, da_findings *fs, char *err, size_t errlen)
 {
 	BIGNUM *n = NULL, *e = NULL;
 	dkimarc_reason why = DKIMARC_REASON_KEY_SYNTAX;
@@ -56,17 +57,10 @@ static dkimarc_reason rsa_check(EVP_PKEY *pk, dkimarc_reason *defect, char *err,
 		snprintf(err, errlen, "RSA modulus is 1");
 		goto out;
 	}
-	if (BN_is_one(e) || !BN_is_odd(e)) {
-		snprintf(err, errlen, "RSA public exponent is 1 or even");
-		goto out;
-	}
-	int weak = da_rsa_modulus_check(n, err, errlen);
-	if (weak < 0) {
+	if (da_rsa_key_checks(n, e, fs) < 0) {
 		snprintf(err, errlen, "RSA modulus could not be checked (out of memory)");
 		goto out;
 	}
-	if (weak)
-		*defect = DKIMARC_REASON_KEY_SMALL_FACTOR;
 	why = DKIMARC_REASON_OK;
 out:
 	BN_free(n);
@@ -74,8 +68,24 @@ out:
 	return why;
 }
 
+/* p= as a whole DER private key (PKCS#1 RSAPrivateKey or PKCS#8) of type, or NULL. */
+static EVP_PKEY *private_in_record(const da_keyrec *k, int type)
+{
+	const unsigned char *p = k->pk;
+	EVP_PKEY *pk = d2i_AutoPrivateKey(NULL, &p, (long)k->pk_len);
+	if (pk && (p != k->pk + k->pk_len || EVP_PKEY_get_base_id(pk) != type)) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	return pk;
+}
+
+static const char private_text[] =
+    "the key record's p= holds the private key itself, not only the public one: anyone "
+    "who looks the record up can sign with this key";
+
 static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
-                            dkimarc_reason *defect, char *err, size_t errlen)
+                            da_findings *fs, char *err, size_t errlen)
 {
 	const unsigned char *p = k->pk;
 	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)k->pk_len);
@@ -98,6 +108,8 @@ static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *
 			pk = NULL;
 		}
 	}
+	if (!pk && (pk = private_in_record(k, EVP_PKEY_RSA)) != NULL)
+		da_findings_add(fs, true, DKIMARC_REASON_KEY_PRIVATE_IN_DNS, "%s", private_text);
 	if (!pk) {
 		*reason = DKIMARC_REASON_KEY_SYNTAX;
 		snprintf(err, errlen, "p= is not an RSA public key (neither SPKI nor PKCS#1)");
@@ -111,7 +123,7 @@ static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *
 		         DA_RSA_MAX_BITS);
 		return NULL;
 	}
-	if ((*reason = rsa_check(pk, defect, err, errlen)) != DKIMARC_REASON_OK) {
+	if ((*reason = rsa_check(pk, fs, err, errlen)) != DKIMARC_REASON_OK) {
 		EVP_PKEY_free(pk);
 		return NULL;
 	}
@@ -152,25 +164,55 @@ static bool ed25519_small_order(const unsigned char *a)
 	return false;
 }
 
-EVP_PKEY *da_pkey_decode_any(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
-                             dkimarc_reason *defect, char *err, size_t errlen)
+/*
+ * An Ed25519 private key in p=: the 32-byte seed and the public key (64
+ * bytes, as libsodium keeps them; the halves must agree), or PKCS#8. Its
+ * public key into pub; false when p= is neither.
+ */
+static bool ed25519_private(const da_keyrec *k, unsigned char pub[32])
+{
+	unsigned char seed[32], sk[64];
+	bool found = false;
+	if (k->pk_len == 64) {
+		memcpy(seed, k->pk, 32);
+		found = crypto_sign_seed_keypair(pub, sk, seed) == 0 &&
+		        sodium_memcmp(pub, k->pk + 32, 32) == 0;
+	} else {
+		EVP_PKEY *pk = private_in_record(k, EVP_PKEY_ED25519);
+		size_t len = 32;
+		found = pk && EVP_PKEY_get_raw_public_key(pk, pub, &len) == 1 && len == 32;
+		EVP_PKEY_free(pk);
+	}
+	sodium_memzero(seed, sizeof seed);
+	sodium_memzero(sk, sizeof sk);
+	return found;
+}
+
+EVP_PKEY *da_pkey_decode_findings(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                                  da_findings *fs, char *err, size_t errlen)
 {
 	*bits = 0;
-	*defect = DKIMARC_REASON_OK;
+	fs->n = 0;
 	if (k->key_type == DA_KEY_ED25519) {
-		if (k->pk_len != 32) {
+		pthread_once(&crypto_once, crypto_init);
+		unsigned char pub[32];
+		const unsigned char *raw = k->pk;
+		if (k->pk_len != 32 && sodium_ok && ed25519_private(k, pub)) {
+			da_findings_add(fs, true, DKIMARC_REASON_KEY_PRIVATE_IN_DNS, "%s",
+			                private_text);
+			raw = pub;
+		} else if (k->pk_len != 32) {
 			*reason = DKIMARC_REASON_KEY_SYNTAX;
 			snprintf(err, errlen, "Ed25519 key is %zu bytes, not 32", k->pk_len);
 			return NULL;
 		}
-		if (ed25519_small_order(k->pk)) {
+		if (ed25519_small_order(raw)) {
 			*reason = DKIMARC_REASON_KEY_SYNTAX;
 			snprintf(err, errlen,
 			         "Ed25519 key is a point of small order: anyone could sign");
 			return NULL;
 		}
-		EVP_PKEY *pk =
-		    EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, k->pk, k->pk_len);
+		EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
 		if (!pk) {
 			*reason = DKIMARC_REASON_KEY_SYNTAX;
 			snprintf(err, errlen, "Ed25519 key rejected by OpenSSL");
@@ -179,7 +221,20 @@ EVP_PKEY *da_pkey_decode_any(const da_keyrec *k, unsigned *bits, dkimarc_reason 
 		*bits = 256;
 		return pk;
 	}
-	return rsa_decode(k, bits, reason, defect, err, errlen);
+	return rsa_decode(k, bits, reason, fs, err, errlen);
+}
+
+EVP_PKEY *da_pkey_decode_any(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                             dkimarc_reason *defect, char *err, size_t errlen)
+{
+	da_findings fs;
+	EVP_PKEY *pk = da_pkey_decode_findings(k, bits, reason, &fs, err, errlen);
+	*defect = DKIMARC_REASON_OK;
+	if (pk && fs.n > 0) {
+		*defect = fs.f[0].reason;
+		snprintf(err, errlen, "%s", fs.f[0].text);
+	}
+	return pk;
 }
 
 EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason, char *err,
@@ -193,6 +248,18 @@ EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *rea
 		return NULL;
 	}
 	return pk;
+}
+
+int da_pkey_fingerprint(EVP_PKEY *pk, unsigned char fp[32])
+{
+	unsigned char *der = NULL;
+	unsigned int n = 0;
+	int len = i2d_PUBKEY(pk, &der);
+	int ok = len > 0 &&
+	         EVP_Digest(der, (size_t)len, fp, &n, da_hash_md(DA_HASH_SHA256), NULL) == 1 &&
+	         n == 32;
+	OPENSSL_free(der);
+	return ok ? 0 : -1;
 }
 
 /* A context that verifies PKCS#1 v1.5 signatures with pk over a digest of hash. */

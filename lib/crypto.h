@@ -25,8 +25,20 @@ DA_HIDDEN EVP_PKEY *da_pkey_decode_any(const da_keyrec *k, unsigned *bits, dkima
                                        dkimarc_reason *defect, char *err, size_t errlen);
 
 /*
+ * The same with every finding of the key's own checks (keycheck.h) in *fs,
+ * the first being the one da_pkey_decode_any reports; fs is set even when
+ * NULL is returned. struct da_findings is defined in keycheck.h.
+ */
+struct da_findings_s;
+DA_HIDDEN EVP_PKEY *da_pkey_decode_findings(const da_keyrec *k, unsigned *bits,
+                                            dkimarc_reason *reason, struct da_findings_s *fs,
+                                            char *err, size_t errlen);
+/* SHA-256 of the key's SubjectPublicKeyInfo (DER): 0, or -1 on a failure. */
+DA_HIDDEN int da_pkey_fingerprint(EVP_PKEY *pk, unsigned char fp[32]);
+
+/*
  * rsamod.c: whether anyone can factor the odd RSA modulus n (> 1): it has a
- * prime factor below 2^16, or it is prime (a Fermat test to base 2). Returns
+ * prime factor below 2^20, or it is prime (a Fermat test to base 2). Returns
  * 1 with err saying how, 0 when n is not such a modulus, -1 on a failure
  * (memory). Costs one modular exponentiation the size of n.
  */

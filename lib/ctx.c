@@ -1,5 +1,6 @@
 /* The verification context: options, limits, key source, PSL. Read-only once set up. */
 #include "ctx.h"
+#include "keymarks.h"
 
 #include <libpsl.h>
 #include <stdlib.h>
@@ -88,5 +89,6 @@ void dkimarc_ctx_free(dkimarc_ctx *ctx)
 	if (ctx->psl_owned)
 		psl_free(ctx->psl);
 	da_pkcache_free(ctx->pkcache);
+	da_keymarks_free(ctx->keymarks);
 	free(ctx);
 }

@@ -15,9 +15,10 @@ struct dkimarc_ctx {
 	dkimarc_keysrc *keysrc;
 	psl_ctx_t *psl;
 	bool psl_owned;
-	da_pkcache *pkcache;   /* thread-safe memo, not configuration */
-	uint64_t diagnose_max; /* body bytes kept for diagnosis; 0 = off (diagnose.c) */
-	bool explain;          /* keep header hash inputs (sigx.c) */
+	da_pkcache *pkcache;          /* thread-safe memo, not configuration */
+	uint64_t diagnose_max;        /* body bytes kept for diagnosis; 0 = off (diagnose.c) */
+	bool explain;                 /* keep header hash inputs (sigx.c) */
+	struct da_keymarks *keymarks; /* shared primes, revealed keys (keymarks.h), or NULL */
 };
 
 #endif

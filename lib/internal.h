@@ -163,6 +163,7 @@ struct dkimarc_sig {
 	int body_hash_ok;    /* -1 not checked, 0 mismatch, 1 match */
 	bool aligned;
 	bool key_made;      /* the key is proven to have made b= (verified, or RSA recovery) */
+	bool verified;      /* b= and bh= check out with the key, whatever the result */
 	struct da_sigx *fx; /* forensic extras (forensic.h), or NULL */
 };
 
@@ -200,7 +201,8 @@ struct dkimarc_report {
 	int64_t at;
 	da_arc_report arc;
 	int64_t date; /* the Date field, unix time; -1 when absent or unreadable */
-	const char *unsigned_fields[16]; /* display fields a confirmation leaves uncovered (static) */
+	const char
+	    *unsigned_fields[16]; /* display fields a confirmation leaves uncovered (static) */
 	size_t nunsigned;
 };
 

@@ -2,6 +2,7 @@
 #include "keyfetch.h"
 
 #include "crypto.h"
+#include "keymarks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,6 +165,25 @@ static dkimarc_reason check_record(const da_keyrec *k, const da_sigparams *sp, c
 	return DKIMARC_REASON_OK;
 }
 
+/*
+ * Findings about the key from outside it (keymarks.h): its private key
+ * published (by the verification time), or a prime shared with another key.
+ */
+static void mark_defect(const dkimarc_ctx *ctx, const unsigned char fp[32], da_key *k)
+{
+	int64_t at = ctx->at >= 0 ? ctx->at : (int64_t)time(NULL);
+	const da_keymark *m =
+	    da_keymarks_find(ctx->keymarks, fp, DKIMARC_REASON_KEY_PRIVATE_PUBLISHED);
+	if (m && m->published > at)
+		m = NULL; /* judged as of a time the key was still secret (--at) */
+	if (!m)
+		m = da_keymarks_find(ctx->keymarks, fp, DKIMARC_REASON_KEY_SHARED_PRIME);
+	if (m) {
+		k->defect = m->reason;
+		snprintf(k->defect_err, sizeof k->defect_err, "%s", m->text);
+	}
+}
+
 dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int64_t date, da_key *k,
                             dkimarc_result *res, char *err, size_t errlen)
 {
@@ -199,6 +219,9 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 		return why;
 	}
 	const dkimarc_keyrec *rec = &ans->recs[idx];
+	/* The archive saw the key last before this signature claims to have been made. */
+	if (sp->t >= 0 && rec->last_seen >= 0 && sp->t > rec->last_seen)
+		k->flags |= DKIMARC_FLAG_SIGNED_AFTER_KEY_LAST_SEEN;
 	k->has_rec = da_keyrec_copy(&k->rec, rec) == 0;
 	k->source = key_source_text(ans->kind, rec);
 	da_pkinfo pi;
@@ -218,6 +241,8 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 			k->defect = pi.decode;
 			if (k->defect != DKIMARC_REASON_OK)
 				snprintf(k->defect_err, sizeof k->defect_err, "%s", pi.decode_err);
+			else if (pi.has_fp)
+				mark_defect(ctx, pi.fp, k);
 		} else {
 			why = pi.decode;
 			snprintf(err, errlen, "%s", pi.decode_err);

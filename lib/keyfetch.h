@@ -14,8 +14,8 @@ typedef struct {
 	EVP_PKEY *pkey;          /* the usable key, or NULL */
 	const da_rsa_prep *prep; /* pkey made ready (borrowed from the context), or NULL */
 	unsigned bits;           /* key size, whenever it could be read */
-	dkimarc_reason defect;   /* key_small_factor: anyone can sign with pkey */
-	char defect_err[300];    /* why, when defect is set */
+	dkimarc_reason defect;   /* a key finding (key_small_factor ...): anyone can sign */
+	char defect_err[400];    /* why, when defect is set */
 	uint32_t flags;          /* DKIMARC_FLAG_KEY_TESTING, _KEY_OUTSIDE_WINDOW */
 	char *source;            /* provenance ("archive keys.zone:12"), or NULL */
 	char *choice;            /* why this record among several, or NULL */

@@ -10,6 +10,7 @@
  * lookups on a few threads.
  */
 #include "internal.h"
+#include "keymarks.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -86,6 +87,17 @@ static const dkimarc_keysrc_ops pf_ops = {pf_lookup, pf_free, "prefetch"};
 dkimarc_keysrc *da_keysrc_prefetch_inner(const dkimarc_keysrc *src)
 {
 	return src && src->ops == &pf_ops ? ((const prefetch *)src->impl)->inner : NULL;
+}
+
+int da_prefetch_foreach(const dkimarc_keysrc *src, da_record_fn fn, void *arg)
+{
+	const prefetch *p = src && src->ops == &pf_ops ? src->impl : NULL;
+	int rc;
+	for (size_t i = 0; p && i < p->n; i++)
+		for (size_t j = 0; p->e[i].ans && j < p->e[i].ans->n; j++)
+			if ((rc = fn(arg, p->e[i].name, &p->e[i].ans->recs[j])) != 0)
+				return rc;
+	return 0;
 }
 
 /* ---- the fetch ------------------------------------------------------------- */

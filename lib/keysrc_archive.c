@@ -6,6 +6,7 @@
  * The formats and the detection rule are described in docs/keys.md.
  */
 #include "internal.h"
+#include "keymarks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -1168,6 +1169,21 @@ int dkimarc_keysrc_archive_new(dkimarc_keysrc **out)
 	if (rc != DKIMARC_OK)
 		free(a);
 	return rc;
+}
+
+int da_archive_foreach(const dkimarc_keysrc *src, da_record_fn fn, void *arg)
+{
+	const archive *a = as_archive(src);
+	int rc;
+
+	for (size_t i = 0; a && i < a->nslots; i++) {
+		const entry *e = a->slots[i];
+
+		for (size_t j = 0; e && j < e->n; j++)
+			if ((rc = fn(arg, e->name, &e->recs[j])) != 0)
+				return rc;
+	}
+	return 0;
 }
 
 size_t dkimarc_keysrc_archive_count(const dkimarc_keysrc *src)

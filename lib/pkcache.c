@@ -17,9 +17,11 @@ typedef struct entry {
 	EVP_PKEY *pkey;
 	da_rsa_prep *prep; /* RSA keys; NULL if it could not be made */
 	unsigned bits;
-	dkimarc_reason defect; /* key_small_factor: anyone can sign with it */
+	dkimarc_reason defect; /* a key finding: anyone can sign with it */
 	char *defect_err;      /* why, when defect is set */
-	unsigned char pk[];    /* the decoded p= bytes */
+	unsigned char fp[32];  /* SHA-256 of the SubjectPublicKeyInfo */
+	bool has_fp;
+	unsigned char pk[]; /* the decoded p= bytes */
 } entry;
 
 /* A parsed record, by its text. */
@@ -103,12 +105,16 @@ static void defect_out(dkimarc_reason d, const char *text, dkimarc_reason *defec
 /* da_pkcache_get, with a key anyone can sign with returned too (da_pkey_decode_any). */
 static EVP_PKEY *get_any(da_pkcache *c, const da_keyrec *k, unsigned *bits,
                          const da_rsa_prep **prep, dkimarc_reason *reason, dkimarc_reason *defect,
-                         char *err, size_t errlen)
+                         char *err, size_t errlen, unsigned char *fp, bool *has_fp)
 {
 	*prep = NULL;
 	*defect = DKIMARC_REASON_OK;
-	if (!c || !k->pk)
-		return da_pkey_decode_any(k, bits, reason, defect, err, errlen);
+	*has_fp = false;
+	if (!c || !k->pk) {
+		EVP_PKEY *pk = da_pkey_decode_any(k, bits, reason, defect, err, errlen);
+		*has_fp = pk && da_pkey_fingerprint(pk, fp) == 0;
+		return pk;
+	}
 	uint64_t h = hash_of(k->key_type, k->pk, k->pk_len);
 	pthread_mutex_lock(&c->lock);
 	entry *e = find(c, h, k);
@@ -116,6 +122,8 @@ static EVP_PKEY *get_any(da_pkcache *c, const da_keyrec *k, unsigned *bits,
 		*bits = e->bits;
 		*prep = e->prep;
 		defect_out(e->defect, e->defect_err, defect, err, errlen);
+		memcpy(fp, e->fp, 32);
+		*has_fp = e->has_fp;
 		pthread_mutex_unlock(&c->lock);
 		return e->pkey;
 	}
@@ -129,6 +137,7 @@ static EVP_PKEY *get_any(da_pkcache *c, const da_keyrec *k, unsigned *bits,
 	EVP_PKEY *pk = da_pkey_decode_any(k, bits, reason, defect, err, errlen);
 	if (!pk)
 		return NULL;
+	*has_fp = da_pkey_fingerprint(pk, fp) == 0;
 	entry *ne = malloc(sizeof *ne + k->pk_len);
 	if (!ne)
 		return pk;
@@ -139,6 +148,8 @@ static EVP_PKEY *get_any(da_pkcache *c, const da_keyrec *k, unsigned *bits,
 	ne->pkey = pk;
 	ne->defect = *defect;
 	ne->defect_err = *defect != DKIMARC_REASON_OK ? da_strdup(err) : NULL;
+	memcpy(ne->fp, fp, 32);
+	ne->has_fp = *has_fp;
 	/* Made before the entry is shared: nothing in it changes afterwards. */
 	ne->prep = k->key_type == DA_KEY_RSA ? da_rsa_prep_new(pk) : NULL;
 	memcpy(ne->pk, k->pk, k->pk_len);
@@ -163,7 +174,9 @@ EVP_PKEY *da_pkcache_get(da_pkcache *c, const da_keyrec *k, unsigned *bits,
                          const da_rsa_prep **prep, dkimarc_reason *reason, char *err, size_t errlen)
 {
 	dkimarc_reason defect;
-	EVP_PKEY *pk = get_any(c, k, bits, prep, reason, &defect, err, errlen);
+	unsigned char fp[32];
+	bool has_fp;
+	EVP_PKEY *pk = get_any(c, k, bits, prep, reason, &defect, err, errlen, fp, &has_fp);
 	if (pk && defect != DKIMARC_REASON_OK) {
 		EVP_PKEY_free(pk);
 		*prep = NULL;
@@ -219,7 +232,7 @@ dkimarc_reason da_pkcache_record(da_pkcache *c, const char *txt, size_t len, da_
 	if (!kr.revoked) {
 		dkimarc_reason defect = DKIMARC_REASON_OK;
 		out->pkey = get_any(c, &kr, &out->bits, &out->prep, &out->decode, &defect,
-		                    out->decode_err, sizeof out->decode_err);
+		                    out->decode_err, sizeof out->decode_err, out->fp, &out->has_fp);
 		if (out->pkey)
 			out->decode = defect;
 		else if (out->decode == DKIMARC_REASON_OK)

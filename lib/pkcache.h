@@ -35,11 +35,14 @@ typedef struct {
 	unsigned bits;           /* key size whenever it could be read */
 	/*
 	 * Why pkey is NULL when the record is not revoked; or, with pkey set,
-	 * key_small_factor: a key anyone can sign with, kept so that the
-	 * signature can still be checked. decode_err says why.
+	 * a key finding (keycheck.h: key_small_factor ...): a key anyone can
+	 * sign with, kept so that the signature can still be checked.
+	 * decode_err says why.
 	 */
 	dkimarc_reason decode;
-	char decode_err[300];
+	char decode_err[360];
+	unsigned char fp[32]; /* with pkey: SHA-256 of its SubjectPublicKeyInfo, if has_fp */
+	bool has_fp;
 } da_pkinfo;
 
 /*

@@ -99,6 +99,7 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 	unsigned bits = k.bits;
 	int ok = da_verify_digest(k.pkey, k.prep, sp->key_type, sp->hash, hdigest, hdigest_len,
 	                          sp->b, sp->b_len);
+	o->verified = ok == 1 && body_ok;
 	if (k.defect != DKIMARC_REASON_OK) {
 		/*
 		 * Anyone can sign with this key, so whether the signature verifies

@@ -17,8 +17,10 @@ static int category(const dkimarc_sig *s)
 		return s->aligned ? C_CONFIRMED : C_THIRD;
 	}
 	if (s->result == DKIMARC_RES_FAIL) {
+		/* Too short, or a key finding (key_small_factor ... key_private_published). */
 		if (s->reason == DKIMARC_REASON_KEY_TOO_WEAK ||
-		    s->reason == DKIMARC_REASON_KEY_SMALL_FACTOR)
+		    (s->reason >= DKIMARC_REASON_KEY_SMALL_FACTOR &&
+		     s->reason <= DKIMARC_REASON_KEY_PRIVATE_PUBLISHED))
 			return C_WEAK;
 		if (s->reason == DKIMARC_REASON_BODY_HASH_MISMATCH ||
 		    s->reason == DKIMARC_REASON_SIGNATURE_MISMATCH)
@@ -310,7 +312,7 @@ int da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 		           "%llu canonical bytes are present, so content was added after signing",
 		           d, (long long)bs->l, (unsigned long long)bs->body_bytes);
 	case C_WEAK:
-		if (bs->reason == DKIMARC_REASON_KEY_SMALL_FACTOR)
+		if (bs->reason != DKIMARC_REASON_KEY_TOO_WEAK)
 			return set(r, DKIMARC_VERDICT_WEAK, bs->reason,
 			           "the signature by %s is worthless: %s", d,
 			           s_or(bs->reason_text, "?"));

@@ -12,7 +12,7 @@
  * vectors/adversarial/make_cases.py).
  *
  * RSA keys whose modulus anyone can factor: a prime n (d = e^-1 mod n-1), or
- * n with a prime factor below 2^16. The primes come from OpenSSL's prime
+ * n with a prime factor below 2^20. The primes come from OpenSSL's prime
  * generator; each forged signature is computed here with the private
  * exponent anyone can derive, and OpenSSL verifies it, so only dkimarc's own
  * check stands between such a key and a pass
@@ -248,7 +248,8 @@ static void prime_modulus_is_refused(void **state)
 static void small_factors_are_refused(void **state)
 {
 	(void)state;
-	static const unsigned long small[] = {3, 5, 257, 65521}; /* 65521: the last below 2^16 */
+	/* 1048573: the last prime below 2^20 */
+	static const unsigned long small[] = {3, 5, 257, 65521, 65537, 1048573};
 	char err[300], want[64];
 	BN_CTX *bc = BN_CTX_new();
 
@@ -274,7 +275,7 @@ static void small_factors_are_refused(void **state)
 	assert_non_null(strstr(err, "has the factor 3:"));
 	assert_non_null(strstr(err, "not made to be secret"));
 
-	/* A product of primes below 2^16 only, squares included. */
+	/* A product of primes below 2^20 only, squares included. */
 	assert_true(BN_set_word(n, 9));
 	for (unsigned long f = 5; BN_num_bits(n) < 1100; f += 2) {
 		bool prime = true;
@@ -284,7 +285,7 @@ static void small_factors_are_refused(void **state)
 			assert_true(BN_mul_word(n, f));
 	}
 	assert_int_equal(decode_rsa(n, err, sizeof err), DKIMARC_REASON_KEY_SMALL_FACTOR);
-	assert_non_null(strstr(err, "no prime factor above 2^16 (3 is one)"));
+	assert_non_null(strstr(err, "no prime factor above 2^20 (3 is one)"));
 	BN_free(p);
 	BN_free(q);
 	BN_free(n);
@@ -306,9 +307,10 @@ static void sound_keys_and_the_bound(void **state)
 		BN_free(n);
 		EVP_PKEY_free(pk);
 	}
-	/* The bound is 2^16 (docs/verdicts.md): 65537 q, the first prime past it, is not found. */
+	/* The bound is 2^20 (docs/verdicts.md): 1048583 q, the first prime past it, is not found.
+	 */
 	BIGNUM *n = new_prime(1536);
-	assert_true(BN_mul_word(n, 65537));
+	assert_true(BN_mul_word(n, 1048583));
 	assert_int_equal(decode_rsa(n, err, sizeof err), DKIMARC_REASON_OK);
 	BN_free(n);
 }

@@ -1118,11 +1118,15 @@ def degenerate_rsa_key(kind):
 @case
 def key_rsa_exponent_1():
     k = degenerate_rsa_key("e1")
-    return key_case(
+    c = key_case(
         "key-rsa-exponent-1",
         "RSA key with public exponent 1: the 'signature' is the padded digest itself,\n"
-        "which anyone can compute. The signature verifies arithmetically.",
-        rsa_record(k), sig(why="key-syntax: exponent 1", crypto="ok"), key=k)
+        "which anyone can compute. The signature verifies arithmetically; dkimarc\n"
+        "keeps the key to say so, and fails it (key_bad_exponent): weak.",
+        rsa_record(k), sig(strict="fail", why="key-bad-exponent: exponent 1", crypto="ok"),
+        key=k)
+    c.extra["verdict"] = "weak"
+    return c
 
 
 @case
