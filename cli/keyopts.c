@@ -90,6 +90,42 @@ int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i)
 	return 1;
 }
 
+int keyopts_parse_revealed(struct keyopts *o, int argc, char **argv, int *i)
+{
+	const char *val;
+	if (!cli_opt_is(argv[*i], "--revealed", &val))
+		return 0;
+	if (!val && *i + 1 < argc)
+		val = argv[++*i];
+	if (!val || !*val) {
+		cli_usage_error("option '--revealed' needs a FILE argument");
+		return -1;
+	}
+	const char **nr = realloc(o->revealed, (o->nrevealed + 1) * sizeof *nr);
+	if (!nr) {
+		cli_error("out of memory");
+		return -1;
+	}
+	o->revealed = nr;
+	o->revealed[o->nrevealed++] = val;
+	return 1;
+}
+
+int keyopts_setup_checks(const struct keyopts *o, dkimarc_ctx *ctx)
+{
+	for (size_t i = 0; i < o->nrevealed; i++) {
+		if (dkimarc_ctx_load_revealed(ctx, o->revealed[i]) != DKIMARC_OK) {
+			cli_error("%s", dkimarc_last_error());
+			return EXIT_USAGE;
+		}
+	}
+	if (dkimarc_ctx_check_shared_primes(ctx) != DKIMARC_OK) {
+		cli_error("cannot check the keys for shared primes: %s", dkimarc_last_error());
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
 int keyopts_build_dns(const struct keyopts *o, dkimarc_keysrc **out)
 {
 	dkimarc_dns_options opt;
@@ -183,7 +219,10 @@ void keyopts_usage(FILE *out)
 	      "                With --keys alone, nothing is sent to the network\n"
 	      "  --dns         with --keys: ask DNS for the keys the archives lack (without\n"
 	      "                --keys, keys always come from DNS); any --dns-* option\n"
-	      "                implies --dns\n",
+	      "                implies --dns\n"
+	      "  --revealed FILE  private keys that were made public (PEM, each block after\n"
+	      "                an optional '# published: DATE' line): a signature by one is\n"
+	      "                weak (key_private_published); may be repeated\n",
 	      out);
 	keyopts_dns_usage(out);
 }
@@ -196,4 +235,7 @@ void keyopts_free(struct keyopts *o)
 	free(o->servers);
 	o->servers = NULL;
 	o->nservers = 0;
+	free(o->revealed);
+	o->revealed = NULL;
+	o->nrevealed = 0;
 }

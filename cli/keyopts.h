@@ -14,6 +14,8 @@ struct keyopts {
 	size_t nservers;
 	unsigned dns_timeout_ms; /* --dns-timeout MS, 0 = default */
 	unsigned dns_tries;      /* --dns-tries N, 0 = default */
+	const char **revealed;   /* --revealed FILE, in order (verify, scan, keys audit) */
+	size_t nrevealed;
 };
 
 /*
@@ -36,6 +38,17 @@ bool keyopts_uses_dns(const struct keyopts *o);
  * only ask DNS). Returns 0, or EXIT_USAGE after printing why.
  */
 int keyopts_build_dns(const struct keyopts *o, dkimarc_keysrc **out);
+/*
+ * --revealed FILE (commands that verify): same contract as keyopts_parse.
+ */
+int keyopts_parse_revealed(struct keyopts *o, int argc, char **argv, int *i);
+/*
+ * The checks of keys beyond each key's own, on a context whose key source is
+ * set: the revealed files loaded, and a batch GCD over the keys the source
+ * holds (docs/keys.md). Returns 0, or EXIT_USAGE after printing why.
+ */
+int keyopts_setup_checks(const struct keyopts *o, dkimarc_ctx *ctx);
+
 /* The DNS options' lines for a command's usage text. */
 void keyopts_dns_usage(FILE *out);
 /* The options' lines for a command's usage text. */

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "keyopts.h"
+#include "keys_audit.h"
 
 #include <dkimarc.h>
 #include <errno.h>
@@ -26,12 +27,16 @@ void keys_usage(FILE *out)
 	fputs("usage: dkimarc keys list [--json[=FILE]] PATH...\n"
 	      "       dkimarc keys pin [--dns-server ADDR[:PORT]]... [--dns-timeout MS]\n"
 	      "                        [--dns-tries N] -o FILE [--append|--force] PATH...\n"
+	      "       dkimarc keys audit [--keys FILE]... [--dns] [--revealed FILE]...\n"
+	      "                          [--json[=FILE]] [PATH...]\n"
 	      "\n"
 	      "list  prints the DKIM keys (selector, domain) that the messages need, with\n"
 	      "      the number of messages that need each, most needed first.\n"
 	      "pin   looks each of those keys up once in DNS and writes the records with\n"
 	      "      their provenance (source, fetched_at, dnssec) to a JSON Lines archive\n"
 	      "      FILE, for 'dkimarc verify --keys FILE' now or years later.\n"
+	      "audit checks keys for what lets anyone sign with them (weak, factorable,\n"
+	      "shared primes, published private keys): see 'dkimarc keys audit --help'.\n"
 	      "\n"
 	      "PATH is a message file, an mbox, a maildir or a folder, read as\n"
 	      "'dkimarc scan' reads them (see 'dkimarc help scan'), or '-' for standard\n"
@@ -644,9 +649,12 @@ int cmd_keys(int argc, char **argv)
 		keys_usage(stdout);
 		return 0;
 	}
+	if (strcmp(sub, "audit") == 0)
+		return cmd_keys_audit(argc - 1, argv + 1);
 	bool pin = strcmp(sub, "pin") == 0;
 	if (!pin && strcmp(sub, "list") != 0)
-		return cli_usage_error("unknown 'keys' command '%s' (expected list or pin)", sub);
+		return cli_usage_error("unknown 'keys' command '%s' (expected list, pin or audit)",
+		                       sub);
 	if (!(paths = calloc((size_t)argc, sizeof *paths))) {
 		cli_error("out of memory");
 		return EXIT_USAGE;

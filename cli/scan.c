@@ -207,7 +207,8 @@ static int parse_args(int argc, char **argv, struct scan_opts *o)
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			scan_usage(stdout);
 			return 0;
-		} else if ((st = keyopts_parse(&o->ko, argc, argv, &i)) != 0) {
+		} else if ((st = keyopts_parse(&o->ko, argc, argv, &i)) != 0 ||
+		           (st = keyopts_parse_revealed(&o->ko, argc, argv, &i)) != 0) {
 			if (st < 0)
 				return EXIT_USAGE;
 		} else if (cli_opt_is(a, "--jobs", &val) || strcmp(a, "-j") == 0) {
@@ -746,6 +747,10 @@ int cmd_scan(int argc, char **argv)
 		}
 		src = NULL;
 	}
+
+	/* Shared primes over every key fetched or archived; revealed private keys. */
+	if (keyopts_setup_checks(&o.ko, ctx) != 0)
+		goto out;
 
 	/* Second walk: verify. */
 	vr.ctx = ctx;

@@ -105,7 +105,8 @@ static int parse_args(int argc, char **argv, struct verify_opts *o)
 		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			verify_usage(stdout);
 			return 0;
-		} else if ((st = keyopts_parse(&o->ko, argc, argv, &i)) != 0) {
+		} else if ((st = keyopts_parse(&o->ko, argc, argv, &i)) != 0 ||
+		           (st = keyopts_parse_revealed(&o->ko, argc, argv, &i)) != 0) {
 			if (st < 0)
 				return EXIT_USAGE;
 		} else if (cli_opt_is(a, "--at", &val)) {
@@ -215,6 +216,11 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at, dkimarc_ke
 		rc = dkimarc_ctx_set_explain(ctx, 1);
 	if (rc != DKIMARC_OK)
 		goto fail;
+	/* Shared primes over the keys of the archives; revealed private keys. */
+	if (keyopts_setup_checks(&o->ko, ctx) != 0) {
+		dkimarc_ctx_free(ctx);
+		return NULL;
+	}
 	return ctx;
 fail:
 	cli_error("cannot set up verification: %s",

@@ -240,12 +240,12 @@ out:
 	return rc;
 }
 
-/* "keys.jsonl:3 (from dns 192.0.2.53), seen 2016-01-01..2017-01-01" */
-static void origin_text(const char *kind, const dkimarc_keyrec *r, char *buf, size_t n)
+/* "archive keys.jsonl:3 (from dns 192.0.2.53), seen 2016-01-01..2017-01-01" */
+static void origin_text(const dkimarc_keyrec *r, char *buf, size_t n)
 {
 	char t1[32], t2[32];
-	int o = snprintf(buf, n, "%s%s%s", kind ? kind : "", kind ? " " : "",
-	                 r->origin ? r->origin : "?");
+	/* DNS origins name their source ("dns 192.0.2.53"); archive ones are FILE:LINE. */
+	int o = snprintf(buf, n, "%s%s", r->file ? "archive " : "", r->origin ? r->origin : "?");
 	if (r->source && o > 0 && (size_t)o < n)
 		o += snprintf(buf + o, n - (size_t)o, " (from %s)", r->source);
 	if ((r->first_seen >= 0 || r->last_seen >= 0) && o > 0 && (size_t)o < n)
@@ -254,11 +254,11 @@ static void origin_text(const char *kind, const dkimarc_keyrec *r, char *buf, si
 		         dkimarc_format_time(r->last_seen, t2) == 0 ? t2 : "?");
 }
 
-static int add_rec(dkimarc_audit *a, const char *kind, const char *name, const dkimarc_keyrec *rec)
+static int add_rec(dkimarc_audit *a, const char *name, const dkimarc_keyrec *rec)
 {
 	char origin[900];
 	dkimarc_audit_key *k;
-	origin_text(kind, rec, origin, sizeof origin);
+	origin_text(rec, origin, sizeof origin);
 	pthread_mutex_lock(&a->lock);
 	int rc = find_add(a, name, rec->txt ? rec->txt : "", rec->txt_len, origin, rec->first_seen,
 	                  rec->last_seen, &k);
@@ -272,12 +272,12 @@ int dkimarc_audit_add_record(dkimarc_audit *a, const char *name, const dkimarc_k
 		return da_fail(DKIMARC_EINVAL, "dkimarc_audit_add_record: invalid argument");
 	if (a->ran)
 		return da_fail(DKIMARC_ESTATE, "the audit has run");
-	return add_rec(a, NULL, name, rec);
+	return add_rec(a, name, rec);
 }
 
 static int each_rec(void *arg, const char *name, const dkimarc_keyrec *rec)
 {
-	return add_rec(arg, NULL, name, rec);
+	return add_rec(arg, name, rec);
 }
 
 int dkimarc_audit_add_keysrc(dkimarc_audit *a, const dkimarc_keysrc *src)
@@ -301,12 +301,13 @@ static void minmax(int64_t v, int64_t *lo, int64_t *hi)
 
 static int add_sig(dkimarc_audit *a, const dkimarc_sig *s, int64_t date)
 {
-	char name[600];
+	char name[600], origin[900];
 	dkimarc_audit_key *k;
 	if (!s->has_key || !s->domain || !s->selector)
 		return 0;
 	snprintf(name, sizeof name, "%s._domainkey.%s", s->selector, s->domain);
-	if (find_add(a, name, s->key.txt ? s->key.txt : "", s->key.txt_len, s->key_source,
+	origin_text(&s->key, origin, sizeof origin);
+	if (find_add(a, name, s->key.txt ? s->key.txt : "", s->key.txt_len, origin,
 	             s->key.first_seen, s->key.last_seen, &k) != 0)
 		return -1;
 	if (k && s->verified) {

@@ -1,9 +1,9 @@
 /*
  * The archive key source: key records read from files (OpenDKIM key files,
  * DNS zone files, our JSON Lines provenance format, the test vectors'
- * tab-separated dns.txt), kept in a hash table keyed by lower-case name.
- * Loading is single-threaded; lookups only read, so they are thread-safe.
- * The formats and the detection rule are described in docs/keys.md.
+ * tab-separated dns.txt, the zk-email archive's JSON), kept in a hash table keyed by lower-case
+ * name. Loading is single-threaded; lookups only read, so they are thread-safe. The formats and the
+ * detection rule are described in docs/keys.md.
  */
 #include "internal.h"
 #include "keymarks.h"
@@ -319,9 +319,10 @@ typedef struct {
 	const char *source;
 	int64_t first_seen, last_seen, fetched_at;
 	int dnssec;
+	bool entry; /* line is an entry number of a JSON array, not a line */
 } provenance;
 
-static const provenance no_provenance = {NULL, -1, -1, -1, -1};
+static const provenance no_provenance = {NULL, -1, -1, -1, -1, false};
 
 /* name is already normalized. */
 static int store_txt(loader *ld, const char *name, const char *txt, size_t txt_len,
@@ -347,7 +348,7 @@ static int store_txt(loader *ld, const char *name, const char *txt, size_t txt_l
 		e->recs = recs;
 		e->cap = cap;
 	}
-	olen = snprintf(NULL, 0, "%s:%lu", ld->file, line);
+	olen = snprintf(NULL, 0, pv->entry ? "%s entry %lu" : "%s:%lu", ld->file, line);
 	r.txt = da_strndup(txt ? txt : "", txt_len);
 	r.origin = malloc((size_t)olen + 1);
 	r.source = pv->source ? da_strdup(pv->source) : NULL;
@@ -355,10 +356,11 @@ static int store_txt(loader *ld, const char *name, const char *txt, size_t txt_l
 		rec_free(&r);
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	}
-	snprintf((char *)r.origin, (size_t)olen + 1, "%s:%lu", ld->file, line);
+	snprintf((char *)r.origin, (size_t)olen + 1, pv->entry ? "%s entry %lu" : "%s:%lu",
+	         ld->file, line);
 	r.txt_len = txt_len;
 	r.file = ld->file;
-	r.line = line;
+	r.line = pv->entry ? 0 : line;
 	r.first_seen = pv->first_seen;
 	r.last_seen = pv->last_seen;
 	r.fetched_at = pv->fetched_at;
@@ -688,6 +690,92 @@ static int parse_jsonl(loader *ld)
 	return rc < 0 ? rc : DKIMARC_OK;
 }
 
+/* ---- (e) the zk-email archive's answers ------------------------------------ */
+
+#define MAX_ZK    (512u << 20) /* one JSON document, read whole */
+#define ZK_SOURCE "zk-email archive"
+
+/* A member that is a time string or null: "2024-03-05T10:11:12.345Z". */
+static int zk_time(loader *ld, size_t item, json_t *obj, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = -1;
+	if (v == NULL || json_is_null(v))
+		return DKIMARC_OK;
+	if (json_is_string(v) && (*out = dkimarc_parse_time(json_string_value(v))) >= 0)
+		return DKIMARC_OK;
+	return da_fail(DKIMARC_EFORMAT, "%s: entry %zu: \"%s\" is not a time", ld->file, item,
+	               key);
+}
+
+/*
+ * What the zk-email project's archive answers for GET /api/key?domain=...: a
+ * JSON array of {"domain", "selector", "value", "firstSeenAt", "lastSeenAt"}.
+ * Its first and last sightings become first_seen and last_seen.
+ */
+static int parse_zkemail(loader *ld)
+{
+	json_error_t jerr;
+	json_t *arr;
+	int rc = DKIMARC_OK;
+
+	if (ld->len > MAX_ZK)
+		return da_fail(DKIMARC_ELIMIT, "%s: a JSON archive over 512 MiB", ld->file);
+	arr = json_loadb(ld->buf, ld->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (arr == NULL)
+		return fail_at(ld, (unsigned long)(jerr.line > 0 ? jerr.line : 1),
+		               "invalid JSON: %s", jerr.text);
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return fail_at(ld, 1, "expected a JSON array of keys");
+	}
+	for (size_t i = 0; rc == DKIMARC_OK && i < json_array_size(arr); i++) {
+		json_t *o = json_array_get(arr, i);
+		json_t *jd = json_object_get(o, "domain"), *js = json_object_get(o, "selector");
+		json_t *jv = json_object_get(o, "value");
+		provenance pv = no_provenance;
+		char full[2 * MAX_NAME + 16], name[MAX_NAME + 1];
+		const char *why;
+
+		pv.source = ZK_SOURCE;
+		pv.entry = true;
+		if (!json_is_object(o) || !json_is_string(jd) || !json_is_string(js) ||
+		    !json_is_string(jv)) {
+			rc = da_fail(DKIMARC_EFORMAT,
+			             "%s: entry %zu: expected an object with \"domain\", "
+			             "\"selector\" and \"value\" strings",
+			             ld->file, i + 1);
+			break;
+		}
+		int n = snprintf(full, sizeof full, "%s._domainkey.%s", json_string_value(js),
+		                 json_string_value(jd));
+		if (n < 0 || (size_t)n >= sizeof full ||
+		    strlen(json_string_value(js)) != json_string_length(js) ||
+		    strlen(json_string_value(jd)) != json_string_length(jd))
+			why = "name too long or holding a NUL";
+		else
+			why = name_norm(full, (size_t)n, name);
+		if (why != NULL) {
+			rc = da_fail(DKIMARC_EFORMAT, "%s: entry %zu: %s: \"%.60s\"", ld->file,
+			             i + 1, why, full);
+			break;
+		}
+		if ((rc = zk_time(ld, i + 1, o, "firstSeenAt", &pv.first_seen)) != DKIMARC_OK ||
+		    (rc = zk_time(ld, i + 1, o, "lastSeenAt", &pv.last_seen)) != DKIMARC_OK)
+			break;
+		if (pv.first_seen >= 0 && pv.last_seen >= 0 && pv.first_seen > pv.last_seen) {
+			rc = da_fail(DKIMARC_EFORMAT,
+			             "%s: entry %zu: firstSeenAt is after lastSeenAt", ld->file,
+			             i + 1);
+			break;
+		}
+		rc = store_txt(ld, name, json_string_value(jv), json_string_length(jv), i + 1, &pv);
+	}
+	json_decref(arr);
+	return rc;
+}
+
 /* ---- (b) DNS zone files (RFC 1035 §5) ----------------------------------- */
 
 typedef struct {
@@ -1003,7 +1091,7 @@ static int parse_zone(loader *ld)
 
 /* ---- format detection --------------------------------------------------- */
 
-enum format { FMT_KEYFILE, FMT_ZONE, FMT_JSONL, FMT_VECTOR };
+enum format { FMT_KEYFILE, FMT_ZONE, FMT_JSONL, FMT_VECTOR, FMT_ZKEMAIL };
 
 /* name<TAB>TXT<TAB>data (data not quoted) or name<TAB>NXDOMAIN|SERVFAIL|TIMEOUT */
 static bool vector_line(const char *s, size_t n)
@@ -1078,6 +1166,8 @@ static enum format detect(const char *buf, size_t len)
 		pos++;
 	if (pos < len && buf[pos] == '{')
 		return FMT_JSONL;
+	if (pos < len && buf[pos] == '[')
+		return FMT_ZKEMAIL;
 	for (pos = 0; pos < len;) {
 		const char *s = buf + pos, *nl = memchr(s, '\n', len - pos);
 		size_t n = nl ? (size_t)(nl - s) : len - pos, i = 0;
@@ -1292,6 +1382,9 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 		break;
 	case FMT_VECTOR:
 		rc = parse_vector(&ld);
+		break;
+	case FMT_ZKEMAIL:
+		rc = parse_zkemail(&ld);
 		break;
 	case FMT_ZONE:
 		rc = parse_zone(&ld);
