@@ -470,7 +470,8 @@ struct verify_run {
 	const struct scan_opts *o;
 	FILE *json, *csv, *text;
 	struct tally *tally;
-	struct html *html; /* --html */
+	struct html *html;   /* --html */
+	dkimarc_audit *keys; /* --html: the keys in use, for its timeline */
 	struct progress *pg;
 	bool tty_out; /* the progress line shares the terminal with standard output */
 	bool write_failed, nomem;
@@ -527,6 +528,8 @@ static void *verify_work(void *arg, dkimarc_corpus_item *it)
 	res->date = r ? dkimarc_report_date(r) : -1;
 	res->provisional = r && report_provisional(r);
 	if (vr->html && !(res->html = html_row(it, r)))
+		res->nomem = true;
+	if (vr->keys && r && dkimarc_audit_add_report(vr->keys, r) != DKIMARC_OK)
 		res->nomem = true;
 	dkimarc_report_free(r);
 	dkimarc_corpus_item_free(it);
@@ -682,6 +685,10 @@ int cmd_scan(int argc, char **argv)
 	if (o.html && (!(vr.html = html_open(o.html)) ||
 	               (html_fd = open_own(o.html, "HTML report", false)) < 0))
 		goto out;
+	if (o.html && dkimarc_audit_new(&vr.keys) != DKIMARC_OK) {
+		cli_error("out of memory");
+		goto out;
+	}
 	if (o.csv && !(vr.csv = open_out(o.csv, "CSV output", &csv_buf)))
 		goto out;
 	if (o.summary_json && strcmp(o.summary_json, "-") != 0 &&
@@ -789,6 +796,8 @@ int cmd_scan(int argc, char **argv)
 	if (run_print_text(machine_on_stdout ? stderr : stdout, ctx, began, ended) < 0 ||
 	    dkimarc_ctx_describe_json(ctx, &run_json) != DKIMARC_OK)
 		ok = false;
+	if (vr.keys && dkimarc_audit_run(vr.keys) == DKIMARC_OK)
+		html_set_keys(vr.html, vr.keys);
 	if (vr.html &&
 	    html_finish(vr.html, ctx, o.paths, o.npaths, st, started, (int64_t)time(NULL)) < 0)
 		ok = false;
@@ -826,6 +835,7 @@ out:
 		close(summary_fd);
 	tally_free(vr.tally);
 	html_free(vr.html);
+	dkimarc_audit_free(vr.keys);
 	free(run_json);
 	for (size_t i = 0; i < g.names.cap; i++)
 		free(g.names.v[i]);

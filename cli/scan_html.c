@@ -66,7 +66,13 @@ struct html {
 	struct day *days;
 	size_t ndays, capdays;
 	uint64_t undated, out_of_range; /* confirmed mail without a usable Date */
+	const dkimarc_audit *keys;      /* the keys in use, or NULL */
 };
+
+void html_set_keys(struct html *h, const dkimarc_audit *a)
+{
+	h->keys = a;
+}
 
 /* ---- counting ---------------------------------------------------------------- */
 
@@ -652,9 +658,13 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	if (any)
 		fputs("</table>\n", f);
 
-	/* Confirmed mail over time and by domain. */
+	/* Confirmed mail over time and by domain; the keys in use over time. */
 	fputs("<h2>Confirmed mail by Date</h2>\n", f);
 	timeline(f, h);
+	if (h->keys) {
+		fputs("<h2>Keys in use, by domain</h2>\n", f);
+		html_keys_timeline(f, h->keys);
+	}
 	fputs("<h2>Confirmed mail by signing domain</h2>\n", f);
 	qsort(h->doms.v, h->doms.n, sizeof *h->doms.v, cmp_dom);
 	size_t nd = h->doms.n < CHART_TOP ? h->doms.n : CHART_TOP;

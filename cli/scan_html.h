@@ -19,6 +19,13 @@ int html_add(struct html *h, const struct facts *f, int64_t date, char *row);
 int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths, size_t npaths,
                 int exit_status, int64_t started, int64_t ended);
 void html_free(struct html *h);
+/* The keys in use (an audit that has run), drawn by html_finish as a timeline; NULL: none. */
+void html_set_keys(struct html *h, const dkimarc_audit *a);
+
+/* ---- scan_keys_html.c: the key timeline ------------------------------------------- */
+
+/* For each domain, its keys in the order of first use, each a bar of its span of use. */
+void html_keys_timeline(FILE *f, const dkimarc_audit *a);
 
 /* ---- scan_legend.c: plain words for the page's legend ---------------------------- */
 

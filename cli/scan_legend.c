@@ -21,8 +21,9 @@ static const char *const verdicts[] = {
     "list or a mail service signed it. That domain's system handled exactly this mail; it "
     "does not show that the sender's domain sent it.",
     /* weak */
-    "A signature verifies, but only with an RSA key under 1,024 bits, which can be broken: "
-    "anyone may have made it. It proves nothing either way.",
+    "A signature verifies, but only with a key anyone may have signed with: an RSA key "
+    "under 1,024 bits, which can be broken, or a key that can be factored or whose private "
+    "key is known. It proves nothing either way.",
     /* altered */
     "Signed, but the mail changed after it was signed (its text or a signed header field), "
     "or text was added after the part the signature covers, or a second sender field was "

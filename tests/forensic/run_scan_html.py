@@ -295,6 +295,24 @@ check("leak: the page carries the run facts",
       and "policy:" in run, run)
 no_network("leak", page, d)
 
+# The keys in use over time: one row per key, as `keys audit` gives them for the same corpus
+# (first and last t=, else Date; signatures; findings), in its order (domain, first use).
+r = subprocess.run([args.dkimarc, "keys", "audit", "--keys", keys, "--json",
+                    os.path.join(leak, "leak")], capture_output=True, text=True)
+want = []
+for k in map(json.loads, r.stdout.splitlines()):
+    if k["signatures"]:
+        first = k["first_signed"] or k["first_date"]
+        last = k["last_signed"] or k["last_date"]
+        want.append([k["domain"], k["selector"], k["fingerprint"][:16], first[:10], last[:10],
+                     str(k["signatures"]), " ".join(k["findings"])])
+got = [r["cells"] for r in d.rows if r["table"] == "keys" and r["cells"]]
+check("leak: the key timeline's table is what keys audit says of the corpus",
+      got == want and len(got) > 3, (got, want))
+check("leak: a bar per key in use, a weak key in the weak colour",
+      [a.get("class") for t, a in d.tags if t == "rect" and "key-bar" in a.get("class", "")] ==
+      ["key-bar weak" if w[6] else "key-bar" for w in want] and "weak" in str(want), want)
+
 # The filter, run by Chromium: by verdict, then by text.
 for frag, want in (("#v=altered", lambda r: r["attrs"]["data-v"] == "altered"),
                    ("#q=lists.example", lambda r: "lists.example" in " ".join(r["cells"]).lower()),
