@@ -1,6 +1,6 @@
 /*
- * Key archive readers: OpenDKIM key files, DNS zone files, JSON Lines and
- * the vectors' tab-separated format, detected from content
+ * Key archive readers: OpenDKIM key files, DNS zone files, JSON Lines, the
+ * vectors' tab-separated format and the zk-email archive's JSON, detected from content
  * (dkimarc_keysrc_archive_load_mem), then lookups.
  *
  * Properties: a failed load changes nothing (the record count is as before

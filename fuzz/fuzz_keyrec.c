@@ -6,11 +6,13 @@
  * must never succeed. The fuzzer controls key and signature but not a
  * private key; a key that verifies arbitrary bytes is one that lets anyone
  * sign (RSA e=1, Ed25519 small-order points), and must have been refused.
- * (An RSA modulus anyone can factor, key_small_factor, is refused too; it
- * lets anyone sign given the factors, not arbitrary bytes.)
+ * (Keys anyone can factor, key_small_factor, key_fermat, key_roca, or a
+ * private key in p= are refused too; they let anyone sign given the
+ * factors, not arbitrary bytes.)
  */
 #include "crypto.h"
 #include "fuzz.h"
+#include "keycheck.h"
 
 #include <string.h>
 
@@ -46,16 +48,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dkimarc_reason why = DKIMARC_REASON_OK;
 	EVP_PKEY *pk = da_pkey_decode(&k, &bits, &why, err, sizeof err);
 	if (pk == NULL) {
-		FUZZ_CHECK(why == DKIMARC_REASON_KEY_SYNTAX ||
-		           why == DKIMARC_REASON_KEY_TOO_LARGE ||
-		           why == DKIMARC_REASON_KEY_TYPE_MISMATCH ||
-		           why == DKIMARC_REASON_KEY_SMALL_FACTOR);
-		/* A key anyone can sign with decodes, with its defect, for the verifier alone. */
+		FUZZ_CHECK(
+		    why == DKIMARC_REASON_KEY_SYNTAX || why == DKIMARC_REASON_KEY_TOO_LARGE ||
+		    why == DKIMARC_REASON_KEY_TYPE_MISMATCH || da_reason_is_key_finding(why));
+		/* A key anyone can sign with decodes, with its finding, for the verifier alone. */
 		dkimarc_reason why2 = DKIMARC_REASON_OK, defect;
 		EVP_PKEY *any = da_pkey_decode_any(&k, &bits, &why2, &defect, err, sizeof err);
-		FUZZ_CHECK((any != NULL) == (why == DKIMARC_REASON_KEY_SMALL_FACTOR));
-		FUZZ_CHECK(any == NULL ||
-		           (k.key_type == DA_KEY_RSA && defect == DKIMARC_REASON_KEY_SMALL_FACTOR));
+		FUZZ_CHECK((any != NULL) == da_reason_is_key_finding(why));
+		FUZZ_CHECK(any == NULL || defect == why);
+		/* Only a private key in p= is a finding of an Ed25519 key. */
+		FUZZ_CHECK(any == NULL || k.key_type == DA_KEY_RSA ||
+		           defect == DKIMARC_REASON_KEY_PRIVATE_IN_DNS);
 		EVP_PKEY_free(any);
 	} else {
 		FUZZ_CHECK(bits > 0 && bits <= DA_RSA_MAX_BITS);

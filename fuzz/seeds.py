@@ -11,6 +11,7 @@ its seeds. A new target adds one function and one entry.
 
 import glob
 import hashlib
+import json
 import os
 import re
 import sys
@@ -72,12 +73,26 @@ def txt_records(dns):
     return out
 
 
+def zkemail(jsonl):
+    """The sample's JSON Lines archive as the zk-email archive's /api/key answers (a JSON
+    array of {domain, selector, value, firstSeenAt, lastSeenAt})."""
+    out = []
+    for line in jsonl.decode("utf-8").splitlines():
+        o = json.loads(line)
+        sel, _, dom = o["name"].partition("._domainkey.")
+        out.append({"domain": dom, "selector": sel, "value": o["txt"],
+                    "firstSeenAt": o.get("first_seen"), "lastSeenAt": o.get("last_seen")})
+    return json.dumps(out).encode()
+
+
 def archives():
     out = [d for _, d in cases() if d]
     for f in ("keys.zone", "keys.txt", "keys.jsonl"):
         p = os.path.join(REPO, "vectors", "sample", f)
         if os.path.exists(p):
             out.append(read(p))
+            if f == "keys.jsonl":
+                out.append(zkemail(read(p)))
     return out
 
 
