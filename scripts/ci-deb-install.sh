@@ -45,7 +45,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$src/include/dkimarc.h")
+ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$src/include/dkimarc/common.h")
 if ! cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/out" >"$tmp/cpack.log" 2>&1; then
 	cat "$tmp/cpack.log"
 	echo "0 passed, 1 failed"

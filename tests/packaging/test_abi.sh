@@ -12,9 +12,11 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 lib=$(readlink -f "$DKIMARC_LIB")
-hdr="$SRCDIR/include/dkimarc.h"
-ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$hdr")
-major=$(sed -n 's/^#define DKIMARC_VERSION_MAJOR *\([0-9]*\).*/\1/p' "$hdr")
+# The API: dkimarc.h and the parts it includes; the version is in common.h.
+hdrs=("$SRCDIR/include/dkimarc.h" "$SRCDIR"/include/dkimarc/*.h)
+common="$SRCDIR/include/dkimarc/common.h"
+ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$common")
+major=$(sed -n 's/^#define DKIMARC_VERSION_MAJOR *\([0-9]*\).*/\1/p' "$common")
 
 # 1. exported symbols: dkimarc_* and nothing else
 nm -D --defined-only "$lib" | awk '{print $NF}' | sed 's/@.*//' | sort -u >"$tmp/exported"
@@ -27,10 +29,10 @@ else
 fi
 
 # 2. exactly the header's DKIMARC_API functions (none hidden by mistake, none extra)
-tr '\n' ' ' <"$hdr" | grep -oE 'DKIMARC_API[^;(]*[^A-Za-z0-9_]dkimarc_[a-z0-9_]+ *\(' |
+cat "${hdrs[@]}" | tr '\n' ' ' | grep -oE 'DKIMARC_API[^;(]*[^A-Za-z0-9_]dkimarc_[a-z0-9_]+ *\(' |
 	grep -oE 'dkimarc_[a-z0-9_]+ *\($' | tr -d ' (' | sort -u >"$tmp/declared"
 if [ "$(wc -l <"$tmp/declared")" -lt 50 ]; then
-	bad "found only $(wc -l <"$tmp/declared") DKIMARC_API declarations in $hdr"
+	bad "found only $(wc -l <"$tmp/declared") DKIMARC_API declarations in ${hdrs[*]}"
 else
 	ok
 fi

@@ -12,7 +12,7 @@ bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$SRCDIR/include/dkimarc.h")
+ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$SRCDIR/include/dkimarc/common.h")
 if ! cpack -G DEB --config "$BUILDDIR/CPackConfig.cmake" -B "$tmp/out" >"$tmp/cpack.log" 2>&1; then
 	cat "$tmp/cpack.log"
 	echo "0 passed, 1 failed"
@@ -51,7 +51,8 @@ fi
 
 # Contents
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/files"
-for f in /usr/bin/dkimarc /usr/include/dkimarc.h /usr/lib/libdkimarc.so.$ver \
+for f in /usr/bin/dkimarc /usr/include/dkimarc.h /usr/include/dkimarc/common.h \
+	/usr/include/dkimarc/verify.h /usr/include/dkimarc/corpus.h /usr/lib/libdkimarc.so.$ver \
 	/usr/lib/libdkimarc.so.0 /usr/lib/libdkimarc.so /usr/lib/libdkimarc.a \
 	/usr/lib/pkgconfig/dkimarc.pc /usr/lib/cmake/dkimarc/dkimarcConfig.cmake \
 	/usr/share/man/man1/dkimarc.1 /usr/share/man/man1/dkimarc-verify.1 \

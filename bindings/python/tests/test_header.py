@@ -1,4 +1,4 @@
-"""The binding's ctypes mirrors agree with include/dkimarc.h: struct members
+"""The binding's ctypes mirrors agree with include/dkimarc.h and its parts: struct members
 in order, enum values the binding hard-codes, and every function it declares
 is one the header declares."""
 
@@ -11,7 +11,11 @@ import dkimarc
 from dkimarc import _native, _verifier
 from conftest import SRCDIR
 
-HEADER = open(os.path.join(SRCDIR, "include", "dkimarc.h"), encoding="utf-8").read()
+# dkimarc.h and the parts it includes (include/dkimarc/*.h).
+HEADER = "\n".join(
+    open(os.path.join(SRCDIR, "include", *p), encoding="utf-8").read()
+    for p in [("dkimarc.h",)] + [("dkimarc", f) for f in
+                                  sorted(os.listdir(os.path.join(SRCDIR, "include", "dkimarc")))])
 
 
 def struct_members(name):
