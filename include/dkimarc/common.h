@@ -84,6 +84,14 @@ DKIMARC_API const char *dkimarc_strerror(int status);
  * dkimarc call, so copy it to keep it. Thread-safe; cannot fail.
  */
 DKIMARC_API const char *dkimarc_last_error(void);
+/**
+ * Sets the calling thread's message, as dkimarc_last_error() gives it, to
+ * msg (copied; cut at 511 bytes), or to dkimarc_strerror(status) when msg is
+ * NULL, and returns status. For code built on dkimarc that reports through
+ * the same channel: a key source's lookup() that fails, or a library such
+ * as libdkimarc-corpus. Thread-safe; cannot fail.
+ */
+DKIMARC_API int dkimarc_set_error(int status, const char *msg);
 
 /* ------------------------------------------------------------------ */
 /* Utilities                                                            */
