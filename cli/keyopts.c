@@ -93,7 +93,7 @@ int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i)
 int keyopts_build_dns(const struct keyopts *o, dkimarc_keysrc **out)
 {
 	dkimarc_dns_options opt;
-	dkimarc_dns_options_init(&opt);
+	dkimarc_dns_options_init(&opt, DKIMARC_DNS_OPTIONS_VERSION);
 	opt.servers = o->servers;
 	opt.nservers = o->nservers;
 	if (o->dns_timeout_ms)

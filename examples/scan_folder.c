@@ -72,12 +72,11 @@ int main(int argc, char **argv)
 		rc = fail(argv[1]);
 		goto out;
 	}
+	/* The context takes the source, whether this succeeds or fails. */
 	if (dkimarc_ctx_set_keysrc(ctx, keys) != DKIMARC_OK) {
-		dkimarc_keysrc_free(keys);
 		rc = fail("key source");
 		goto out;
 	}
-	/* the context owns keys now */
 	if (dkimarc_corpus_new(&corpus) != DKIMARC_OK) {
 		rc = fail("corpus");
 		goto out;

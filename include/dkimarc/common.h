@@ -23,6 +23,19 @@
  * them. Accessors never fail: given NULL or an index out of range they
  * return NULL, 0 or -1 as documented.
  *
+ * Text a function hands over through a char ** out-parameter is released
+ * with dkimarc_free() (never free()), which wipes it first.
+ *
+ * Enums are open: a newer library may return an enumerator, a reason code
+ * or a flag bit that a program compiled against an older header does not
+ * know, so a switch over one needs a default, and the *_str() functions
+ * name unknown values "unknown" (or NULL for flags) rather than fail. The
+ * *_COUNT_ sentinels count the values of this header: no function returns
+ * one, and they grow with the enum, so use them only for arrays indexed by
+ * the enum in the same build, never in stored data.
+ *
+ * Structures a caller fills or reads carry a version first (keysrc.h).
+ *
  * ABI: only dkimarc_* symbols are exported; the SONAME (libdkimarc.so.0)
  * changes on any incompatible change. See docs/abi.md.
  *
@@ -92,6 +105,16 @@ DKIMARC_API const char *dkimarc_last_error(void);
  * as libdkimarc-corpus. Thread-safe; cannot fail.
  */
 DKIMARC_API int dkimarc_set_error(int status, const char *msg);
+/**
+ * Releases text that a dkimarc function returned through an out-parameter
+ * for the caller to free (dkimarc_report_json(), dkimarc_sign(),
+ * dkimarc_privkey_pem(), dkimarc_corpus_item_json(), ...): wipes every byte
+ * first, since some of it is secret (private keys, their PEM and seed). Never
+ * pass such text to free(), nor other memory to dkimarc_free() (the library
+ * may abort, as free() does on a pointer it did not hand out). Accepts NULL.
+ * Thread-safe; cannot fail.
+ */
+DKIMARC_API void dkimarc_free(void *p);
 
 /* ------------------------------------------------------------------ */
 /* Utilities                                                            */

@@ -178,7 +178,8 @@ DKIMARC_API void dkimarc_msgreader_free(dkimarc_msgreader *r);
 DKIMARC_API int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc_corpus_item *it,
                                            dkimarc_report **out);
 /**
- * Renders an item as one line of JSON (no newline) into *out (free()): for a
+ * Renders an item as one line of JSON (no newline) into *out (release it
+ * with dkimarc_free()): for a
  * message, report r as dkimarc_report_json() does, with "index" and "offset"
  * (null outside an mbox) after "file" and a final "note"; for a problem (r
  * NULL), {"file","index","offset","problem","problem_text","note"}. See

@@ -39,8 +39,19 @@ extern "C" {
  * lookup, never with an internal lock held: they may submit again.
  */
 
-/** Options of a DNS key source; start from dkimarc_dns_options_init(). */
+/** The layout of dkimarc_dns_options this header describes. */
+#define DKIMARC_DNS_OPTIONS_VERSION 1
+/** Initializer of a dkimarc_dns_options: this version, the defaults of dkimarc_dns_options_init().
+ */
+#define DKIMARC_DNS_OPTIONS_INIT \
+	{DKIMARC_DNS_OPTIONS_VERSION, NULL, 0, 2000, 2, 60, 86400, 30, 100000, 65536, 10000, 64}
+
+/**
+ * Options of a DNS key source; start from DKIMARC_DNS_OPTIONS_INIT or
+ * dkimarc_dns_options_init(). Versioned as dkimarc_keyrec is (keysrc.h).
+ */
 typedef struct dkimarc_dns_options {
+	unsigned int version; /**< DKIMARC_DNS_OPTIONS_VERSION (the layout) */
 	/**
 	 * Resolvers to ask, in order: "192.0.2.53", "127.0.0.1:5353",
 	 * "2001:db8::53", "[2001:db8::53]:5353". NULL (or nservers 0): the
@@ -69,17 +80,21 @@ typedef struct dkimarc_dns_options {
 } dkimarc_dns_options;
 
 /**
- * Fills o with the defaults: servers from /etc/resolv.conf, timeout 2000 ms,
- * 2 tries, TTL floor 60 s and ceiling 86400 s, tempfail_ttl 30 s, cache of
- * 100000 names, 65536 TXT bytes per name, 10000 names in flight, 64 queries
- * out at once.
+ * Fills o, of the layout version (pass DKIMARC_DNS_OPTIONS_VERSION), with
+ * that version and the defaults: servers from /etc/resolv.conf, timeout
+ * 2000 ms, 2 tries, TTL floor 60 s and ceiling 86400 s, tempfail_ttl 30 s,
+ * cache of 100000 names, 65536 TXT bytes per name, 10000 names in flight,
+ * 64 queries out at once. Writes no more than that version holds.
+ * Thread-safe. Errors: DKIMARC_EINVAL (NULL o, a version the library does
+ * not know).
  */
-DKIMARC_API void dkimarc_dns_options_init(dkimarc_dns_options *o);
+DKIMARC_API int dkimarc_dns_options_init(dkimarc_dns_options *o, unsigned int version);
 /**
- * Creates a DNS key source (kind "dns"). opts may be NULL for the defaults.
- * Fails with DKIMARC_EINVAL for a malformed server address or option (the
- * message names it), DKIMARC_EIO when c-ares cannot be set up (no resolver
- * configuration), DKIMARC_ENOMEM. Free with dkimarc_keysrc_free(), which
+ * Creates a DNS key source (kind "dns"). opts may be NULL for the defaults;
+ * an older version of them has the defaults for what it lacks.
+ * Fails with DKIMARC_EINVAL for a malformed server address or option, or
+ * an opts->version the library does not know (the message names it), DKIMARC_EIO when c-ares cannot
+ * be set up (no resolver configuration), DKIMARC_ENOMEM. Free with dkimarc_keysrc_free(), which
  * cancels lookups still in flight: their callbacks run with TEMPFAIL. No
  * lookup may be running in another thread then.
  */
@@ -107,16 +122,30 @@ DKIMARC_API int dkimarc_dns_submit(dkimarc_keysrc *src, const char *name, dkimar
 #define DKIMARC_DNS_READ  1 /**< wait until the socket is readable */
 #define DKIMARC_DNS_WRITE 2 /**< wait until the socket is writable */
 
-/** A socket to wait on, and what to wait for (DKIMARC_DNS_* bits). */
+/** The layout of dkimarc_dns_socket this header describes. */
+#define DKIMARC_DNS_SOCKET_VERSION 1
+/** Initializer of a dkimarc_dns_socket: this version, no socket. */
+#define DKIMARC_DNS_SOCKET_INIT {DKIMARC_DNS_SOCKET_VERSION, -1, 0}
+
+/**
+ * A socket to wait on, and what to wait for (DKIMARC_DNS_* bits). The
+ * functions below take arrays of them, whose layout is that of the first
+ * element's version: set it (`dkimarc_dns_socket s[64] =
+ * {DKIMARC_DNS_SOCKET_INIT};` sets s[0]).
+ */
 typedef struct dkimarc_dns_socket {
-	int fd;     /**< the socket */
-	int events; /**< DKIMARC_DNS_READ and/or DKIMARC_DNS_WRITE */
+	unsigned int version; /**< DKIMARC_DNS_SOCKET_VERSION (the layout) */
+	int fd;               /**< the socket */
+	int events;           /**< DKIMARC_DNS_READ and/or DKIMARC_DNS_WRITE */
 } dkimarc_dns_socket;
 
 /**
  * Copies up to max of the source's open sockets and the events to wait for
- * into out; returns how many there are (which may exceed max). The set
- * changes after each call into the source. Thread-safe.
+ * into out, each element of out[0]'s version (set it first when max > 0);
+ * returns how many there are (which may exceed max). The set changes after
+ * each call into the source. Returns 0 and writes nothing when src is not a
+ * DNS source or out[0].version is one the library does not know
+ * (dkimarc_last_error() then says so). Thread-safe.
  */
 DKIMARC_API size_t dkimarc_dns_sockets(dkimarc_keysrc *src, dkimarc_dns_socket *out, size_t max);
 /**
@@ -126,8 +155,10 @@ DKIMARC_API size_t dkimarc_dns_sockets(dkimarc_keysrc *src, dkimarc_dns_socket *
 DKIMARC_API int dkimarc_dns_timeout(dkimarc_keysrc *src);
 /**
  * Processes the sockets that became ready (events: the DKIMARC_DNS_* bits
- * seen), then expired timeouts (n may be 0 for timeouts alone), then runs
- * the callbacks of finished lookups. Thread-safe.
+ * seen; the elements of ready[0]'s version), then expired timeouts (n may be
+ * 0 for timeouts alone), then runs the callbacks of finished lookups.
+ * Thread-safe. Errors: DKIMARC_EINVAL (not a DNS source, NULL ready with
+ * n > 0, a ready[0].version the library does not know).
  */
 DKIMARC_API int dkimarc_dns_process(dkimarc_keysrc *src, const dkimarc_dns_socket *ready, size_t n);
 /**
@@ -140,18 +171,28 @@ DKIMARC_API int dkimarc_dns_poll(dkimarc_keysrc *src, int timeout_ms);
 /** Names in flight. */
 DKIMARC_API size_t dkimarc_dns_pending(dkimarc_keysrc *src);
 
+/** The layout of dkimarc_dns_stats this header describes. */
+#define DKIMARC_DNS_STATS_VERSION 1
+/** Initializer of a dkimarc_dns_stats: this version, every counter 0. */
+#define DKIMARC_DNS_STATS_INIT {DKIMARC_DNS_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0}
+
 /** Counters since the source was made. */
 typedef struct dkimarc_dns_stats {
-	uint64_t lookups;    /**< names asked for, blocking and asynchronous */
-	uint64_t cache_hits; /**< answered from the cache */
-	uint64_t joined;     /**< joined a query already in flight for the name */
-	uint64_t queries;    /**< queries sent (CNAME targets included, c-ares retries not) */
-	uint64_t found;      /**< names resolved from the network with records */
-	uint64_t not_found;  /**< names resolved from the network: NXDOMAIN, NODATA */
-	uint64_t tempfail;   /**< names that failed temporarily */
+	unsigned int version; /**< DKIMARC_DNS_STATS_VERSION (the layout) */
+	uint64_t lookups;     /**< names asked for, blocking and asynchronous */
+	uint64_t cache_hits;  /**< answered from the cache */
+	uint64_t joined;      /**< joined a query already in flight for the name */
+	uint64_t queries;     /**< queries sent (CNAME targets included, c-ares retries not) */
+	uint64_t found;       /**< names resolved from the network with records */
+	uint64_t not_found;   /**< names resolved from the network: NXDOMAIN, NODATA */
+	uint64_t tempfail;    /**< names that failed temporarily */
 } dkimarc_dns_stats;
 
-/** Copies the counters; EINVAL when src is not a DNS source. Thread-safe. */
+/**
+ * Copies the counters into out, as many as out->version holds (set it first:
+ * DKIMARC_DNS_STATS_INIT). Thread-safe. Errors: DKIMARC_EINVAL (src not a DNS
+ * source, NULL out, an out->version the library does not know).
+ */
 DKIMARC_API int dkimarc_dns_get_stats(dkimarc_keysrc *src, dkimarc_dns_stats *out);
 
 /** What made a lookup fail temporarily; see dkimarc_dns_tempfail_count(). */

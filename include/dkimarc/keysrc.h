@@ -18,18 +18,43 @@ extern "C" {
 /* Key sources                                                          */
 /* ------------------------------------------------------------------ */
 
-/** One key record as a key source found it, with its provenance. */
+/*
+ * Structures a caller fills or reads carry a version as their first member
+ * (after libgit2's options): set it with the structure's _INIT macro, or to
+ * its _VERSION macro, which is the layout the header was compiled with.
+ * Later versions only add members at the end; the library reads and writes
+ * no more of a structure than its version holds, so a program built against
+ * an older header keeps working, and refuses (DKIMARC_EINVAL) a version it
+ * does not know, from a newer header. docs/abi.md.
+ */
+
+/** The layout of dkimarc_keyrec this header describes. */
+#define DKIMARC_KEYREC_VERSION 1
+/**
+ * Initializer of a dkimarc_keyrec: this version, no text, and every time and
+ * the DNSSEC state unknown (-1).
+ */
+#define DKIMARC_KEYREC_INIT {DKIMARC_KEYREC_VERSION, NULL, 0, NULL, NULL, 0, NULL, -1, -1, -1, -1}
+
+/**
+ * One key record as a key source found it, with its provenance. A caller
+ * fills one for dkimarc_answer_add() (start from DKIMARC_KEYREC_INIT); the
+ * records the library gives (dkimarc_answer_record(), dkimarc_sig_key_record())
+ * have the library's version: read a member added in version N only when
+ * version >= N.
+ */
 typedef struct dkimarc_keyrec {
-	const char *txt;    /**< record text, TXT strings concatenated */
-	size_t txt_len;     /**< bytes in txt (may hold NULs) */
-	const char *origin; /**< human provenance: "keys.zone:12", "dns 127.0.0.1:53" */
-	const char *file;   /**< archive file, or NULL */
-	unsigned long line; /**< line in that file, or 0 */
-	const char *source; /**< where the archive says it came from, or NULL */
-	int64_t first_seen; /**< unix time, or -1 if unknown */
-	int64_t last_seen;  /**< unix time, or -1 if unknown */
-	int64_t fetched_at; /**< unix time the record was fetched, or -1 */
-	int dnssec;         /**< 1 validated by resolver, 0 not, -1 unknown */
+	unsigned int version; /**< DKIMARC_KEYREC_VERSION (the layout) */
+	const char *txt;      /**< record text, TXT strings concatenated */
+	size_t txt_len;       /**< bytes in txt (may hold NULs) */
+	const char *origin;   /**< human provenance: "keys.zone:12", "dns 127.0.0.1:53" */
+	const char *file;     /**< archive file, or NULL */
+	unsigned long line;   /**< line in that file, or 0 */
+	const char *source;   /**< where the archive says it came from, or NULL */
+	int64_t first_seen;   /**< unix time, or -1 if unknown */
+	int64_t last_seen;    /**< unix time, or -1 if unknown */
+	int64_t fetched_at;   /**< unix time the record was fetched, or -1 */
+	int dnssec;           /**< 1 validated by resolver, 0 not, -1 unknown */
 } dkimarc_keyrec;
 
 /** What a lookup found for one name. */
@@ -45,7 +70,8 @@ typedef struct dkimarc_answer dkimarc_answer;
 /**
  * Adds a record to an answer and sets its status to FOUND. The record and its
  * strings are copied; the caller keeps rec. For use inside a lookup() on the
- * answer it was given. Errors: DKIMARC_EINVAL (NULL argument), DKIMARC_ENOMEM.
+ * answer it was given. Errors: DKIMARC_EINVAL (NULL argument, or a
+ * rec->version the library does not know), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_answer_add(dkimarc_answer *ans, const dkimarc_keyrec *rec);
 /**
@@ -55,14 +81,20 @@ DKIMARC_API int dkimarc_answer_add(dkimarc_answer *ans, const dkimarc_keyrec *re
  */
 DKIMARC_API int dkimarc_answer_fail(dkimarc_answer *ans, dkimarc_lookup_status st, const char *why);
 
+/** The layout of dkimarc_keysrc_ops this header describes. */
+#define DKIMARC_KEYSRC_OPS_VERSION 1
+/** Initializer of a dkimarc_keysrc_ops: this version, no functions; set them after. */
+#define DKIMARC_KEYSRC_OPS_INIT {DKIMARC_KEYSRC_OPS_VERSION, NULL, NULL, NULL}
+
 /**
  * A key source implementation. lookup() is given the lower-case query name
  * ("selector._domainkey.example.com") and fills ans. It returns DKIMARC_OK,
- * or an error status only for a failure of its own (out of memory): "no
- * such key" is an answer, not an error. It may be called from several
- * threads at once.
+ * or an error status only for a failure of its own (out of memory; it may
+ * say why with dkimarc_set_error()): "no such key" is an answer, not an
+ * error. It may be called from several threads at once.
  */
 typedef struct dkimarc_keysrc_ops {
+	unsigned int version; /**< DKIMARC_KEYSRC_OPS_VERSION (the layout) */
 	/** Answers one query; required. */
 	int (*lookup)(void *impl, const char *name, dkimarc_answer *ans);
 	/** Frees impl when the source is freed; may be NULL. */
@@ -79,8 +111,10 @@ typedef struct dkimarc_keysrc dkimarc_keysrc;
 /**
  * Wraps a caller's implementation in a key source, stored in *out, to free
  * with dkimarc_keysrc_free() (which calls ops->free(impl)). ops is not
- * copied and must outlive the source; impl is the caller's until then.
- * Errors: DKIMARC_EINVAL (NULL out, or no ops->lookup), DKIMARC_ENOMEM.
+ * copied and must outlive the source. The source takes impl, also on
+ * failure: then ops->free(impl) is called at once (when ops and ops->free
+ * are given). Errors: DKIMARC_EINVAL (NULL out, no ops->lookup, or an
+ * ops->version the library does not know), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_keysrc_new_custom(dkimarc_keysrc **out, const dkimarc_keysrc_ops *ops,
                                           void *impl);

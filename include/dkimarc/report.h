@@ -145,13 +145,13 @@ DKIMARC_API const dkimarc_sig *dkimarc_report_sig(const dkimarc_report *r, size_
 DKIMARC_API int64_t dkimarc_report_time(const dkimarc_report *r);
 /**
  * Renders the report as one line of JSON (docs/json.md, no trailing
- * newline). file (may be NULL) fills the "file" key. *out is malloc'd; free
- * it with free(). Errors: DKIMARC_EINVAL (NULL r or out), DKIMARC_ENOMEM.
+ * newline). file (may be NULL) fills the "file" key. Release *out with
+ * dkimarc_free(). Errors: DKIMARC_EINVAL (NULL r or out), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out);
 /**
  * Renders the report for people, as `dkimarc verify` prints it; file may be
- * NULL. *out is malloc'd; free() it. Errors: as dkimarc_report_json().
+ * NULL. Release *out with dkimarc_free(). Errors: as dkimarc_report_json().
  */
 DKIMARC_API int dkimarc_report_text(const dkimarc_report *r, const char *file, char **out);
 /** Frees a report and everything read from it. Accepts NULL. */
@@ -214,6 +214,7 @@ DKIMARC_API int dkimarc_sig_aligned(const dkimarc_sig *s);
 
 /** What a diagnosis found; dkimarc_finding_str() gives the JSON name. */
 typedef enum {
+	DKIMARC_FINDING_NONE = -1,        /**< no such finding: what an index out of range gives */
 	DKIMARC_FINDING_BODY_CHANGED = 0, /**< the body does not hash to bh=; lengths in the text */
 	DKIMARC_FINDING_HEADERS_INTACT,   /**< the body changed, the signed fields did not */
 	DKIMARC_FINDING_HEADERS_CHANGED,  /**< the body is intact, signed header fields changed */
@@ -234,7 +235,7 @@ typedef enum {
 DKIMARC_API const char *dkimarc_finding_str(dkimarc_finding f);
 /** Number of findings of a signature's diagnosis; 0 without dkimarc_ctx_set_diagnose(). */
 DKIMARC_API size_t dkimarc_sig_finding_count(const dkimarc_sig *s);
-/** Kind of finding i; DKIMARC_FINDING_COUNT_ when out of range. */
+/** Kind of finding i; DKIMARC_FINDING_NONE for NULL or when i is out of range. */
 DKIMARC_API dkimarc_finding dkimarc_sig_finding_kind(const dkimarc_sig *s, size_t i);
 /** The header field finding i is about ("Subject"), owned by the report; NULL if none. */
 DKIMARC_API const char *dkimarc_sig_finding_field(const dkimarc_sig *s, size_t i);
@@ -286,7 +287,7 @@ DKIMARC_API const unsigned char *dkimarc_sig_signature(const dkimarc_sig *s, siz
 /**
  * The public key the signature was checked with, as a PEM
  * SubjectPublicKeyInfo ("-----BEGIN PUBLIC KEY-----"), which
- * `openssl pkeyutl -pubin` reads. *out is malloc'd; free() it.
+ * `openssl pkeyutl -pubin` reads. Release *out with dkimarc_free().
  * Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, or no usable key was
  * found for the signature), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
  */
@@ -319,8 +320,8 @@ DKIMARC_API const char *dkimarc_report_unsigned_field(const dkimarc_report *r, s
  * RFC 6008), and arc= with the chain's result (RFC 8617) and
  * header.oldest-pass on a pass. Folded, each result on its own line; line
  * ends are CRLF, or LF when the message had bare-LF line ends; it ends with
- * a line end, ready to be put at the top of the header. *out is malloc'd;
- * free() it. Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, or an
+ * a line end, ready to be put at the top of the header. Release *out with
+ * dkimarc_free(). Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, or an
  * authserv-id that is empty or not a dot-atom/token), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_report_authres(const dkimarc_report *r, const char *authserv_id,

@@ -59,20 +59,22 @@ DKIMARC_API dkimarc_keytype dkimarc_privkey_type(const dkimarc_privkey *k);
 DKIMARC_API unsigned dkimarc_privkey_bits(const dkimarc_privkey *k);
 /**
  * The key as unencrypted PKCS#8 PEM text, which OpenSSL, OpenDKIM, dkimpy
- * (RSA) and Mail::DKIM read. *out is malloc'd; free() it (it is secret).
+ * (RSA) and Mail::DKIM read. Release *out with dkimarc_free(), which wipes
+ * it (it is secret).
  * Errors: DKIMARC_EINVAL (NULL argument), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_privkey_pem(const dkimarc_privkey *k, char **out);
 /**
  * An Ed25519 key's 32-byte seed in base64, the form dkimpy and OpenDKIM
- * read. *out is malloc'd; free() it (it is secret). Errors: DKIMARC_EINVAL
+ * read. Release *out with dkimarc_free(), which wipes it (it is secret).
+ * Errors: DKIMARC_EINVAL
  * (NULL argument, or an RSA key), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_privkey_seed(const dkimarc_privkey *k, char **out);
 /**
  * The DNS key record to publish for the key, "v=DKIM1; k=rsa; p=..." (p= a
  * SubjectPublicKeyInfo) or "v=DKIM1; k=ed25519; p=..." (the raw public key,
- * RFC 8463). *out is malloc'd; free() it. Errors: DKIMARC_EINVAL (NULL
+ * RFC 8463). Release *out with dkimarc_free(). Errors: DKIMARC_EINVAL (NULL
  * argument), DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_privkey_record(const dkimarc_privkey *k, char **out);
@@ -83,15 +85,16 @@ DKIMARC_API void dkimarc_privkey_free(dkimarc_privkey *k);
  * A DNS zone-file line publishing txt at name ("sel._domainkey.example.com"):
  * "sel._domainkey.example.com. IN TXT ( "..." "..." )", the text cut into
  * character-strings of at most 255 bytes, with a final newline. dkimarc's
- * archive reads it back. *out is malloc'd; free() it. Errors: DKIMARC_EINVAL
+ * archive reads it back. Release *out with dkimarc_free(). Errors:
+ * DKIMARC_EINVAL
  * (NULL argument, or a name or text with control characters or quotes),
  * DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_record_zone(const char *name, const char *txt, char **out);
 /**
  * A key archive line (JSON Lines, docs/keys.md) holding txt at name, with
- * "source" when source is not NULL, and a final newline. *out is malloc'd;
- * free() it. Errors: DKIMARC_EINVAL (NULL name or txt), DKIMARC_ENOMEM.
+ * "source" when source is not NULL, and a final newline. Release *out with
+ * dkimarc_free(). Errors: DKIMARC_EINVAL (NULL name or txt), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_record_archive(const char *name, const char *txt, const char *source,
                                        char **out);
@@ -200,8 +203,8 @@ DKIMARC_API int dkimarc_signer_set_identity(dkimarc_signer *s, const char *auid)
 /**
  * Signs a message: buf holds it as stored (CRLF or bare-LF line ends; an mbox
  * "From " first line is skipped), and is read exactly as dkimarc_verify()
- * reads it. On DKIMARC_OK *field is the DKIM-Signature field, malloc'd (free
- * it), folded at 78 columns and ending in a line end: CRLF, or LF when the
+ * reads it. On DKIMARC_OK *field is the DKIM-Signature field (release it
+ * with dkimarc_free()), folded at 78 columns and ending in a line end: CRLF, or LF when the
  * message has bare-LF line ends (a verifier reads those as CRLF, as the
  * signature assumes). Put it at the top of the header (after an mbox "From "
  * line). Output depends only on the message, the key and the options (with
@@ -239,7 +242,8 @@ DKIMARC_API int dkimarc_signer_set_cv(dkimarc_signer *s, const char *cv);
  * instance and no v=; the AS covers the ARC sets in instance order (only
  * the new set when cv=fail). When the latest ARC-Seal already says cv=fail,
  * no set is added (RFC 8617 §5.1, step 1): DKIMARC_OK with *fields "".
- * buf is read as dkimarc_sign() reads it; *fields is malloc'd, free() it.
+ * buf is read as dkimarc_sign() reads it; release *fields with
+ * dkimarc_free().
  * ctx may be NULL when a cv is set.
  * Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, no authserv-id set,
  * no Authentication-Results for it, an identity or l= set, the chain

@@ -63,9 +63,10 @@ DKIMARC_API int dkimarc_ctx_set_limit(dkimarc_ctx *ctx, dkimarc_limit which, uin
 /** Current value of a limit; 0 for NULL ctx or an unknown limit. Thread-safe. */
 DKIMARC_API uint64_t dkimarc_ctx_limit(const dkimarc_ctx *ctx, dkimarc_limit which);
 /**
- * Sets the key source. On success the context owns src and frees any previous
- * source; on failure the caller still owns src. NULL removes the source
- * (every signature is then unverifiable). Errors: DKIMARC_EINVAL (NULL ctx).
+ * Sets the key source, which the context takes, also on failure (then src
+ * is freed at once), as every function that takes an object does; it frees
+ * any previous source. NULL removes the source (every signature is then
+ * unverifiable). Errors: DKIMARC_EINVAL (NULL ctx).
  */
 DKIMARC_API int dkimarc_ctx_set_keysrc(dkimarc_ctx *ctx, dkimarc_keysrc *src);
 /**
@@ -164,15 +165,15 @@ DKIMARC_API int dkimarc_ctx_set_explain(dkimarc_ctx *ctx, int on);
  * time of each verification), "limits": {...}, "keys": [...], "diagnose",
  * "explain"}, where "keys" lists the key sources in lookup order: each
  * archive file with its name, SHA-256 and record count, live DNS with its
- * resolvers, other sources by kind. See docs/json.md. *out is malloc'd;
- * free() it. Thread-safe once set up. Errors: DKIMARC_EINVAL,
+ * resolvers, other sources by kind. See docs/json.md. Release *out with
+ * dkimarc_free(). Thread-safe once set up. Errors: DKIMARC_EINVAL,
  * DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out);
 /**
  * The same for people, one fact per line, each ending in a newline:
- * "dkimarc 0.1.0", the policy, the time, each key source. *out is
- * malloc'd; free() it. Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM.
+ * "dkimarc 0.1.0", the policy, the time, each key source. Release *out
+ * with dkimarc_free(). Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out);
 

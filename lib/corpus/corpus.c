@@ -1061,7 +1061,8 @@ static char *dump(json_t *o)
 	return s;
 }
 
-int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
+/* The text is handed over by dkimarc_corpus_item_json(), below. */
+static int corpus_item_json_impl(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
 {
 	if (!out)
 		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: out is NULL");
@@ -1096,7 +1097,7 @@ int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report
 	char *at = strstr(rep, ",\"verdict\":");
 	size_t len = strlen(rep);
 	if (!at || len < 2 || rep[len - 1] != '}') {
-		free(rep);
+		dkimarc_free(rep);
 		return dc_fail(DKIMARC_EFORMAT, "unexpected report JSON");
 	}
 	char idx[24] = "null", off[24] = "null";
@@ -1106,7 +1107,7 @@ int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report
 		snprintf(off, sizeof off, "%" PRId64, it->offset);
 	note = dump(jstr(it->note));
 	if (!note) {
-		free(rep);
+		dkimarc_free(rep);
 		return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	}
 	size_t head = (size_t)(at - rep);
@@ -1116,6 +1117,11 @@ int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report
 		rc = dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	}
 	free(note);
-	free(rep);
+	dkimarc_free(rep);
 	return rc;
+}
+
+int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
+{
+	return dc_give(corpus_item_json_impl(it, r, out), out);
 }

@@ -16,5 +16,7 @@
 DA_HIDDEN int dc_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* strdup(), NULL for NULL. */
 DA_HIDDEN char *dc_strdup(const char *s);
+/* The core's da_give(): text in *out handed over for dkimarc_free() (outbuf.h). */
+DA_HIDDEN int dc_give(int rc, char **out);
 
 #endif

@@ -1,5 +1,6 @@
 /* The corpus library's error and string helpers (corpus_internal.h). */
 #include "corpus_internal.h"
+#include "outbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,4 +20,11 @@ int dc_fail(int status, const char *fmt, ...)
 char *dc_strdup(const char *s)
 {
 	return s ? strdup(s) : NULL;
+}
+
+int dc_give(int rc, char **out)
+{
+	int r = da_outbuf_give(rc, out);
+
+	return rc == DKIMARC_OK && r != DKIMARC_OK ? dc_fail(r, "out of memory") : r;
 }

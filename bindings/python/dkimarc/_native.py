@@ -99,9 +99,17 @@ c_ulong = ctypes.c_ulong
 P = ctypes.POINTER
 
 
+# The layouts of the versioned structures below (the header's *_VERSION macros):
+# the library reads no more of a structure than its version holds.
+KEYREC_VERSION = 1
+KEYSRC_OPS_VERSION = 1
+DNS_OPTIONS_VERSION = 1
+
+
 class KeyRec(ctypes.Structure):
     """struct dkimarc_keyrec."""
     _fields_ = [
+        ("version", c_uint),
         ("txt", P(ctypes.c_char)),
         ("txt_len", c_size_t),
         ("origin", c_char_p),
@@ -121,12 +129,14 @@ FREE_FN = ctypes.CFUNCTYPE(None, c_void_p)
 
 class KeysrcOps(ctypes.Structure):
     """struct dkimarc_keysrc_ops."""
-    _fields_ = [("lookup", LOOKUP_FN), ("free", FREE_FN), ("kind", c_char_p)]
+    _fields_ = [("version", c_uint), ("lookup", LOOKUP_FN), ("free", FREE_FN),
+                ("kind", c_char_p)]
 
 
 class DnsOptions(ctypes.Structure):
     """struct dkimarc_dns_options."""
     _fields_ = [
+        ("version", c_uint),
         ("servers", P(c_char_p)),
         ("nservers", c_size_t),
         ("timeout_ms", c_uint),
@@ -146,6 +156,7 @@ _PROTOTYPES = {
     "dkimarc_version": (c_char_p, []),
     "dkimarc_strerror": (c_char_p, [c_int]),
     "dkimarc_last_error": (c_char_p, []),
+    "dkimarc_free": (None, [c_void_p]),  # text the library hands over (report_json, ...)
     "dkimarc_parse_time": (c_int64, [c_char_p]),
     # key sources
     "dkimarc_answer_add": (c_int, [c_void_p, P(KeyRec)]),
@@ -238,7 +249,7 @@ _OPTIONAL = {
     "dkimarc_arc_instance_aar_count": (c_size_t, [c_void_p]),
     "dkimarc_arc_instance_aar_result": (c_char_p, [c_void_p, c_size_t]),
     # live DNS
-    "dkimarc_dns_options_init": (None, [P(DnsOptions)]),
+    "dkimarc_dns_options_init": (c_int, [P(DnsOptions), c_uint]),
     "dkimarc_keysrc_dns_new": (c_int, [P(c_void_p), P(DnsOptions)]),
 }
 
@@ -296,10 +307,6 @@ class _Lib:
                 continue
             fn.restype, fn.argtypes = res, args
             setattr(self, name[len("dkimarc_"):], fn)
-        # free() for strings the library hands over (report_json/_text).
-        libc = ctypes.CDLL(None)
-        self.c_free = libc.free
-        self.c_free.restype, self.c_free.argtypes = None, [c_void_p]
 
     def has(self, *names):
         """True when the library has every optional dkimarc_<name> given."""

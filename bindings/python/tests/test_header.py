@@ -43,6 +43,15 @@ def test_struct_mirrors_match_the_header(cname, mirror):
     assert [f[0] for f in mirror._fields_] == struct_members(cname)
 
 
+def test_struct_versions_match_the_header():
+    # The binding's mirrors are the layouts of these versions (docs/abi.md).
+    for macro, value in [("DKIMARC_KEYREC_VERSION", _native.KEYREC_VERSION),
+                         ("DKIMARC_KEYSRC_OPS_VERSION", _native.KEYSRC_OPS_VERSION),
+                         ("DKIMARC_DNS_OPTIONS_VERSION", _native.DNS_OPTIONS_VERSION)]:
+        m = re.search(r"#define %s (\d+)" % macro, HEADER)
+        assert m and int(m.group(1)) == value, macro
+
+
 def enum_values(prefix):
     """{NAME: value} of enumerators starting with prefix (implicit values counted)."""
     out = {}
