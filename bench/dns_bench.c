@@ -39,7 +39,7 @@ static dkimarc_keysrc *source(int cache)
 	const char *s[1] = {server};
 	dkimarc_keysrc *src;
 
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.servers = s;
 	o.nservers = 1;
 	if (!cache)
@@ -180,7 +180,7 @@ int main(int argc, char **argv)
 				break;
 			}
 			t[r] = (now() - t0) * 1000;
-			dkimarc_dns_stats st;
+			dkimarc_dns_stats st = DKIMARC_DNS_STATS_INIT;
 			dkimarc_dns_get_stats(src, &st);
 			queries = st.queries;
 			dkimarc_keysrc_free(src);

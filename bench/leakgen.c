@@ -164,6 +164,7 @@ static void load_keys(const char *dir, FILE *zone)
 	for (size_t i = 0; i < NKEYS; i++) {
 		char path[4096], name[512];
 		char *rec = NULL, *line = NULL;
+		const char *txt;
 		keyspec *k = &keys[i];
 
 		snprintf(path, sizeof path, "%s/%s.%s.pem", dir, k->domain, k->selector);
@@ -173,17 +174,19 @@ static void load_keys(const char *dir, FILE *zone)
 			continue;
 		snprintf(name, sizeof name, "%s._domainkey.%s", k->selector, k->domain);
 		if (k->status == K_REVOKED) {
-			rec = strdup(dkimarc_privkey_type(k->key) == DKIMARC_KEYTYPE_ED25519
-			                 ? "v=DKIM1; k=ed25519; p="
-			                 : "v=DKIM1; k=rsa; p=");
+			txt = dkimarc_privkey_type(k->key) == DKIMARC_KEYTYPE_ED25519
+			          ? "v=DKIM1; k=ed25519; p="
+			          : "v=DKIM1; k=rsa; p=";
 		} else if (dkimarc_privkey_record(k->key, &rec) != DKIMARC_OK) {
 			die("%s", dkimarc_last_error());
+		} else {
+			txt = rec;
 		}
-		if (!rec || dkimarc_record_zone(name, rec, &line) != DKIMARC_OK)
+		if (dkimarc_record_zone(name, txt, &line) != DKIMARC_OK)
 			die("cannot write the record for %s: %s", name, dkimarc_last_error());
 		fputs(line, zone);
-		free(line);
-		free(rec);
+		dkimarc_free(line);
+		dkimarc_free(rec);
 	}
 }
 
@@ -465,7 +468,7 @@ static void sign(message *m, keyspec *k, const signopts *o)
 	badd(&nh, m->head.p, m->head.len);
 	free(m->head.p);
 	m->head = nh;
-	free(field);
+	dkimarc_free(field);
 	free(whole.p);
 	dkimarc_signer_free(s);
 }

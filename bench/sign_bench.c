@@ -49,7 +49,7 @@ static void *work(void *arg)
 			j->failed = 1;
 			return NULL;
 		}
-		free(out);
+		dkimarc_free(out);
 	}
 	return NULL;
 }

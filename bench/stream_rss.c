@@ -176,7 +176,7 @@ int main(int argc, char **argv)
 	        DKIMARC_OK ||
 	    dkimarc_keysrc_archive_load_mem(src, "stream_rss", line, strlen(line)) != DKIMARC_OK)
 		die("key archive");
-	free(line);
+	dkimarc_free(line);
 	dkimarc_ctx_set_keysrc(ctx, src);
 	long rss_before = bench_rss_kb();
 

@@ -241,7 +241,7 @@ static int explain_sig(FILE *out, const dkimarc_sig *s, const char *file, size_t
 	if (dkimarc_sig_key_pem(s, &pem) != DKIMARC_OK || !b) {
 		fprintf(out, "      no key to check against: %s\n",
 		        dkimarc_sig_reason_text(s) ? dkimarc_sig_reason_text(s) : "?");
-		free(pem);
+		dkimarc_free(pem);
 		return dir ? explain_files(out, dir, file, msgno, k, s, NULL) : 0;
 	}
 	fprintf(out, "      key: %s, %u bits\n",
@@ -266,7 +266,7 @@ static int explain_sig(FILE *out, const dkimarc_sig *s, const char *file, size_t
 	fprintf(out, "# --- end ---\n");
 	if (dir)
 		rc = explain_files(out, dir, file, msgno, k, s, pem);
-	free(pem);
+	dkimarc_free(pem);
 	return rc;
 }
 

@@ -216,8 +216,14 @@ char *input_item_json(const struct input *in, const dkimarc_corpus_item *it,
 		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
 		return NULL;
 	}
-	if (!in->spool)
-		return s;
+	if (!in->spool) {
+		/* Callers free() what this returns: a copy of the library's text. */
+		t = strdup(s);
+		if (!t)
+			cli_error("%s: cannot render the report", name_of(in->given));
+		dkimarc_free(s);
+		return t;
+	}
 	/* The copy's temporary name is no one's business: "file" is what was given. */
 	end = strncmp(s, head, sizeof head - 1) == 0 && s[sizeof head - 1] == '"'
 	          ? string_end(s + sizeof head - 1)
@@ -229,6 +235,6 @@ char *input_item_json(const struct input *in, const dkimarc_corpus_item *it,
 	else
 		cli_error("%s: cannot render the report", name_of(in->given));
 	free(lit);
-	free(s);
+	dkimarc_free(s);
 	return t;
 }

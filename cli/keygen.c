@@ -83,7 +83,7 @@ int cmd_keygen(int argc, char **argv)
 	unsigned bits = 0;
 	dkimarc_privkey *key = NULL;
 	dkimarc_signer *check = NULL;
-	char *secret = NULL, *rec = NULL, *zone = NULL, *arch = NULL, *name = NULL;
+	char *secret = NULL, *line = NULL, *rec = NULL, *zone = NULL, *arch = NULL, *name = NULL;
 	char *defpath = NULL;
 	int st = EXIT_USAGE, rc;
 
@@ -184,16 +184,15 @@ int cmd_keygen(int argc, char **argv)
 	if (strcmp(format, "seed") == 0) {
 		/* One line, as dkimpy writes it. */
 		size_t n = strlen(secret);
-		char *nl = realloc(secret, n + 2);
 
-		if (!nl) {
+		if (!(line = malloc(n + 2))) {
 			cli_error("out of memory");
 			goto done;
 		}
-		secret = nl;
-		memcpy(secret + n, "\n", 2);
+		memcpy(line, secret, n);
+		memcpy(line + n, "\n", 2);
 	}
-	if (write_key(out ? out : defpath, secret, force) != 0)
+	if (write_key(out ? out : defpath, line ? line : secret, force) != 0)
 		goto done;
 	fputs(zone, stdout);
 	fputs(arch, stdout);
@@ -206,13 +205,14 @@ int cmd_keygen(int argc, char **argv)
 	        out ? out : defpath);
 	st = 0;
 done:
-	if (secret) {
-		explicit_bzero(secret, strlen(secret));
-		free(secret);
+	dkimarc_free(secret); /* wiped, as a secret must be */
+	if (line) {
+		explicit_bzero(line, strlen(line));
+		free(line);
 	}
-	free(rec);
-	free(zone);
-	free(arch);
+	dkimarc_free(rec);
+	dkimarc_free(zone);
+	dkimarc_free(arch);
 	free(name);
 	free(defpath);
 	dkimarc_signer_free(check);

@@ -129,7 +129,7 @@ int keyopts_setup_checks(const struct keyopts *o, dkimarc_ctx *ctx)
 int keyopts_build_dns(const struct keyopts *o, dkimarc_keysrc **out)
 {
 	dkimarc_dns_options opt;
-	dkimarc_dns_options_init(&opt);
+	dkimarc_dns_options_init(&opt, DKIMARC_DNS_OPTIONS_VERSION);
 	opt.servers = o->servers;
 	opt.nservers = o->nservers;
 	if (o->dns_timeout_ms)

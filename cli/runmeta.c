@@ -91,6 +91,6 @@ int run_print_text(FILE *out, const dkimarc_ctx *ctx, int64_t first, int64_t las
 		put_time(out, last);
 	}
 	fputc('\n', out);
-	free(text);
+	dkimarc_free(text);
 	return 0;
 }

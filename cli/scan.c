@@ -480,9 +480,10 @@ struct verify_run {
 
 struct result {
 	struct facts f;
-	char *json, *csv, *text;
-	char *html;   /* its row of the HTML report */
-	int64_t date; /* the message's Date, for the HTML timeline */
+	char *json;       /* dkimarc_corpus_item_json()'s: dkimarc_free() */
+	char *csv, *text; /* malloc'd */
+	char *html;       /* its row of the HTML report */
+	int64_t date;     /* the message's Date, for the HTML timeline */
 	bool nomem;
 	bool provisional; /* report_provisional() */
 };
@@ -564,7 +565,7 @@ static void verify_consume(void *arg, void *result)
 	put(vr, vr->json, res->json, true);
 	put(vr, vr->csv, res->csv, false);
 	put(vr, vr->text, res->text, false);
-	free(res->json);
+	dkimarc_free(res->json);
 	free(res->csv);
 	free(res->text);
 	free(res->f.domain);
@@ -742,17 +743,18 @@ int cmd_scan(int argc, char **argv)
 			cli_error("cannot fetch the keys: %s", dkimarc_last_error());
 			goto out;
 		}
+		/* The context takes pf, also on failure. */
 		if (dkimarc_ctx_set_keysrc(ctx, pf) != DKIMARC_OK) {
-			dkimarc_keysrc_free(pf);
 			cli_error("cannot set up verification: %s", dkimarc_last_error());
 			goto out;
 		}
 	} else if (src) {
-		if (dkimarc_ctx_set_keysrc(ctx, src) != DKIMARC_OK) {
+		int rc = dkimarc_ctx_set_keysrc(ctx, src);
+		src = NULL; /* the context took it, also on failure */
+		if (rc != DKIMARC_OK) {
 			cli_error("cannot set up verification: %s", dkimarc_last_error());
 			goto out;
 		}
-		src = NULL;
 	}
 
 	/* Shared primes over every key fetched or archived; revealed private keys. */
@@ -836,7 +838,7 @@ out:
 	tally_free(vr.tally);
 	html_free(vr.html);
 	dkimarc_audit_free(vr.keys);
-	free(run_json);
+	dkimarc_free(run_json);
 	for (size_t i = 0; i < g.names.cap; i++)
 		free(g.names.v[i]);
 	free(g.names.v);

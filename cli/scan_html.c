@@ -753,7 +753,7 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	fputs("<h2>How this report was made</h2>\n<div class=\"run\" id=\"run\">", f);
 	if (dkimarc_ctx_describe_text(ctx, &run) == DKIMARC_OK)
 		esc_text(f, run, true); /* its lines are lines of the block */
-	free(run);
+	dkimarc_free(run);
 	fputs("scanned:", f);
 	for (size_t i = 0; i < npaths; i++) {
 		fputc(' ', f);

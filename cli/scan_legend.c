@@ -85,6 +85,18 @@ static const char *const reasons[] = {
     /* key_small_factor */
     "The RSA key is broken (its modulus is prime or has a small factor): anyone could sign "
     "with it.",
+    /* header_malformed */
+    "A header line is malformed so that mail readers may show it otherwise than it was "
+    "signed.",
+    /* unsigned_field_added */
+    "A second Subject, To, Date or similar field was added without a signature; a mail "
+    "reader may show the added one.",
+    /* display_differs */ "What a mail reader shows is not what was signed.",
+    /* multiple_from */
+    "The mail has more than one sender field (From); a reader may show an unsigned one.",
+    /* body_beyond_length */
+    "The signature covers only the first part of the text, and more text follows it.",
+    /* no_signature */ "The mail has no DKIM signature.",
     /* key_fermat */
     "The RSA key is broken (its two primes are so close that they are easily found): anyone "
     "could sign with it.",
@@ -99,18 +111,6 @@ static const char *const reasons[] = {
     "The key record published the private key itself: anyone could sign with it.",
     /* key_private_published */
     "The private key has since been made public: anyone could sign with it now.",
-    /* header_malformed */
-    "A header line is malformed so that mail readers may show it otherwise than it was "
-    "signed.",
-    /* unsigned_field_added */
-    "A second Subject, To, Date or similar field was added without a signature; a mail "
-    "reader may show the added one.",
-    /* display_differs */ "What a mail reader shows is not what was signed.",
-    /* multiple_from */
-    "The mail has more than one sender field (From); a reader may show an unsigned one.",
-    /* body_beyond_length */
-    "The signature covers only the first part of the text, and more text follows it.",
-    /* no_signature */ "The mail has no DKIM signature.",
 };
 _Static_assert(LEN(reasons) == DKIMARC_REASON_COUNT_, "a sentence per reason code");
 

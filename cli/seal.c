@@ -111,8 +111,8 @@ int cmd_seal(int argc, char **argv)
 		dkimarc_keysrc *dns;
 		if (keyopts_build(&ko, &src, &dns) != 0)
 			goto out;
+		/* The context takes src, also on failure. */
 		if (src && dkimarc_ctx_set_keysrc(ctx, src) != DKIMARC_OK) {
-			dkimarc_keysrc_free(src);
 			cli_error("cannot set up validation: %s", dkimarc_last_error());
 			goto out;
 		}
@@ -142,7 +142,7 @@ int cmd_seal(int argc, char **argv)
 		goto out;
 	st = 0;
 out:
-	free(fields);
+	dkimarc_free(fields);
 	free(buf);
 	dkimarc_ctx_free(ctx);
 	dkimarc_signer_free(s);

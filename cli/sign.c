@@ -77,7 +77,7 @@ int cmd_sign(int argc, char **argv)
 		goto out;
 	st = 0;
 out:
-	free(field);
+	dkimarc_free(field);
 	free(buf);
 	dkimarc_signer_free(s);
 	return st;

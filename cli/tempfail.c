@@ -33,7 +33,7 @@ bool report_provisional(const dkimarc_report *r)
 
 uint64_t tempfail_count(dkimarc_keysrc *dns)
 {
-	dkimarc_dns_stats st;
+	dkimarc_dns_stats st = DKIMARC_DNS_STATS_INIT;
 
 	return dns && dkimarc_dns_get_stats(dns, &st) == DKIMARC_OK ? st.tempfail : 0;
 }

@@ -200,10 +200,9 @@ static dkimarc_ctx *make_ctx(const struct verify_opts *o, int64_t at, dkimarc_ke
 		dkimarc_ctx_free(ctx);
 		return NULL;
 	}
-	if (src && (rc = dkimarc_ctx_set_keysrc(ctx, src)) != DKIMARC_OK) {
-		dkimarc_keysrc_free(src);
+	/* The context takes src, also on failure. */
+	if (src && (rc = dkimarc_ctx_set_keysrc(ctx, src)) != DKIMARC_OK)
 		goto fail;
-	}
 	rc = dkimarc_ctx_set_strict(ctx, o->strict);
 	if (rc == DKIMARC_OK && o->arc_sets)
 		rc = dkimarc_ctx_set_limit(ctx, DKIMARC_LIMIT_ARC_SETS, o->arc_sets);
@@ -299,7 +298,7 @@ static int print_report(struct run *run, const struct input *in, const dkimarc_c
 		rc = dkimarc_report_text(r, name, &s);
 	if (rc != DKIMARC_OK || (!s && !(o->ar && !o->json))) {
 		cli_error("%s: cannot render the report: %s", name, dkimarc_strerror(rc));
-		free(ar);
+		dkimarc_free(ar);
 		return -1;
 	}
 	if (o->json) {
@@ -327,8 +326,11 @@ static int print_report(struct run *run, const struct input *in, const dkimarc_c
 			putchar('\n');
 		}
 	}
-	free(s);
-	free(ar);
+	if (o->json)
+		free(s); /* json_line()'s */
+	else
+		dkimarc_free(s);
+	dkimarc_free(ar);
 	if (o->explain || o->explain_dir) {
 		FILE *out = o->json || o->ar ? run->devnull : stdout;
 		if (explain_report(out, r, name, run->items, o->explain_dir) < 0)
@@ -550,7 +552,7 @@ int cmd_verify(int argc, char **argv)
 out:
 	if (ctx)
 		dkimarc_ctx_free(ctx);
-	free(run_json);
+	dkimarc_free(run_json);
 	if (run.devnull)
 		fclose(run.devnull);
 	if (run.json && run.json != stdout)

@@ -47,11 +47,13 @@ int main(int argc, char **argv)
 		rc = fail(argv[1]);
 		goto out;
 	}
-	if (dkimarc_ctx_set_keysrc(ctx, keys) != DKIMARC_OK) {
+	/* The context takes the source, whether this succeeds or fails. */
+	int set = dkimarc_ctx_set_keysrc(ctx, keys);
+	keys = NULL;
+	if (set != DKIMARC_OK) {
 		rc = fail("key source");
 		goto out;
 	}
-	keys = NULL; /* the context owns it now */
 
 	f = fopen(argv[2], "rb");
 	if (!f) {

@@ -145,8 +145,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	free(plain);
-	free(j1);
-	free(j2);
+	dkimarc_free(j1);
+	dkimarc_free(j2);
 	dkimarc_report_free(r1);
 	dkimarc_report_free(r2);
 	dkimarc_report_free(r3);

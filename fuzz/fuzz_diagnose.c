@@ -166,7 +166,7 @@ static char *render(const dkimarc_report *r)
 	char *json = NULL, *text = NULL;
 	FUZZ_CHECK(dkimarc_report_json(r, "message.eml", &json) == DKIMARC_OK && json != NULL);
 	FUZZ_CHECK(dkimarc_report_text(r, NULL, &text) == DKIMARC_OK && text != NULL);
-	free(text);
+	dkimarc_free(text);
 	return json;
 }
 
@@ -196,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_buf_put(&keys, name, sizeof name - 1);
 		fuzz_buf_put(&keys, rec, strlen(rec));
 		fuzz_buf_put(&keys, "\n", 1);
-		free(rec);
+		dkimarc_free(rec);
 		FUZZ_CHECK(dkimarc_keysrc_archive_new(&src) == DKIMARC_OK);
 		FUZZ_CHECK(dkimarc_keysrc_archive_load_mem(src, "keys", keys.p, keys.n) ==
 		           DKIMARC_OK);
@@ -275,7 +275,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(dkimarc_sign(sg, sm.p, sm.n, &field) == DKIMARC_OK);
 	dkimarc_signer_free(sg);
 	fuzz_buf_put(&dm, field, strlen(field));
-	free(field);
+	dkimarc_free(field);
 	header(&dm, cte, multipart);
 	fuzz_buf_put(&dm, dbody.p, dbody.n);
 	if (lf) {
@@ -310,8 +310,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (getenv("FUZZ_DIAG_DEBUG"))
 		fprintf(stderr, "%.*s\n---\n%s\n", (int)dm.n, dm.p, j1);
-	free(j1);
-	free(j2);
+	dkimarc_free(j1);
+	dkimarc_free(j2);
 
 	FUZZ_CHECK(dkimarc_report_sig_count(r1) == 1);
 	const dkimarc_sig *s = dkimarc_report_sig(r1, 0);

@@ -156,7 +156,7 @@ static void init(void)
 		FUZZ_CHECK(dkimarc_sign(ex, o, strlen(o), &sig) == DKIMARC_OK);
 		put(&signed_msg[i], sig, strlen(sig));
 		put(&signed_msg[i], o, strlen(o));
-		free(sig);
+		dkimarc_free(sig);
 		FUZZ_CHECK(verdict_of(signed_msg[i].p, signed_msg[i].n, &fd) ==
 		           DKIMARC_VERDICT_CONFIRMED);
 		free(fd);
@@ -438,7 +438,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		}
 		splice(&m, 0, 0, sig, strlen(sig));
-		free(sig);
+		dkimarc_free(sig);
 	}
 	char *fd = NULL;
 	dkimarc_verdict v = verdict_of(m.p, m.n, &fd);

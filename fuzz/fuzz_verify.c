@@ -73,7 +73,7 @@ static char *render(const dkimarc_report *r)
 
 	FUZZ_CHECK(dkimarc_report_json(r, "message.eml", &json) == DKIMARC_OK && json != NULL);
 	FUZZ_CHECK(dkimarc_report_text(r, NULL, &text) == DKIMARC_OK && text != NULL);
-	free(text);
+	dkimarc_free(text);
 	return json;
 }
 
@@ -141,8 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fprintf(stderr, "one-shot: %s\nstreamed: %s\n", j1, j2);
 		FUZZ_CHECK(!"streaming and one-shot reports differ");
 	}
-	free(j1);
-	free(j2);
+	dkimarc_free(j1);
+	dkimarc_free(j2);
 	dkimarc_report_free(r1);
 	dkimarc_report_free(r2);
 	return 0;

@@ -158,7 +158,8 @@ static void arc_result(obuf *b, const dkimarc_report *r)
 	}
 }
 
-int dkimarc_report_authres(const dkimarc_report *r, const char *authserv_id, char **out)
+/* The text is handed over by dkimarc_report_authres(), below. */
+static int report_authres_impl(const dkimarc_report *r, const char *authserv_id, char **out)
 {
 	obuf b = {0};
 	const char *eol;
@@ -201,4 +202,9 @@ int dkimarc_report_authres(const dkimarc_report *r, const char *authserv_id, cha
 	}
 	*out = b.p;
 	return DKIMARC_OK;
+}
+
+int dkimarc_report_authres(const dkimarc_report *r, const char *authserv_id, char **out)
+{
+	return da_give(report_authres_impl(r, authserv_id, out), out);
 }

@@ -73,8 +73,10 @@ uint64_t dkimarc_ctx_limit(const dkimarc_ctx *ctx, dkimarc_limit which)
 
 int dkimarc_ctx_set_keysrc(dkimarc_ctx *ctx, dkimarc_keysrc *src)
 {
-	if (!ctx)
+	if (!ctx) {
+		dkimarc_keysrc_free(src); /* taken, as on success: the caller frees nothing */
 		return da_fail(DKIMARC_EINVAL, "ctx is NULL");
+	}
 	if (ctx->keysrc && ctx->keysrc != src)
 		dkimarc_keysrc_free(ctx->keysrc);
 	ctx->keysrc = src;

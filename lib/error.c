@@ -24,6 +24,12 @@ const char *dkimarc_last_error(void)
 	return last_error;
 }
 
+int dkimarc_set_error(int status, const char *msg)
+{
+	snprintf(last_error, sizeof last_error, "%s", msg ? msg : dkimarc_strerror(status));
+	return status;
+}
+
 const char *dkimarc_strerror(int status)
 {
 	switch (status) {

@@ -18,6 +18,15 @@
 DA_HIDDEN int da_fail(int status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 DA_HIDDEN void da_clear_error(void);
 
+/* ---- free.c: text handed to the caller (outbuf.h) ------------------------ */
+
+/*
+ * The end of a public function that returns text in *out: with rc
+ * DKIMARC_OK, makes *out a buffer for dkimarc_free() (DKIMARC_ENOMEM when
+ * that fails); with another rc, sets *out NULL. Returns the status.
+ */
+DA_HIDDEN int da_give(int rc, char **out);
+
 /* ---- tags.c: RFC 6376 §3.2 tag=value lists ------------------------------ */
 
 #define DA_MAX_TAGS 128
@@ -142,6 +151,11 @@ struct dkimarc_answer {
 };
 
 DA_HIDDEN int da_answer_new(dkimarc_answer **out);
+/*
+ * A key source around the library's own ops and impl, in *out. On failure
+ * impl stays the caller's (dkimarc_keysrc_new_custom() takes it either way).
+ */
+DA_HIDDEN int da_keysrc_wrap(dkimarc_keysrc **out, const dkimarc_keysrc_ops *ops, void *impl);
 
 /* ---- report.c: report objects (da_sig_clear); keysrc.c: string helpers -- */
 

@@ -30,7 +30,19 @@ bool da_findings_has(const da_findings *fs, dkimarc_reason r)
 
 bool da_reason_is_key_finding(dkimarc_reason r)
 {
-	return r >= DKIMARC_REASON_KEY_SMALL_FACTOR && r <= DKIMARC_REASON_KEY_PRIVATE_PUBLISHED;
+	/* Named one by one: the message-level codes lie between the two groups. */
+	switch (r) {
+	case DKIMARC_REASON_KEY_SMALL_FACTOR:
+	case DKIMARC_REASON_KEY_FERMAT:
+	case DKIMARC_REASON_KEY_ROCA:
+	case DKIMARC_REASON_KEY_SHARED_PRIME:
+	case DKIMARC_REASON_KEY_BAD_EXPONENT:
+	case DKIMARC_REASON_KEY_PRIVATE_IN_DNS:
+	case DKIMARC_REASON_KEY_PRIVATE_PUBLISHED:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* e even, 1 or below 3: no RSA key generator makes one. */

@@ -40,7 +40,8 @@ int dkimarc_privkey_generate(dkimarc_privkey **out, dkimarc_keytype type, unsign
 	return da_privkey_wrap(pk, "generated key", out);
 }
 
-int dkimarc_record_zone(const char *name, const char *txt, char **out)
+/* The text is handed over by dkimarc_record_zone(), below. */
+static int record_zone_impl(const char *name, const char *txt, char **out)
 {
 	size_t nl, tl, cap, o = 0;
 	char *d;
@@ -88,7 +89,13 @@ int dkimarc_record_zone(const char *name, const char *txt, char **out)
 	return DKIMARC_OK;
 }
 
-int dkimarc_record_archive(const char *name, const char *txt, const char *source, char **out)
+int dkimarc_record_zone(const char *name, const char *txt, char **out)
+{
+	return da_give(record_zone_impl(name, txt, out), out);
+}
+
+/* The text is handed over by dkimarc_record_archive(), below. */
+static int record_archive_impl(const char *name, const char *txt, const char *source, char **out)
 {
 	json_t *o;
 	char *s;
@@ -118,4 +125,9 @@ int dkimarc_record_archive(const char *name, const char *txt, const char *source
 	memcpy(*out + n, "\n", 2);
 	free(s);
 	return DKIMARC_OK;
+}
+
+int dkimarc_record_archive(const char *name, const char *txt, const char *source, char **out)
+{
+	return da_give(record_archive_impl(name, txt, source, out), out);
 }

@@ -82,7 +82,8 @@ static void pf_free(void *impl)
 	free(p);
 }
 
-static const dkimarc_keysrc_ops pf_ops = {pf_lookup, pf_free, "prefetch"};
+static const dkimarc_keysrc_ops pf_ops = {DKIMARC_KEYSRC_OPS_VERSION, pf_lookup, pf_free,
+                                          "prefetch"};
 
 dkimarc_keysrc *da_keysrc_prefetch_inner(const dkimarc_keysrc *src)
 {
@@ -255,6 +256,7 @@ int dkimarc_keysrc_prefetch_new(dkimarc_keysrc **out, dkimarc_keysrc *inner,
 	p->inner = inner;
 	for (size_t i = 0; i < n; i++) {
 		if (!names[i]) {
+			p->n = m; /* the names copied so far are freed with it */
 			pf_free(p);
 			return da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_prefetch_new: NULL name");
 		}
@@ -284,7 +286,7 @@ int dkimarc_keysrc_prefetch_new(dkimarc_keysrc **out, dkimarc_keysrc *inner,
 	}
 	rc = fetch_all(p, parallel);
 	if (rc == DKIMARC_OK)
-		rc = dkimarc_keysrc_new_custom(out, &pf_ops, p);
+		rc = da_keysrc_wrap(out, &pf_ops, p);
 	if (rc != DKIMARC_OK) {
 		pf_free(p);
 		return rc;

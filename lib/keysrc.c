@@ -1,4 +1,5 @@
 /* Key sources: the generic plumbing, the chain, and the answer object. */
+#include "abiver.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -56,6 +57,7 @@ int da_keyrec_copy(dkimarc_keyrec *dst, const dkimarc_keyrec *src)
 	if (dst == NULL || src == NULL || (src->txt == NULL && src->txt_len > 0))
 		return da_fail(DKIMARC_EINVAL, "key record copy: invalid argument");
 	k = *src;
+	k.version = DKIMARC_KEYREC_VERSION; /* the library's records are of its own version */
 	k.origin = k.file = k.source = NULL;
 	/* txt always gets a terminator so callers may treat it as a string. */
 	k.txt = da_strndup(src->txt ? src->txt : "", src->txt_len);
@@ -97,10 +99,17 @@ static void answer_clear_records(dkimarc_answer *ans)
 
 int dkimarc_answer_add(dkimarc_answer *ans, const dkimarc_keyrec *rec)
 {
+	dkimarc_keyrec full = DKIMARC_KEYREC_INIT;
+	size_t size;
 	int rc;
 
 	if (ans == NULL || rec == NULL)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_answer_add: NULL argument");
+	if ((size = da_abi_size(DA_ABI_KEYREC, rec->version, "dkimarc_answer_add")) == 0)
+		return DKIMARC_EINVAL;
+	/* An older caller's smaller record: what it lacks keeps its default. */
+	memcpy(&full, rec, size);
+	rec = &full;
 	if (ans->n == ans->cap) {
 		size_t cap = ans->cap ? ans->cap * 2 : 4;
 		dkimarc_keyrec *r;
@@ -168,7 +177,7 @@ void dkimarc_answer_free(dkimarc_answer *ans)
 
 /* ---- sources ------------------------------------------------------------ */
 
-int dkimarc_keysrc_new_custom(dkimarc_keysrc **out, const dkimarc_keysrc_ops *ops, void *impl)
+int da_keysrc_wrap(dkimarc_keysrc **out, const dkimarc_keysrc_ops *ops, void *impl)
 {
 	dkimarc_keysrc *s;
 
@@ -184,6 +193,25 @@ int dkimarc_keysrc_new_custom(dkimarc_keysrc **out, const dkimarc_keysrc_ops *op
 	s->impl = impl;
 	*out = s;
 	return DKIMARC_OK;
+}
+
+int dkimarc_keysrc_new_custom(dkimarc_keysrc **out, const dkimarc_keysrc_ops *ops, void *impl)
+{
+	int rc;
+
+	if (out != NULL)
+		*out = NULL;
+	/* ops is kept, not copied: members of later versions are read only when ops->version
+	 * holds them. */
+	if (ops != NULL &&
+	    da_abi_size(DA_ABI_KEYSRC_OPS, ops->version, "dkimarc_keysrc_new_custom") == 0)
+		rc = DKIMARC_EINVAL;
+	else
+		rc = da_keysrc_wrap(out, ops, impl);
+	/* The source takes impl, also on failure; free is where every version has it. */
+	if (rc != DKIMARC_OK && ops != NULL && ops->free != NULL)
+		ops->free(impl);
+	return rc;
 }
 
 void dkimarc_keysrc_free(dkimarc_keysrc *src)
@@ -306,6 +334,7 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 }
 
 static const dkimarc_keysrc_ops chain_ops = {
+    .version = DKIMARC_KEYSRC_OPS_VERSION,
     .lookup = chain_lookup,
     .free = chain_free,
     .kind = "chain",
@@ -341,7 +370,7 @@ int dkimarc_keysrc_chain_new(dkimarc_keysrc **out, dkimarc_keysrc **srcs, size_t
 		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
 		goto fail;
 	}
-	rc = dkimarc_keysrc_new_custom(out, &chain_ops, c);
+	rc = da_keysrc_wrap(out, &chain_ops, c);
 	if (rc != DKIMARC_OK)
 		goto fail;
 	/* Ownership moves only once nothing can fail any more. */

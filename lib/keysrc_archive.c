@@ -328,7 +328,7 @@ static const provenance no_provenance = {NULL, -1, -1, -1, -1, false};
 static int store_txt(loader *ld, const char *name, const char *txt, size_t txt_len,
                      unsigned long line, const provenance *pv)
 {
-	dkimarc_keyrec r = {0};
+	dkimarc_keyrec r = {.version = DKIMARC_KEYREC_VERSION};
 	entry *e;
 	int rc, olen;
 
@@ -1234,6 +1234,7 @@ static int archive_lookup(void *impl, const char *name, dkimarc_answer *ans)
 }
 
 static const dkimarc_keysrc_ops archive_ops = {
+    .version = DKIMARC_KEYSRC_OPS_VERSION,
     .lookup = archive_lookup,
     .free = archive_free,
     .kind = "archive",
@@ -1255,7 +1256,7 @@ int dkimarc_keysrc_archive_new(dkimarc_keysrc **out)
 	a = calloc(1, sizeof *a);
 	if (a == NULL)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
-	rc = dkimarc_keysrc_new_custom(out, &archive_ops, a);
+	rc = da_keysrc_wrap(out, &archive_ops, a);
 	if (rc != DKIMARC_OK)
 		free(a);
 	return rc;

@@ -13,6 +13,7 @@
  * c-ares calls us back with the lock held; we never call user code then:
  * asynchronous callbacks are queued and run once the lock is released.
  */
+#include "abiver.h"
 #include "dns.h"
 
 #include <ares.h>
@@ -174,20 +175,19 @@ static void wake_drivers(dns *d)
 
 /* ---- options ------------------------------------------------------------ */
 
-void dkimarc_dns_options_init(dkimarc_dns_options *o)
+int dkimarc_dns_options_init(dkimarc_dns_options *o, unsigned int version)
 {
+	/* The defaults are the header's, so that the macro and the function agree. */
+	const dkimarc_dns_options def = DKIMARC_DNS_OPTIONS_INIT;
+	size_t size;
+
 	if (o == NULL)
-		return;
-	memset(o, 0, sizeof *o);
-	o->timeout_ms = 2000;
-	o->tries = 2;
-	o->ttl_floor = 60;
-	o->ttl_ceiling = 86400;
-	o->tempfail_ttl = 30;
-	o->cache_max = 100000;
-	o->max_txt_bytes = 64 * 1024;
-	o->max_inflight = 10000;
-	o->max_parallel = 64;
+		return da_fail(DKIMARC_EINVAL, "dkimarc_dns_options_init: o is NULL");
+	if ((size = da_abi_size(DA_ABI_DNS_OPTIONS, version, "dkimarc_dns_options_init")) == 0)
+		return DKIMARC_EINVAL;
+	memcpy(o, &def, size);
+	o->version = version;
+	return DKIMARC_OK;
 }
 
 /*
@@ -530,6 +530,7 @@ static int fill_answer(const result *r, dkimarc_answer *ans)
 		return dkimarc_answer_fail(ans, r->status, r->why);
 	for (size_t i = 0; i < r->ntxt; i++) {
 		dkimarc_keyrec k = {
+		    .version = DKIMARC_KEYREC_VERSION,
 		    .txt = r->txt[i].data,
 		    .txt_len = r->txt[i].len,
 		    .origin = r->origin,
@@ -1021,6 +1022,7 @@ static void dns_free(void *impl)
 }
 
 static const dkimarc_keysrc_ops dns_ops = {
+    .version = DKIMARC_KEYSRC_OPS_VERSION,
     .lookup = dns_lookup,
     .free = dns_free,
     .kind = "dns",
@@ -1075,10 +1077,16 @@ int dkimarc_keysrc_dns_new(dkimarc_keysrc **out, const dkimarc_dns_options *opts
 	if (out == NULL)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_keysrc_dns_new: out is NULL");
 	*out = NULL;
-	if (opts != NULL)
-		o = *opts;
-	else
-		dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
+	if (opts != NULL) {
+		/* An older caller's smaller options: what they lack keeps its default. */
+		size_t size =
+		    da_abi_size(DA_ABI_DNS_OPTIONS, opts->version, "dkimarc_keysrc_dns_new");
+		if (size == 0)
+			return DKIMARC_EINVAL;
+		memcpy(&o, opts, size);
+		o.version = DKIMARC_DNS_OPTIONS_VERSION;
+	}
 	if (o.timeout_ms == 0 || o.timeout_ms > 600000)
 		return da_fail(DKIMARC_EINVAL, "DNS timeout must be 1..600000 ms, not %u",
 		               o.timeout_ms);
@@ -1151,7 +1159,7 @@ int dkimarc_keysrc_dns_new(dkimarc_keysrc **out, const dkimarc_dns_options *opts
 		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
 		goto fail;
 	}
-	rc = dkimarc_keysrc_new_custom(out, &dns_ops, d);
+	rc = da_keysrc_wrap(out, &dns_ops, d);
 	if (rc != DKIMARC_OK)
 		goto fail;
 	free(csv);
@@ -1197,14 +1205,21 @@ int dkimarc_dns_submit(dkimarc_keysrc *src, const char *name, dkimarc_dns_callba
 size_t dkimarc_dns_sockets(dkimarc_keysrc *src, dkimarc_dns_socket *out, size_t max)
 {
 	dns *d = dns_of(src);
-	size_t n;
+	unsigned version = out && max ? out->version : 0;
+	size_t n, size = 0;
 
 	if (d == NULL)
 		return 0;
+	/* The caller's array is of out[0]'s version, element by element. */
+	if (version && (size = da_abi_size(DA_ABI_DNS_SOCKET, version, "dkimarc_dns_sockets")) == 0)
+		return 0;
 	pthread_mutex_lock(&d->mu);
 	n = d->nsocks;
-	for (size_t i = 0; out && i < n && i < max; i++)
-		out[i] = d->socks[i];
+	for (size_t i = 0; size && i < n && i < max; i++) {
+		dkimarc_dns_socket s = d->socks[i];
+		s.version = version;
+		memcpy((char *)out + i * size, &s, size);
+	}
 	pthread_mutex_unlock(&d->mu);
 	return n;
 }
@@ -1228,14 +1243,22 @@ int dkimarc_dns_timeout(dkimarc_keysrc *src)
 int dkimarc_dns_process(dkimarc_keysrc *src, const dkimarc_dns_socket *ready, size_t n)
 {
 	dns *d = dns_of(src);
+	size_t size = 0;
 
 	if (d == NULL || (ready == NULL && n > 0))
 		return da_fail(DKIMARC_EINVAL, "dkimarc_dns_process: invalid argument");
+	/* The caller's array is of ready[0]'s version, element by element. */
+	if (n > 0 &&
+	    (size = da_abi_size(DA_ABI_DNS_SOCKET, ready->version, "dkimarc_dns_process")) == 0)
+		return DKIMARC_EINVAL;
 	pthread_mutex_lock(&d->mu);
 	if (d->ch_ok) {
-		for (size_t i = 0; i < n; i++)
-			if (ready[i].fd >= 0 && ready[i].events)
-				process_fd(d, ready[i].fd, ready[i].events);
+		for (size_t i = 0; i < n; i++) {
+			dkimarc_dns_socket s = DKIMARC_DNS_SOCKET_INIT;
+			memcpy(&s, (const char *)ready + i * size, size);
+			if (s.fd >= 0 && s.events)
+				process_fd(d, s.fd, s.events);
+		}
 		process_fd(d, -1, 0);
 		pthread_cond_broadcast(&d->cv);
 	}
@@ -1276,12 +1299,21 @@ size_t dkimarc_dns_pending(dkimarc_keysrc *src)
 int dkimarc_dns_get_stats(dkimarc_keysrc *src, dkimarc_dns_stats *out)
 {
 	dns *d = dns_of(src);
+	dkimarc_dns_stats st;
+	unsigned version;
+	size_t size;
 
 	if (d == NULL || out == NULL)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_dns_get_stats: invalid argument");
+	version = out->version;
+	if ((size = da_abi_size(DA_ABI_DNS_STATS, version, "dkimarc_dns_get_stats")) == 0)
+		return DKIMARC_EINVAL;
 	pthread_mutex_lock(&d->mu);
-	*out = d->stats;
+	st = d->stats;
 	pthread_mutex_unlock(&d->mu);
+	/* As many counters as the caller's version holds. */
+	st.version = version;
+	memcpy(out, &st, size);
 	return DKIMARC_OK;
 }
 

@@ -104,25 +104,6 @@ void da_header_free(da_header *h)
 
 /* ---- message boundaries --------------------------------------------------- */
 
-size_t da_envelope_line(const char *p, size_t n, bool final)
-{
-	if (n < 5)
-		return final || memcmp(p, "From ", n) != 0 ? 0 : DA_NEED_MORE;
-	if (memcmp(p, "From ", 5) != 0)
-		return 0;
-	size_t k = 5;
-	while (k < n && is_wsp(p[k]))
-		k++;
-	if (k == n)
-		return final ? 0 : DA_NEED_MORE;
-	if (p[k] == ':')
-		return 0; /* "From :": a header field */
-	const char *nl = memchr(p + k, '\n', n - k);
-	if (!nl)
-		return final ? 0 : DA_NEED_MORE;
-	return (size_t)(nl - p) + 1;
-}
-
 size_t da_blank_line(const char *src, size_t start, size_t from, size_t len, size_t *hend)
 {
 	size_t i = from;

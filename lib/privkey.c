@@ -268,7 +268,8 @@ unsigned dkimarc_privkey_bits(const dkimarc_privkey *k)
 	return k != NULL ? k->bits : 0;
 }
 
-int dkimarc_privkey_pem(const dkimarc_privkey *k, char **out)
+/* The text is handed over by dkimarc_privkey_pem(), below. */
+static int privkey_pem_impl(const dkimarc_privkey *k, char **out)
 {
 	BIO *bio;
 	char *p;
@@ -298,7 +299,13 @@ int dkimarc_privkey_pem(const dkimarc_privkey *k, char **out)
 	return DKIMARC_OK;
 }
 
-int dkimarc_privkey_seed(const dkimarc_privkey *k, char **out)
+int dkimarc_privkey_pem(const dkimarc_privkey *k, char **out)
+{
+	return da_give(privkey_pem_impl(k, out), out);
+}
+
+/* The text is handed over by dkimarc_privkey_seed(), below. */
+static int privkey_seed_impl(const dkimarc_privkey *k, char **out)
 {
 	unsigned char seed[32];
 	size_t n = sizeof seed;
@@ -315,7 +322,13 @@ int dkimarc_privkey_seed(const dkimarc_privkey *k, char **out)
 	return *out ? DKIMARC_OK : da_fail(DKIMARC_ENOMEM, "out of memory");
 }
 
-int dkimarc_privkey_record(const dkimarc_privkey *k, char **out)
+int dkimarc_privkey_seed(const dkimarc_privkey *k, char **out)
+{
+	return da_give(privkey_seed_impl(k, out), out);
+}
+
+/* The text is handed over by dkimarc_privkey_record(), below. */
+static int privkey_record_impl(const dkimarc_privkey *k, char **out)
 {
 	unsigned char *der = NULL, raw[32];
 	size_t n = sizeof raw;
@@ -347,6 +360,11 @@ int dkimarc_privkey_record(const dkimarc_privkey *k, char **out)
 		         k->type == DA_KEY_ED25519 ? "ed25519" : "rsa", b64);
 	free(b64);
 	return *out ? DKIMARC_OK : da_fail(DKIMARC_ENOMEM, "out of memory");
+}
+
+int dkimarc_privkey_record(const dkimarc_privkey *k, char **out)
+{
+	return da_give(privkey_record_impl(k, out), out);
 }
 
 void dkimarc_privkey_free(dkimarc_privkey *k)

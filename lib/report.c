@@ -627,7 +627,8 @@ static json_t *jarc(const da_arc_report *a, bool *ok)
 	return o;
 }
 
-int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
+/* The text is handed over by dkimarc_report_json(), below. */
+static int report_json_impl(const dkimarc_report *r, const char *file, char **out)
 {
 	json_t *root, *sigs;
 	bool ok = true;
@@ -668,6 +669,11 @@ int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 	/* json_dumps allocates with jansson's allocator (malloc by default); callers free(). */
 	*out = text;
 	return DKIMARC_OK;
+}
+
+int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
+{
+	return da_give(report_json_impl(r, file, out), out);
 }
 
 /* ---- text ----------------------------------------------------------------- */
@@ -918,7 +924,8 @@ static void text_arc(strbuf *b, const da_arc_report *a)
 	}
 }
 
-int dkimarc_report_text(const dkimarc_report *r, const char *file, char **out)
+/* The text is handed over by dkimarc_report_text(), below. */
+static int report_text_impl(const dkimarc_report *r, const char *file, char **out)
 {
 	strbuf b = {0};
 	const char *v;
@@ -953,4 +960,9 @@ int dkimarc_report_text(const dkimarc_report *r, const char *file, char **out)
 	}
 	*out = b.p;
 	return DKIMARC_OK;
+}
+
+int dkimarc_report_text(const dkimarc_report *r, const char *file, char **out)
+{
+	return da_give(report_text_impl(r, file, out), out);
 }

@@ -93,7 +93,8 @@ static json_t *jtime(int64_t t)
 	return json_string(buf);
 }
 
-int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out)
+/* The text is handed over by dkimarc_ctx_describe_json(), below. */
+static int ctx_describe_json_impl(const dkimarc_ctx *ctx, char **out)
 {
 	jwalk w = {json_array(), true};
 	json_t *limits = json_object(), *root;
@@ -124,6 +125,11 @@ int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out)
 		return da_fail(DKIMARC_ENOMEM, "out of memory describing the context");
 	*out = text;
 	return DKIMARC_OK;
+}
+
+int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out)
+{
+	return da_give(ctx_describe_json_impl(ctx, out), out);
 }
 
 /* ---- text ------------------------------------------------------------------ */
@@ -194,7 +200,8 @@ static void text_src(void *arg, dkimarc_keysrc *src)
 	}
 }
 
-int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out)
+/* The text is handed over by dkimarc_ctx_describe_text(), below. */
+static int ctx_describe_text_impl(const dkimarc_ctx *ctx, char **out)
 {
 	tbuf b = {0};
 	char when[32];
@@ -232,4 +239,9 @@ int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out)
 	}
 	*out = b.p;
 	return DKIMARC_OK;
+}
+
+int dkimarc_ctx_describe_text(const dkimarc_ctx *ctx, char **out)
+{
+	return da_give(ctx_describe_text_impl(ctx, out), out);
 }

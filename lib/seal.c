@@ -394,8 +394,9 @@ static int chain_state(const dkimarc_signer *s, const dkimarc_ctx *ctx, const da
 	return DKIMARC_OK;
 }
 
-int dkimarc_seal(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char *buf, size_t len,
-                 char **fields)
+/* The text is handed over by dkimarc_seal(), below. */
+static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char *buf, size_t len,
+                     char **fields)
 {
 	da_inmsg m;
 	da_header h2 = {0};
@@ -588,4 +589,10 @@ out:
 	free(aar);
 	da_inmsg_close(&m);
 	return rc;
+}
+
+int dkimarc_seal(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char *buf, size_t len,
+                 char **fields)
+{
+	return da_give(seal_impl(s, ctx, buf, len, fields), fields);
 }

@@ -599,7 +599,8 @@ static int check_allowed(const dkimarc_signer *s)
 	return DKIMARC_OK;
 }
 
-int dkimarc_sign(const dkimarc_signer *s, const char *buf, size_t len, char **field)
+/* The text is handed over by dkimarc_sign(), below. */
+static int sign_impl(const dkimarc_signer *s, const char *buf, size_t len, char **field)
 {
 	da_inmsg m;
 	da_fieldfmt f;
@@ -696,4 +697,9 @@ out:
 	free(bh);
 	free(hlist);
 	return rc;
+}
+
+int dkimarc_sign(const dkimarc_signer *s, const char *buf, size_t len, char **field)
+{
+	return da_give(sign_impl(s, buf, len, field), field);
 }

@@ -242,7 +242,7 @@ size_t dkimarc_sig_finding_count(const dkimarc_sig *s)
 dkimarc_finding dkimarc_sig_finding_kind(const dkimarc_sig *s, size_t i)
 {
 	const da_finding *d = finding(s, i);
-	return d ? d->kind : DKIMARC_FINDING_COUNT_;
+	return d ? d->kind : DKIMARC_FINDING_NONE;
 }
 
 const char *dkimarc_sig_finding_field(const dkimarc_sig *s, size_t i)
@@ -302,7 +302,8 @@ const unsigned char *dkimarc_sig_signature(const dkimarc_sig *s, size_t *len)
 	return p;
 }
 
-int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out)
+/* The text is handed over by dkimarc_sig_key_pem(), below. */
+static int sig_key_pem_impl(const dkimarc_sig *s, char **out)
 {
 	da_keyrec kr;
 	char err[256];
@@ -334,6 +335,11 @@ int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out)
 		return da_fail(DKIMARC_ECRYPTO, "cannot write the key as PEM");
 	*out = copy;
 	return DKIMARC_OK;
+}
+
+int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out)
+{
+	return da_give(sig_key_pem_impl(s, out), out);
 }
 
 /* ---- rendering for report.c ----------------------------------------------------- */

@@ -1,6 +1,7 @@
 /* From per-signature results to one message verdict (docs/verdicts.md). */
 #include "verdict.h"
 
+#include "keycheck.h"
 #include "view.h"
 
 #include <stdio.h>
@@ -18,9 +19,7 @@ static int category(const dkimarc_sig *s)
 	}
 	if (s->result == DKIMARC_RES_FAIL) {
 		/* Too short, or a key finding (key_small_factor ... key_private_published). */
-		if (s->reason == DKIMARC_REASON_KEY_TOO_WEAK ||
-		    (s->reason >= DKIMARC_REASON_KEY_SMALL_FACTOR &&
-		     s->reason <= DKIMARC_REASON_KEY_PRIVATE_PUBLISHED))
+		if (s->reason == DKIMARC_REASON_KEY_TOO_WEAK || da_reason_is_key_finding(s->reason))
 			return C_WEAK;
 		if (s->reason == DKIMARC_REASON_BODY_HASH_MISMATCH ||
 		    s->reason == DKIMARC_REASON_SIGNATURE_MISMATCH)

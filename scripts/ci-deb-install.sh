@@ -10,7 +10,8 @@
 #
 # Checks, from the installed system: dkimarc --version; the sample's verdicts;
 # man pages found by man; pkg-config and find_package(dkimarc) builds of
-# examples/verify_file.c with no prefix given; python3 -c 'import dkimarc'.
+# the examples (verify_file.c on the core, scan_folder.c on the corpus
+# reader) with no prefix given; python3 -c 'import dkimarc', both libraries.
 # Then dpkg --purge leaves none of the package's files behind.
 set -u
 cd "$(dirname "$0")/.." || exit 2
@@ -26,8 +27,9 @@ if dpkg-query -W -f='${Status}' dkimarc 2>/dev/null | grep -q installed; then
 	echo "ci-deb-install: a dkimarc package is already installed; not touching it" >&2
 	exit 2
 fi
-for f in /usr/bin/dkimarc /usr/lib/libdkimarc.so.0 /usr/include/dkimarc.h \
-	/usr/local/bin/dkimarc /usr/local/lib/libdkimarc.so.0; do
+for f in /usr/bin/dkimarc /usr/lib/libdkimarc.so.0 /usr/lib/libdkimarc-corpus.so.0 \
+	/usr/include/dkimarc.h /usr/include/dkimarc /usr/local/bin/dkimarc \
+	/usr/local/lib/libdkimarc.so.0 /usr/local/lib/libdkimarc-corpus.so.0; do
 	if [ -e "$f" ]; then
 		echo "ci-deb-install: $f exists (installed by hand?); not touching it" >&2
 		exit 2
@@ -45,7 +47,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$src/include/dkimarc.h")
+ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$src/include/dkimarc/common.h")
 if ! cpack -G DEB --config "$build/CPackConfig.cmake" -B "$tmp/out" >"$tmp/cpack.log" 2>&1; then
 	cat "$tmp/cpack.log"
 	echo "0 passed, 1 failed"
@@ -91,23 +93,26 @@ fi
 mkdir "$tmp/pc"
 if make -s -C "$tmp/pc" -f "$src/examples/Makefile" >"$tmp/pc.log" 2>&1 &&
 	[ "$("$tmp/pc/verify_file" keys.zone confirmed-rsa.eml | head -1)" = \
-		"confirmed-rsa.eml: confirmed" ]; then
+		"confirmed-rsa.eml: confirmed" ] &&
+	[ "$("$tmp/pc/scan_folder" keys.zone third-party.eml)" = \
+		"third-party.eml: confirmed-third-party" ]; then
 	ok
 else
 	bad "example through pkg-config: $(cat "$tmp/pc.log")"
 fi
 if cmake -S "$src/examples" -B "$tmp/cm" >"$tmp/cm.log" 2>&1 &&
 	cmake --build "$tmp/cm" >>"$tmp/cm.log" 2>&1 &&
-	[ "$("$tmp/cm/verify_file" keys.zone weak-512.eml | head -1)" = "weak-512.eml: weak" ]; then
+	[ "$("$tmp/cm/verify_file" keys.zone weak-512.eml | head -1)" = "weak-512.eml: weak" ] &&
+	[ "$("$tmp/cm/scan_folder" keys.zone unsigned.eml)" = "unsigned.eml: unsigned" ]; then
 	ok
 else
 	bad "example through find_package: $(tail -20 "$tmp/cm.log")"
 fi
 
 out=$(cd / && env -u DKIMARC_LIBRARY -u PYTHONPATH PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 -c \
-	'import dkimarc; print(dkimarc.library_version(), dkimarc.library_path())' 2>&1)
+	'import dkimarc; print(dkimarc.library_version(), dkimarc.library_path(), dkimarc.corpus_library_path())' 2>&1)
 case "$out" in
-"$ver /usr/lib/"*libdkimarc.so.0) ok ;;
+"$ver /usr/lib/"*libdkimarc.so.0" /usr/lib/"*libdkimarc-corpus.so.0) ok ;;
 *) bad "python3 import dkimarc: '$out'" ;;
 esac
 

@@ -26,6 +26,7 @@ TEST=(
   libmail-dkim-perl libcryptx-perl libnet-dns-perl           # Mail::DKIM
   libopendkim-dev opendkim-tools                             # libopendkim
   valgrind doxygen dpkg-dev file binutils man-db
+  abigail-tools # abidw, abidiff: the ABI against abi/ (scripts/abi.py, test_abidiff)
   dnsmasq-base strace time util-linux
   chromium # renders scan --html in test_scan_html (large: ~100 MB with its libraries)
 )

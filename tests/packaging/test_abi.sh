@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The shared library's ABI (docs/abi.md): only dkimarc_* symbols exported,
-# exactly the functions the header declares DKIMARC_API; the SONAME carries
-# the major version; the file name carries the full version; dkimarc_version()
+# The shared libraries' ABI (docs/abi.md): libdkimarc (the core) and
+# libdkimarc-corpus (the corpus reader) export only dkimarc_* symbols, each
+# exactly the functions its headers declare DKIMARC_API (corpus.h for the
+# corpus reader, every other part for the core); each SONAME carries the
+# major version and each file name the full version; dkimarc_version()
 # agrees with the header and the build.
 set -u
 : "${DKIMARC_LIB:?DKIMARC_LIB must name libdkimarc.so}" "${SRCDIR:?}"
+: "${DKIMARC_CORPUS_LIB:?DKIMARC_CORPUS_LIB must name libdkimarc-corpus.so}"
 pass=0 fail=0
 ok() { pass=$((pass + 1)); }
 bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
@@ -12,43 +15,65 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 lib=$(readlink -f "$DKIMARC_LIB")
-hdr="$SRCDIR/include/dkimarc.h"
-ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$hdr")
-major=$(sed -n 's/^#define DKIMARC_VERSION_MAJOR *\([0-9]*\).*/\1/p' "$hdr")
+corpus_lib=$(readlink -f "$DKIMARC_CORPUS_LIB")
+# The API: dkimarc.h and the parts it includes; the version is in common.h.
+common="$SRCDIR/include/dkimarc/common.h"
+ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$common")
+major=$(sed -n 's/^#define DKIMARC_VERSION_MAJOR *\([0-9]*\).*/\1/p' "$common")
+core_hdrs=("$SRCDIR/include/dkimarc.h")
+for h in "$SRCDIR"/include/dkimarc/*.h; do
+	[ "$(basename "$h")" = corpus.h ] || core_hdrs+=("$h")
+done
+corpus_hdrs=("$SRCDIR/include/dkimarc/corpus.h")
 
-# 1. exported symbols: dkimarc_* and nothing else
-nm -D --defined-only "$lib" | awk '{print $NF}' | sed 's/@.*//' | sort -u >"$tmp/exported"
-if [ ! -s "$tmp/exported" ]; then
-	bad "nm -D --defined-only found no symbols in $lib"
-elif grep -v '^dkimarc_' "$tmp/exported" >"$tmp/stray"; then
-	bad "exported symbols outside dkimarc_*: $(tr '\n' ' ' <"$tmp/stray")"
-else
-	ok
-fi
+declared() {
+	cat "$@" | tr '\n' ' ' | grep -oE 'DKIMARC_API[^;(]*[^A-Za-z0-9_]dkimarc_[a-z0-9_]+ *\(' |
+		grep -oE 'dkimarc_[a-z0-9_]+ *\($' | tr -d ' (' | sort -u
+}
 
-# 2. exactly the header's DKIMARC_API functions (none hidden by mistake, none extra)
-tr '\n' ' ' <"$hdr" | grep -oE 'DKIMARC_API[^;(]*[^A-Za-z0-9_]dkimarc_[a-z0-9_]+ *\(' |
-	grep -oE 'dkimarc_[a-z0-9_]+ *\($' | tr -d ' (' | sort -u >"$tmp/declared"
-if [ "$(wc -l <"$tmp/declared")" -lt 50 ]; then
-	bad "found only $(wc -l <"$tmp/declared") DKIMARC_API declarations in $hdr"
-else
-	ok
-fi
-missing=$(comm -23 "$tmp/declared" "$tmp/exported" | tr '\n' ' ')
-extra=$(comm -13 "$tmp/declared" "$tmp/exported" | tr '\n' ' ')
-[ -z "$missing" ] && ok || bad "declared DKIMARC_API but not exported: $missing"
-[ -z "$extra" ] && ok || bad "exported but not declared DKIMARC_API in the header: $extra"
-
-# 3. SONAME and file name
-soname=$(objdump -p "$lib" | awk '$1 == "SONAME" {print $2}')
-[ "$soname" = "libdkimarc.so.$major" ] && ok ||
-	bad "SONAME is '$soname', want libdkimarc.so.$major (DKIMARC_VERSION_MAJOR)"
-[ "$(basename "$lib")" = "libdkimarc.so.$ver" ] && ok ||
-	bad "library file is $(basename "$lib"), want libdkimarc.so.$ver"
-
-# 4. no text relocations, and no executable stack
-if readelf -d "$lib" | grep -q TEXTREL; then bad "text relocations"; else ok; fi
-if readelf -lW "$lib" | grep GNU_STACK | grep -q RWE; then bad "executable stack"; else ok; fi
+# check NAME FILE MIN HEADERS...: one shared library against its headers
+check() {
+	local name=$1 file=$2 min=$3
+	shift 3
+	# 1. exported symbols: dkimarc_* and nothing else
+	nm -D --defined-only "$file" | awk '{print $NF}' | sed 's/@.*//' | sort -u >"$tmp/exported"
+	if [ ! -s "$tmp/exported" ]; then
+		bad "nm -D --defined-only found no symbols in $file"
+	elif grep -v '^dkimarc_' "$tmp/exported" >"$tmp/stray"; then
+		bad "$name exports symbols outside dkimarc_*: $(tr '\n' ' ' <"$tmp/stray")"
+	else
+		ok
+	fi
+	# 2. exactly the headers' DKIMARC_API functions (none hidden by mistake, none extra)
+	declared "$@" >"$tmp/declared"
+	if [ "$(wc -l <"$tmp/declared")" -lt "$min" ]; then
+		bad "found only $(wc -l <"$tmp/declared") DKIMARC_API declarations in $*"
+	else
+		ok
+	fi
+	local missing extra
+	missing=$(comm -23 "$tmp/declared" "$tmp/exported" | tr '\n' ' ')
+	extra=$(comm -13 "$tmp/declared" "$tmp/exported" | tr '\n' ' ')
+	[ -z "$missing" ] && ok || bad "declared DKIMARC_API but not exported by $name: $missing"
+	[ -z "$extra" ] && ok || bad "exported by $name but not declared DKIMARC_API in $*: $extra"
+	echo "$name: $(wc -l <"$tmp/exported") symbols exported, $(wc -l <"$tmp/declared") declared"
+	# 3. SONAME and file name
+	local soname
+	soname=$(objdump -p "$file" | awk '$1 == "SONAME" {print $2}')
+	[ "$soname" = "$name.so.$major" ] && ok ||
+		bad "SONAME is '$soname', want $name.so.$major (DKIMARC_VERSION_MAJOR)"
+	[ "$(basename "$file")" = "$name.so.$ver" ] && ok ||
+		bad "library file is $(basename "$file"), want $name.so.$ver"
+	# 4. no text relocations, and no executable stack
+	if readelf -d "$file" | grep -q TEXTREL; then bad "$name: text relocations"; else ok; fi
+	if readelf -lW "$file" | grep GNU_STACK | grep -q RWE; then
+		bad "$name: executable stack"
+	else
+		ok
+	fi
+}
+check libdkimarc "$lib" 50 "${core_hdrs[@]}"
+check libdkimarc-corpus "$corpus_lib" 10 "${corpus_hdrs[@]}"
 
 # 5. dkimarc_version() at run time = header = CMake project version
 cat >"$tmp/v.c" <<'C'
@@ -75,6 +100,5 @@ fi
 pv=$(sed -n 's/^project(dkimarc VERSION \([0-9.]*\).*/\1/p' "$SRCDIR/CMakeLists.txt")
 [ "$pv" = "$ver" ] && ok || bad "CMakeLists.txt project version $pv != header $ver"
 
-echo "$(wc -l <"$tmp/exported") symbols exported, $(wc -l <"$tmp/declared") declared"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -12,7 +12,7 @@ bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$SRCDIR/include/dkimarc.h")
+ver=$(sed -n 's/^#define DKIMARC_VERSION_STRING *"\([^"]*\)".*/\1/p' "$SRCDIR/include/dkimarc/common.h")
 if ! cpack -G DEB --config "$BUILDDIR/CPackConfig.cmake" -B "$tmp/out" >"$tmp/cpack.log" 2>&1; then
 	cat "$tmp/cpack.log"
 	echo "0 passed, 1 failed"
@@ -39,8 +39,10 @@ for d in libc6 libssl3 libjansson4 libpsl5 libc-ares2 libgmime-3.0-0; do
 done
 mkdir "$tmp/ctrl"
 dpkg-deb --ctrl-tarfile "$deb" | tar -x -C "$tmp/ctrl"
-grep -q "^libdkimarc 0 dkimarc (>= $ver)" "$tmp/ctrl/shlibs" 2>/dev/null && ok ||
-	bad "no shlibs line for libdkimarc 0: $(cat "$tmp/ctrl/shlibs" 2>/dev/null)"
+for l in libdkimarc libdkimarc-corpus; do
+	grep -q "^$l 0 dkimarc (>= $ver)" "$tmp/ctrl/shlibs" 2>/dev/null && ok ||
+		bad "no shlibs line for $l 0: $(cat "$tmp/ctrl/shlibs" 2>/dev/null)"
+done
 # ldconfig runs after install and removal: a trigger, or maintainer scripts (older CPack).
 if grep -qs ldconfig "$tmp/ctrl/triggers" ||
 	{ grep -qs ldconfig "$tmp/ctrl/postinst" && grep -qs ldconfig "$tmp/ctrl/postrm"; }; then
@@ -51,9 +53,13 @@ fi
 
 # Contents
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$tmp/files"
-for f in /usr/bin/dkimarc /usr/include/dkimarc.h /usr/lib/libdkimarc.so.$ver \
+for f in /usr/bin/dkimarc /usr/include/dkimarc.h /usr/include/dkimarc/common.h \
+	/usr/include/dkimarc/verify.h /usr/include/dkimarc/corpus.h /usr/lib/libdkimarc.so.$ver \
 	/usr/lib/libdkimarc.so.0 /usr/lib/libdkimarc.so /usr/lib/libdkimarc.a \
-	/usr/lib/pkgconfig/dkimarc.pc /usr/lib/cmake/dkimarc/dkimarcConfig.cmake \
+	/usr/lib/libdkimarc-corpus.so.$ver /usr/lib/libdkimarc-corpus.so.0 \
+	/usr/lib/libdkimarc-corpus.so /usr/lib/libdkimarc-corpus.a \
+	/usr/lib/pkgconfig/dkimarc.pc /usr/lib/pkgconfig/dkimarc-corpus.pc \
+	/usr/lib/cmake/dkimarc/dkimarcConfig.cmake /usr/lib/cmake/dkimarc/dkimarcCorpusTargets.cmake \
 	/usr/share/man/man1/dkimarc.1 /usr/share/man/man1/dkimarc-verify.1 \
 	/usr/share/man/man3/libdkimarc.3 \
 	/usr/lib/python3/dist-packages/dkimarc/__init__.py \
@@ -72,8 +78,10 @@ root="$tmp/root"
 dpkg-deb -x "$deb" "$root"
 out=$("$root/usr/bin/dkimarc" --version 2>&1)
 [ "$out" = "dkimarc $ver" ] && ok || bad "dkimarc --version printed '$out'"
-ldd "$root/usr/bin/dkimarc" | grep -q "$root/usr/bin/../lib/libdkimarc.so.0" && ok ||
-	bad "unpacked dkimarc uses another library: $(ldd "$root/usr/bin/dkimarc" | grep dkimarc)"
+for l in libdkimarc.so.0 libdkimarc-corpus.so.0; do
+	ldd "$root/usr/bin/dkimarc" | grep -q "$root/usr/bin/../lib/$l" && ok ||
+		bad "unpacked dkimarc uses another $l: $(ldd "$root/usr/bin/dkimarc" | grep dkimarc)"
+done
 # libdkimarc(3) names the package's own paths.
 page=$(gzip -dcf "$root/usr/share/man/man3/libdkimarc.3"* 2>/dev/null)
 case "$page" in
@@ -97,8 +105,10 @@ ldd "$root/usr/lib/libdkimarc.so.0" | grep -q libasan &&
 	pre="$(${CC:-cc} -print-file-name=libasan.so):$(${CC:-cc} -print-file-name=libubsan.so)"
 out=$(cd / && env -u DKIMARC_LIBRARY LD_PRELOAD="$pre" ASAN_OPTIONS=detect_leaks=0 \
 	PYTHONPATH="$root/usr/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
-	/usr/bin/python3 -c 'import dkimarc as d; print(d.library_version(), d.library_path())' 2>&1)
-[ "$out" = "$ver $root/usr/lib/libdkimarc.so.0" ] && ok || bad "python: '$out'"
+	/usr/bin/python3 -c 'import dkimarc as d
+print(d.library_version(), d.library_path(), d.corpus_library_path())' 2>&1)
+[ "$out" = "$ver $root/usr/lib/libdkimarc.so.0 $root/usr/lib/libdkimarc-corpus.so.0" ] && ok ||
+	bad "python: '$out'"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs the build into a temporary prefix, builds examples/verify_file.c
-# there through pkg-config (examples/Makefile) and through CMake
-# find_package(dkimarc) (examples/CMakeLists.txt), and runs both builds on the
-# sample messages: each must print the verdict of vectors/sample/expected.txt
-# and exit 0 exactly for the confirmed ones. Also: a missing key archive is
-# reported with the library's message, and the installed man pages are there.
+# Installs the build into a temporary prefix, builds the examples there
+# through pkg-config (examples/Makefile) and through CMake
+# find_package(dkimarc COMPONENTS corpus) (examples/CMakeLists.txt), and runs
+# both builds on the sample messages: verify_file (the core alone: it must not
+# load the corpus library, GMime or GLib) must print the verdict of
+# vectors/sample/expected.txt for each and exit 0 exactly for the confirmed
+# ones; scan_folder (the corpus library) the same verdicts for a folder of
+# them and an mbox. Also: a missing key archive is reported with the
+# library's message, the installed man pages are there, and the prefix's
+# Python binding loads the prefix's two libraries.
 set -u
 : "${BUILDDIR:?}" "${SRCDIR:?}"
 pass=0 fail=0
@@ -41,8 +45,9 @@ pre=""
 [ -n "$san" ] && pre="$(${CC:-cc} -print-file-name=libasan.so):$(${CC:-cc} -print-file-name=libubsan.so)"
 out=$(cd / && env -u DKIMARC_LIBRARY LD_PRELOAD="$pre" ASAN_OPTIONS=detect_leaks=0 \
 	PYTHONPATH="$prefix/lib/python3/dist-packages" PYTHONDONTWRITEBYTECODE=1 \
-	/usr/bin/python3 -c 'import dkimarc; print(dkimarc.library_path())' 2>&1)
-[ "$out" = "$lib/libdkimarc.so.0" ] && ok || bad "python from the prefix loaded '$out'"
+	/usr/bin/python3 -c 'import dkimarc; print(dkimarc.library_path(), dkimarc.corpus_library_path())' 2>&1)
+[ "$out" = "$lib/libdkimarc.so.0 $lib/libdkimarc-corpus.so.0" ] && ok ||
+	bad "python from the prefix loaded '$out'"
 
 # 1. pkg-config, through the example's Makefile, built outside the source tree
 mkdir -p "$tmp/pc"
@@ -66,11 +71,19 @@ else
 	sed 's/^/    /' "$tmp/cm.log"
 fi
 
-# 3. both programs on every sample message
+# 3. both builds of verify_file on every sample message
 cd "$SRCDIR/vectors/sample" || exit 1
 for build in pc cm; do
 	prog="$tmp/$build/verify_file"
 	[ -x "$prog" ] || continue
+	# A single-message verifier links the core alone.
+	needed=$(readelf -d "$prog" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
+	case " $needed" in *" libdkimarc.so.0 "*) ok ;; *) bad "[$build] verify_file needs: $needed" ;; esac
+	if ldd "$prog" | grep -E 'libdkimarc-corpus|libgmime|libglib|libgio|libgobject|libgpgme'; then
+		bad "[$build] verify_file loads the corpus library or GLib"
+	else
+		ok
+	fi
 	while read -r name verdict; do
 		case "$name" in '' | '#'*) continue ;; esac
 		out=$("$prog" keys.zone "$name" 2>&1)
@@ -92,6 +105,40 @@ for build in pc cm; do
 	else
 		bad "[$build] missing key archive: exit $rc, output '$out'"
 	fi
+done
+
+# 4. both builds of scan_folder on a folder of the sample messages and an mbox
+# of two of them: the same verdicts, the mbox's messages numbered from 1.
+mkdir "$tmp/corpus"
+cp ./*.eml "$tmp/corpus/"
+for f in confirmed-rsa.eml altered-body.eml; do
+	printf 'From someone@example.com Sat Jun  1 00:00:00 2024\n'
+	cat "$f"
+	printf '\n'
+done >"$tmp/corpus/box.mbox"
+{
+	grep -v '^#' expected.txt | while read -r name verdict; do
+		[ -n "$name" ] && echo "$tmp/corpus/$name: $verdict"
+	done
+	echo "$tmp/corpus/box.mbox#1: confirmed"
+	echo "$tmp/corpus/box.mbox#2: altered"
+} | sort >"$tmp/scan.want"
+for build in pc cm; do
+	prog="$tmp/$build/scan_folder"
+	if [ ! -x "$prog" ]; then
+		bad "[$build] scan_folder was not built"
+		continue
+	fi
+	"$prog" keys.zone "$tmp/corpus" >"$tmp/scan.out" 2>&1
+	rc=$?
+	sort "$tmp/scan.out" >"$tmp/scan.got"
+	if [ "$rc" -eq 1 ] && cmp -s "$tmp/scan.want" "$tmp/scan.got"; then
+		ok
+	else
+		bad "[$build] scan_folder (exit $rc): $(diff "$tmp/scan.want" "$tmp/scan.got")"
+	fi
+	ldd "$prog" | grep -q libdkimarc-corpus.so.0 && ok ||
+		bad "[$build] scan_folder does not load libdkimarc-corpus"
 done
 
 echo "$pass passed, $fail failed"

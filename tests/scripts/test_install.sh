@@ -11,6 +11,9 @@ check() { if eval "$2"; then pass=$((pass + 1)); else echo "FAIL: $1"; fail=$((f
 cmake --install "$BUILDDIR" --prefix "$prefix" >/dev/null
 lib=$(ls -d "$prefix"/lib* | head -1)
 check "header" "[ -f '$prefix/include/dkimarc.h' ]"
+for part in common keysrc dns report arc verify sign corpus; do
+  check "header part $part" "[ -f '$prefix/include/dkimarc/$part.h' ]"
+done
 check "shared library" "ls '$lib'/libdkimarc.so.0* >/dev/null 2>&1"
 check "static library" "[ -f '$lib/libdkimarc.a' ]"
 check "cli" "[ -x '$prefix/bin/dkimarc' ]"

@@ -162,7 +162,7 @@ static void passing_chain_reports_every_instance(void **state)
 	assert_non_null(strstr(text, "ARC pass (ok)"));
 	assert_non_null(strstr(text, "i=2 cv=pass"));
 	assert_non_null(strstr(text, "AAR lists.example.org: spf=pass"));
-	free(text);
+	dkimarc_free(text);
 	dkimarc_report_free(r);
 	dkimarc_ctx_free(ctx);
 	free(msg);
@@ -181,7 +181,7 @@ static void message_without_arc_is_none(void **state)
 	char *text = NULL;
 	assert_int_equal(dkimarc_report_text(r, NULL, &text), DKIMARC_OK);
 	assert_null(strstr(text, "ARC"));
-	free(text);
+	dkimarc_free(text);
 	dkimarc_report_free(r);
 	dkimarc_ctx_free(ctx);
 	free(msg);
@@ -428,8 +428,8 @@ static void streaming_in_small_chunks_equals_one_shot(void **state)
 	assert_int_equal(dkimarc_report_json(st, NULL, &b), DKIMARC_OK);
 	assert_string_equal(a, b);
 	assert_non_null(strstr(a, "\"oldest_pass\":2"));
-	free(a);
-	free(b);
+	dkimarc_free(a);
+	dkimarc_free(b);
 	dkimarc_report_free(one);
 	dkimarc_report_free(st);
 	dkimarc_verifier_free(v);
@@ -469,7 +469,8 @@ static int count_lookup(void *impl, const char *name, dkimarc_answer *ans)
 	return dkimarc_answer_fail(ans, DKIMARC_LOOKUP_NOT_FOUND, "no such name");
 }
 
-static const dkimarc_keysrc_ops count_ops = {count_lookup, NULL, "counting"};
+static const dkimarc_keysrc_ops count_ops = {DKIMARC_KEYSRC_OPS_VERSION, count_lookup, NULL,
+                                             "counting"};
 
 /*
  * Verifies m (streamed) with a counting key source; returns the lookups made,

@@ -603,7 +603,7 @@ static void json_carries_location(void **state)
 			assert_true(json_is_string(json_object_get(o, "problem_text")));
 		}
 		json_decref(o);
-		free(s);
+		dkimarc_free(s);
 		dkimarc_report_free(r);
 		dkimarc_corpus_item_free(it);
 	}

@@ -300,8 +300,8 @@ static dkimarc_report *verify_both_ways(const dkimarc_ctx *ctx, const char *m, s
 	assert_int_equal(dkimarc_report_json(r1, "m", &j1), DKIMARC_OK);
 	assert_int_equal(dkimarc_report_json(r2, "m", &j2), DKIMARC_OK);
 	assert_string_equal(j1, j2);
-	free(j1);
-	free(j2);
+	dkimarc_free(j1);
+	dkimarc_free(j2);
 	dkimarc_report_free(r2);
 	return r1;
 }
@@ -351,7 +351,7 @@ static dkimarc_privkey *test_key(dkimarc_keysrc **src)
 	assert_int_equal(dkimarc_privkey_load_mem(&k, "seed", seed, sizeof seed - 1), DKIMARC_OK);
 	assert_int_equal(dkimarc_privkey_record(k, &rec), DKIMARC_OK);
 	snprintf(line, sizeof line, "diag._domainkey.example.com\tTXT\t%s\n", rec);
-	free(rec);
+	dkimarc_free(rec);
 	assert_int_equal(dkimarc_keysrc_archive_new(src), DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_load_mem(*src, "keys", line, strlen(line)),
 	                 DKIMARC_OK);
@@ -381,7 +381,7 @@ static char *signed_message(const dkimarc_signer *sg, const char *cte, const cha
 	puts_(&out, sent_cte);
 	puts_(&out, "\r\n\r\n");
 	put(&out, sent, sn);
-	free(field);
+	dkimarc_free(field);
 	free(m.p);
 	*len = out.n;
 	return out.p;

@@ -160,12 +160,12 @@ static void streaming_in_any_chunks_equals_one_shot(void **state)
 			char *got = NULL;
 			assert_int_equal(dkimarc_report_json(r, NULL, &got), DKIMARC_OK);
 			assert_string_equal(got, want);
-			free(got);
+			dkimarc_free(got);
 			dkimarc_report_free(r);
 			dkimarc_verifier_free(v);
 		}
 		assert_int_equal(dkimarc_report_verdict(one), DKIMARC_VERDICT_CONFIRMED);
-		free(want);
+		dkimarc_free(want);
 		dkimarc_report_free(one);
 		dkimarc_ctx_free(ctx);
 		free(msg);

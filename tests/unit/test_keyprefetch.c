@@ -28,7 +28,8 @@ static int count_lookup(void *impl, const char *name, dkimarc_answer *ans)
 	snprintf(c->last, sizeof c->last, "%s", name);
 	pthread_mutex_unlock(&c->m);
 	if (name[0] == 'a') {
-		dkimarc_keyrec r = {.txt = "v=DKIM1; p=AAAA",
+		dkimarc_keyrec r = {.version = DKIMARC_KEYREC_VERSION,
+		                    .txt = "v=DKIM1; p=AAAA",
 		                    .txt_len = 15,
 		                    .origin = "test:1",
 		                    .first_seen = -1,
@@ -47,7 +48,8 @@ static int count_lookup(void *impl, const char *name, dkimarc_answer *ans)
 	return dkimarc_answer_fail(ans, DKIMARC_LOOKUP_NOT_FOUND, "no such name");
 }
 
-static const dkimarc_keysrc_ops count_ops = {count_lookup, NULL, "counting"};
+static const dkimarc_keysrc_ops count_ops = {DKIMARC_KEYSRC_OPS_VERSION, count_lookup, NULL,
+                                             "counting"};
 
 static dkimarc_keysrc *counting_source(counting *c)
 {

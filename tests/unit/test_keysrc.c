@@ -180,7 +180,7 @@ static void answer_add_deep_copies_records_with_nul_bytes(void **state)
 {
 	char txt[] = {'a', '\0', 'b'};
 	char origin[] = "here:1";
-	dkimarc_keyrec r = {txt, 3, origin, "here", 1, "src", 10, 20, 5, 1};
+	dkimarc_keyrec r = {DKIMARC_KEYREC_VERSION, txt, 3, origin, "here", 1, "src", 10, 20, 5, 1};
 	dkimarc_answer *ans;
 	(void)state;
 
@@ -207,7 +207,7 @@ static void answer_add_deep_copies_records_with_nul_bytes(void **state)
 
 static void answer_fail_sets_status_and_drops_records(void **state)
 {
-	dkimarc_keyrec r = {"x", 1, NULL, NULL, 0, NULL, -1, -1, -1, -1};
+	dkimarc_keyrec r = {DKIMARC_KEYREC_VERSION, "x", 1, NULL, NULL, 0, NULL, -1, -1, -1, -1};
 	dkimarc_answer *ans;
 	(void)state;
 
@@ -225,7 +225,9 @@ static void answer_fail_sets_status_and_drops_records(void **state)
 
 static void keyrec_copy_is_deep_and_null_safe(void **state)
 {
-	dkimarc_keyrec r = {"v=DKIM1", 7, "o", NULL, 3, NULL, -1, -1, -1, 0}, c;
+	dkimarc_keyrec
+	    r = {DKIMARC_KEYREC_VERSION, "v=DKIM1", 7, "o", NULL, 3, NULL, -1, -1, -1, 0},
+	    c;
 	(void)state;
 
 	assert_int_equal(da_keyrec_copy(&c, &r), DKIMARC_OK);
@@ -733,9 +735,11 @@ typedef struct {
 static int fake_lookup(void *impl, const char *name, dkimarc_answer *ans)
 {
 	fake *f = impl;
-	dkimarc_keyrec r = {f->txt, f->txt ? strlen(f->txt) : 0, "fake", NULL, 0, NULL, -1, -1, -1,
-	                    -1};
+	dkimarc_keyrec r = DKIMARC_KEYREC_INIT;
 
+	r.txt = f->txt;
+	r.txt_len = f->txt ? strlen(f->txt) : 0;
+	r.origin = "fake";
 	f->calls++;
 	assert_string_equal(name, "s._domainkey.example.com"); /* lower-cased for us */
 	if (f->st == DKIMARC_LOOKUP_FOUND)
@@ -751,7 +755,8 @@ static void fake_free(void *impl)
 	(*f->freed)++;
 }
 
-static const dkimarc_keysrc_ops fake_ops = {fake_lookup, fake_free, "fake"};
+static const dkimarc_keysrc_ops fake_ops = {DKIMARC_KEYSRC_OPS_VERSION, fake_lookup, fake_free,
+                                            "fake"};
 
 static void chain_returns_first_found_and_stops_asking(void **state)
 {

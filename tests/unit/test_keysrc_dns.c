@@ -405,7 +405,7 @@ static dkimarc_keysrc *make_src(dkimarc_dns_options *o)
 
 	snprintf(server, sizeof server, "127.0.0.1:%d", srv_port);
 	if (!o) {
-		dkimarc_dns_options_init(&def);
+		dkimarc_dns_options_init(&def, DKIMARC_DNS_OPTIONS_VERSION);
 		o = &def;
 	}
 	if (!o->servers) {
@@ -493,7 +493,7 @@ static void test_multistring_big_tcp(void **state)
 	/* The byte limit applies to what arrives over TCP as well. */
 	dkimarc_keysrc_free(src);
 	dkimarc_dns_options o;
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.max_txt_bytes = 4096;
 	src = make_src(&o);
 	a = look(src, "big.fault.test");
@@ -509,7 +509,7 @@ static void test_not_found_and_tempfail(void **state)
 {
 	(void)state;
 	dkimarc_dns_options o;
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.timeout_ms = 100;
 	o.tries = 2;
 	dkimarc_keysrc *src = make_src(&o);
@@ -543,7 +543,7 @@ static void test_not_found_and_tempfail(void **state)
 	assert_why(a, DKIMARC_LOOKUP_NOT_FOUND, "not a DNS name");
 	dkimarc_answer_free(a);
 
-	dkimarc_dns_stats st;
+	dkimarc_dns_stats st = DKIMARC_DNS_STATS_INIT;
 	assert_int_equal(dkimarc_dns_get_stats(src, &st), DKIMARC_OK);
 	assert_int_equal(st.not_found, 2);
 	assert_int_equal(st.tempfail, 4);
@@ -667,7 +667,7 @@ static void test_cache_ttls(void **state)
 	dkimarc_dns_options o;
 	dkimarc_answer *a;
 
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.ttl_floor = 60;
 	o.ttl_ceiling = 200;
 	dkimarc_keysrc *src = make_src(&o);
@@ -699,13 +699,13 @@ static void test_cache_ttls(void **state)
 	}
 	assert_int_equal(seen("ok.fault.test", NULL), ok);
 	assert_int_equal(seen("nxdomain.fault.test", NULL), nx);
-	dkimarc_dns_stats st;
+	dkimarc_dns_stats st = DKIMARC_DNS_STATS_INIT;
 	dkimarc_dns_get_stats(src, &st);
 	assert_int_equal(st.cache_hits, 6);
 	dkimarc_keysrc_free(src);
 
 	/* A ceiling of 0 caches nothing; a tempfail_ttl of 0 neither. */
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.ttl_floor = o.ttl_ceiling = 0;
 	o.tempfail_ttl = 0;
 	o.tries = 1; /* c-ares asks again after a SERVFAIL while tries remain */
@@ -722,7 +722,7 @@ static void test_cache_ttls(void **state)
 	dkimarc_keysrc_free(src);
 
 	/* Temporary failures are remembered for tempfail_ttl. */
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.tempfail_ttl = 30;
 	o.tries = 1;
 	src = make_src(&o);
@@ -736,7 +736,7 @@ static void test_cache_ttls(void **state)
 	dkimarc_keysrc_free(src);
 
 	/* An entry expires: with a 1 s ceiling, asked again after it. */
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.ttl_floor = 0;
 	o.ttl_ceiling = 1;
 	src = make_src(&o);
@@ -800,7 +800,7 @@ static void test_threads_dedup(void **state)
 		assert_int_equal(seen(name, NULL), 1);
 	}
 	assert_int_equal(seen("slow.fault.test", NULL) - slow, 1);
-	dkimarc_dns_stats st;
+	dkimarc_dns_stats st = DKIMARC_DNS_STATS_INIT;
 	dkimarc_dns_get_stats(thr_src, &st);
 	assert_int_equal(st.lookups, NTHREADS * (NNAMES + 1));
 	assert_int_equal(st.queries, NNAMES + 1);
@@ -854,7 +854,7 @@ static void test_async_own_loop(void **state)
 	}
 	assert_int_equal(dkimarc_dns_pending(src), 50);
 	while (dkimarc_dns_pending(src) > 0) {
-		dkimarc_dns_socket socks[64], ready[64];
+		dkimarc_dns_socket socks[64] = {DKIMARC_DNS_SOCKET_INIT}, ready[64];
 		struct pollfd pf[64];
 		size_t n = dkimarc_dns_sockets(src, socks, 64), nr = 0;
 		assert_true(n <= 64);
@@ -870,7 +870,7 @@ static void test_async_own_loop(void **state)
 		for (size_t i = 0; i < n; i++)
 			if (pf[i].revents)
 				ready[nr++] = (dkimarc_dns_socket){
-				    pf[i].fd,
+				    DKIMARC_DNS_SOCKET_VERSION, pf[i].fd,
 				    ((pf[i].revents & (POLLIN | POLLERR | POLLHUP))
 				         ? DKIMARC_DNS_READ
 				         : 0) |
@@ -891,7 +891,7 @@ static void test_async_own_loop(void **state)
 	assert_int_equal(dkimarc_dns_submit(src, "async7.bench.test.", on_answer, &t), DKIMARC_OK);
 	assert_int_equal(t.calls, 101);
 	assert_string_equal(t.last, "async7.bench.test");
-	dkimarc_dns_stats st;
+	dkimarc_dns_stats st = DKIMARC_DNS_STATS_INIT;
 	dkimarc_dns_get_stats(src, &st);
 	assert_int_equal(st.queries, 50);
 	assert_int_equal(st.joined, 50);
@@ -947,7 +947,7 @@ static void test_failover_and_options(void **state)
 	snprintf(good, sizeof good, "127.0.0.1:%d", srv_port);
 	const char *servers[] = {dead, good};
 	dkimarc_dns_options o;
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.servers = servers;
 	o.nservers = 2;
 	o.timeout_ms = 300;
@@ -981,7 +981,7 @@ static void test_failover_and_options(void **state)
 	    "127.0.0.1:0", "127.0.0.1:65536", "localhost",     "1.2.3",
 	    "[::1",        "::1]:53",         "127.0.0.1:53x", ""};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		dkimarc_dns_options_init(&o);
+		dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 		o.servers = &bad[i];
 		o.nservers = 1;
 		src = NULL;
@@ -990,18 +990,18 @@ static void test_failover_and_options(void **state)
 		assert_non_null(strstr(dkimarc_last_error(), "invalid DNS server"));
 	}
 	static const char *const okv[] = {"127.0.0.1", "[::1]:5353", "::1", "[::1]"};
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.servers = okv;
 	o.nservers = 4;
 	assert_int_equal(dkimarc_keysrc_dns_new(&src, &o), DKIMARC_OK);
 	assert_string_equal(dkimarc_dns_servers(src),
 	                    "127.0.0.1:53, [::1]:5353, [::1]:53, [::1]:53");
 	dkimarc_keysrc_free(src);
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.ttl_floor = 10;
 	o.ttl_ceiling = 5;
 	assert_int_equal(dkimarc_keysrc_dns_new(&src, &o), DKIMARC_EINVAL);
-	dkimarc_dns_options_init(&o);
+	dkimarc_dns_options_init(&o, DKIMARC_DNS_OPTIONS_VERSION);
 	o.tries = 0;
 	assert_int_equal(dkimarc_keysrc_dns_new(&src, &o), DKIMARC_EINVAL);
 	/* The defaults read /etc/resolv.conf (whatever it holds) and send nothing. */

@@ -275,7 +275,7 @@ static void json_has_fields_in_order(void **state)
 	assert_string_equal(json_string_value(json_array_get(a, 1)), "expired");
 
 	json_decref(j);
-	free(out);
+	dkimarc_free(out);
 	dkimarc_report_free(r);
 }
 
@@ -298,7 +298,7 @@ static void json_unsigned_report_has_nulls_and_empty_arrays(void **state)
 	                         "\"arc\":{\"result\":\"none\",\"reason\":\"no_arc\","
 	                         "\"reason_text\":null,\"oldest_pass\":null,"
 	                         "\"failed_instance\":null,\"instances\":[]}}");
-	free(out);
+	dkimarc_free(out);
 	dkimarc_report_free(r);
 }
 
@@ -319,7 +319,7 @@ static void json_replaces_invalid_utf8(void **state)
 	assert_string_equal(json_string_value(json_object_get(s0, "domain")),
 	                    "ex\xef\xbf\xbdmple.com\xef\xbf\xbd");
 	json_decref(j);
-	free(out);
+	dkimarc_free(out);
 	dkimarc_report_free(r);
 }
 
@@ -345,7 +345,7 @@ static void text_has_verdict_signatures_and_details(void **state)
 	         "      (sig_missing_tag)\n"
 	         "      tags: l=10 (body 20 bytes) x=1493985601 (2017-05-05T12:00:01Z)\n"
 	         "      flags: body_beyond_length, expired\n");
-	free(out);
+	dkimarc_free(out);
 	dkimarc_report_free(r);
 }
 
@@ -359,7 +359,7 @@ static void text_without_file_or_reason_is_one_line(void **state)
 	r->verdict = DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY;
 	assert_int_equal(dkimarc_report_text(r, NULL, &out), DKIMARC_OK);
 	assert_string_equal(out, "CONFIRMED-THIRD-PARTY\n");
-	free(out);
+	dkimarc_free(out);
 	dkimarc_report_free(r);
 }
 
@@ -374,7 +374,7 @@ static void text_escapes_control_characters(void **state)
 	assert_int_equal(dkimarc_report_text(r, "m", &out), DKIMARC_OK);
 	assert_non_null(strstr(out, " s=sel\\x1b[2J\\x0aFAKE a=rsa-sha256"));
 	assert_null(strchr(out, '\x1b'));
-	free(out);
+	dkimarc_free(out);
 	dkimarc_report_free(r);
 }
 

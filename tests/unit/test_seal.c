@@ -54,8 +54,8 @@ static int setup(void **state)
 	assert_int_equal(dkimarc_keysrc_archive_load_mem(src, "keys", line, strlen(line)),
 	                 DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_keysrc(fx->ctx, src), DKIMARC_OK);
-	free(rec);
-	free(line);
+	dkimarc_free(rec);
+	dkimarc_free(line);
 	*state = fx;
 	return 0;
 }
@@ -97,7 +97,7 @@ static char *seal_ok(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 	if (dkimarc_seal(s, ctx, msg, len, &fields) != DKIMARC_OK)
 		fail_msg("seal: %s", dkimarc_last_error());
 	char *out = prepend(fields, msg, len, outlen);
-	free(fields);
+	dkimarc_free(fields);
 	return out;
 }
 
@@ -201,7 +201,7 @@ static void first_hop_aar_and_validation(void **state)
 	char *fields = NULL;
 	assert_int_equal(dkimarc_seal(s2, fx->ctx, m4, n4, &fields), DKIMARC_OK);
 	assert_string_equal(fields, "");
-	free(fields);
+	dkimarc_free(fields);
 
 	free(m4);
 	free(m3);
@@ -296,7 +296,7 @@ static void refusals(void **state)
 	    "Authentication-Results: bare.example;\r\nFrom: a@b.example\r\n\r\nx\r\n";
 	assert_int_equal(dkimarc_seal(s, fx->ctx, bare, strlen(bare), &fields), DKIMARC_OK);
 	assert_non_null(strstr(fields, "ARC-Authentication-Results: i=1; bare.example; none\r\n"));
-	free(fields);
+	dkimarc_free(fields);
 	dkimarc_signer_free(s);
 }
 

@@ -65,7 +65,7 @@ static void assert_record_p(const dkimarc_privkey *k, const char *want_p)
 	char *p = p_of(rec);
 	assert_string_equal(p, want_p);
 	free(p);
-	free(rec);
+	dkimarc_free(rec);
 }
 
 static dkimarc_privkey *load(const char *path)
@@ -165,7 +165,7 @@ static void keys_load_openssl_encodings(void **state)
 	k = load_mem(ours, strlen(ours));
 	assert_record_p(k, p_ref);
 	dkimarc_privkey_free(k);
-	free(ours);
+	dkimarc_free(ours);
 
 	/* Ed25519: PKCS#8 PEM by OpenSSL, and the 64-byte seed || public form. */
 	unsigned char *seed = NULL, *pub = NULL, both[64];
@@ -182,7 +182,7 @@ static void keys_load_openssl_encodings(void **state)
 	char *s = NULL;
 	assert_int_equal(dkimarc_privkey_seed(k, &s), DKIMARC_OK);
 	assert_string_equal(s, rfc8463_seed);
-	free(s);
+	dkimarc_free(s);
 	dkimarc_privkey_free(k);
 	BIO_free(out);
 	memcpy(both, seed, 32);
@@ -204,7 +204,7 @@ static void keys_load_openssl_encodings(void **state)
 	free(pub);
 	EVP_PKEY_free(rsa);
 	free(p_ref);
-	free(rec_ref);
+	dkimarc_free(rec_ref);
 	dkimarc_privkey_free(ref);
 	free(pem);
 }
@@ -307,11 +307,11 @@ static void keygen_makes_usable_keys(void **state)
 	/* The 2048-bit record is longer than one TXT string: the zone line splits it. */
 	assert_true(strlen(rec) > 255);
 	assert_non_null(strstr(zone, "\" \""));
-	free(zone);
+	dkimarc_free(zone);
 	assert_int_equal(dkimarc_record_zone("a b", rec, &zone), DKIMARC_EINVAL);
 	assert_null(zone);
-	free(arch);
-	free(rec);
+	dkimarc_free(arch);
+	dkimarc_free(rec);
 	dkimarc_privkey_free(k);
 
 	assert_int_equal(dkimarc_privkey_generate(&k, DKIMARC_KEYTYPE_ED25519, 0), DKIMARC_OK);
@@ -324,8 +324,8 @@ static void keygen_makes_usable_keys(void **state)
 	char *p = p_of(rec);
 	assert_record_p(k2, p);
 	free(p);
-	free(rec);
-	free(seed);
+	dkimarc_free(rec);
+	dkimarc_free(seed);
 	dkimarc_privkey_free(k2);
 	dkimarc_privkey_free(k);
 }
@@ -377,10 +377,10 @@ static int setup(void **state)
 	                 DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_keysrc(fx->ctx, src), DKIMARC_OK);
 	free(zone);
-	free(r1);
-	free(r2);
-	free(z1);
-	free(z2);
+	dkimarc_free(r1);
+	dkimarc_free(r2);
+	dkimarc_free(z1);
+	dkimarc_free(z2);
 	*state = fx;
 	return 0;
 }
@@ -420,7 +420,7 @@ static char *signed_copy(const dkimarc_signer *s, const char *msg, size_t len, s
 	memcpy(out + pos + fl, msg + pos, len - pos);
 	out[len + fl] = '\0';
 	*outlen = len + fl;
-	free(field);
+	dkimarc_free(field);
 	return out;
 }
 
@@ -544,14 +544,14 @@ static void output_is_deterministic(void **state)
 		assert_int_equal(dkimarc_sign(s, base_msg, strlen(base_msg), &a), DKIMARC_OK);
 		assert_int_equal(dkimarc_sign(s, base_msg, strlen(base_msg), &b), DKIMARC_OK);
 		assert_string_equal(a, b);
-		free(b);
+		dkimarc_free(b);
 		/* The timestamp is an input: another one gives another signature. */
 		assert_int_equal(dkimarc_signer_set_timestamp(s, 1700000001), DKIMARC_OK);
 		assert_int_equal(dkimarc_sign(s, base_msg, strlen(base_msg), &b), DKIMARC_OK);
 		assert_string_not_equal(a, b);
 		assert_non_null(strstr(b, "t=1700000001;"));
-		free(a);
-		free(b);
+		dkimarc_free(a);
+		dkimarc_free(b);
 		dkimarc_signer_free(s);
 	}
 }
@@ -630,7 +630,7 @@ static void tags_and_options(void **state)
 	assert_int_equal(dkimarc_sign(s, base_msg, len, &field), DKIMARC_OK);
 	assert_non_null(strstr(field, "i=jo=3Be=3Dx@sub.football.example.com;"));
 	assert_non_null(strstr(field, "x=1700003600;"));
-	free(field);
+	dkimarc_free(field);
 	sm = signed_copy(s, base_msg, len, 0, &sl);
 	r = verify(fx, sm, sl);
 	assert_top_sig(r, DKIMARC_RES_PASS);
@@ -681,7 +681,7 @@ static void tags_and_options(void **state)
 	assert_int_equal(dkimarc_sign(s, base_msg, len, &field), DKIMARC_OK);
 	assert_non_null(strstr(field, "h=From:X-Unsigned:Received:Date:Date;"));
 	assert_null(strstr(field, "t="));
-	free(field);
+	dkimarc_free(field);
 	sm = signed_copy(s, base_msg, len, 0, &sl);
 	r = verify(fx, sm, sl);
 	assert_top_sig(r, DKIMARC_RES_PASS);
@@ -697,11 +697,11 @@ static void tags_and_options(void **state)
 	assert_int_equal(dkimarc_signer_set_headers(s, "from:x-unsigned", 0), DKIMARC_OK);
 	assert_int_equal(dkimarc_sign(s, base_msg, len, &field), DKIMARC_OK);
 	assert_non_null(strstr(field, "h=from:x-unsigned:from;"));
-	free(field);
+	dkimarc_free(field);
 	assert_int_equal(dkimarc_signer_set_oversign(s, 1), DKIMARC_OK);
 	assert_int_equal(dkimarc_sign(s, base_msg, len, &field), DKIMARC_OK);
 	assert_non_null(strstr(field, "h=from:x-unsigned:from:x-unsigned;"));
-	free(field);
+	dkimarc_free(field);
 	dkimarc_signer_free(s);
 }
 
@@ -749,7 +749,7 @@ static void bad_input_is_refused(void **state)
 	assert_int_equal(dkimarc_sign(s, base_msg, strlen(base_msg), &field), DKIMARC_EINVAL);
 	assert_int_equal(dkimarc_signer_allow(s, DKIMARC_SIGN_ALLOW_WEAK_KEY), DKIMARC_OK);
 	assert_int_equal(dkimarc_sign(s, base_msg, strlen(base_msg), &field), DKIMARC_OK);
-	free(field);
+	dkimarc_free(field);
 	dkimarc_signer_free(s);
 	OPENSSL_free(der);
 	EVP_PKEY_free(weak);
@@ -788,10 +788,10 @@ static void threads_share_a_signer(void **state)
 			for (int i = 0; i < 50; i++) {
 				assert_non_null(jobs[t].out[i]);
 				assert_string_equal(jobs[t].out[i], want);
-				free(jobs[t].out[i]);
+				dkimarc_free(jobs[t].out[i]);
 			}
 		}
-		free(want);
+		dkimarc_free(want);
 		dkimarc_signer_free(s);
 	}
 }

@@ -27,7 +27,7 @@ __all__ = [
     "ArcInstance", "ArcAar", "VERDICTS", "CONFIRMED", "LIMITS", "HAVE_ARC", "DkimarcError",
     "OutOfMemory", "InvalidArgument", "ReadError", "FormatError", "LimitExceeded",
     "StateError", "CryptoError", "ScanProblem", "LibraryNotFound", "library_version",
-    "library_path", "parse_time", "HAVE_CORPUS", "ABI_MAJOR",
+    "library_path", "corpus_library_path", "parse_time", "HAVE_CORPUS", "ABI_MAJOR",
 ]
 
 
@@ -39,3 +39,9 @@ def library_version():
 def library_path():
     """The file libdkimarc was loaded from."""
     return _lib.path
+
+
+def corpus_library_path():
+    """The file libdkimarc-corpus (the corpus reader scan() uses) was loaded from, or None
+    when it could not be loaded (scan() then walks folders in Python)."""
+    return _lib.corpus_path

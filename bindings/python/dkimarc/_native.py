@@ -13,6 +13,11 @@ The library is looked for, in order:
    is imported from bindings/python;
 3. the library directory of the prefix the package was installed into;
 4. the system's search path (ldconfig, LD_LIBRARY_PATH).
+
+The corpus reader (folders, maildirs, mbox: scan()) is a library of its own,
+libdkimarc-corpus, loaded after the core: from DKIMARC_CORPUS_LIBRARY when it
+is set, else beside the core library, else from the system's search path.
+Without it the binding still verifies, and scan() walks folders in Python.
 """
 
 import ctypes
@@ -20,6 +25,7 @@ import ctypes.util
 import os
 
 SONAME = "libdkimarc.so.0"
+CORPUS_SONAME = "libdkimarc-corpus.so.0"
 #: The ABI this binding was written for: the SONAME's number (docs/abi.md).
 ABI_MAJOR = 0
 
@@ -48,6 +54,30 @@ def _candidates():
         yield found
 
 
+def _corpus_candidates(core_path):
+    env = os.environ.get("DKIMARC_CORPUS_LIBRARY")
+    if env:
+        yield env
+        return
+    if os.sep in core_path:
+        yield os.path.join(os.path.dirname(core_path), CORPUS_SONAME)
+    yield CORPUS_SONAME
+
+
+def _load_corpus(core_path):
+    """The corpus library, or (None, why not)."""
+    tried = []
+    for cand in _corpus_candidates(core_path):
+        if os.sep in cand and not os.path.exists(cand):
+            tried.append("%s (no such file)" % cand)
+            continue
+        try:
+            return ctypes.CDLL(cand), None
+        except OSError as e:
+            tried.append("%s (%s)" % (cand, e))
+    return None, "cannot load libdkimarc-corpus; tried: " + "; ".join(tried)
+
+
 def _load():
     tried = []
     for cand in _candidates():
@@ -69,9 +99,17 @@ c_ulong = ctypes.c_ulong
 P = ctypes.POINTER
 
 
+# The layouts of the versioned structures below (the header's *_VERSION macros):
+# the library reads no more of a structure than its version holds.
+KEYREC_VERSION = 1
+KEYSRC_OPS_VERSION = 1
+DNS_OPTIONS_VERSION = 1
+
+
 class KeyRec(ctypes.Structure):
     """struct dkimarc_keyrec."""
     _fields_ = [
+        ("version", c_uint),
         ("txt", P(ctypes.c_char)),
         ("txt_len", c_size_t),
         ("origin", c_char_p),
@@ -91,12 +129,14 @@ FREE_FN = ctypes.CFUNCTYPE(None, c_void_p)
 
 class KeysrcOps(ctypes.Structure):
     """struct dkimarc_keysrc_ops."""
-    _fields_ = [("lookup", LOOKUP_FN), ("free", FREE_FN), ("kind", c_char_p)]
+    _fields_ = [("version", c_uint), ("lookup", LOOKUP_FN), ("free", FREE_FN),
+                ("kind", c_char_p)]
 
 
 class DnsOptions(ctypes.Structure):
     """struct dkimarc_dns_options."""
     _fields_ = [
+        ("version", c_uint),
         ("servers", P(c_char_p)),
         ("nservers", c_size_t),
         ("timeout_ms", c_uint),
@@ -116,6 +156,7 @@ _PROTOTYPES = {
     "dkimarc_version": (c_char_p, []),
     "dkimarc_strerror": (c_char_p, [c_int]),
     "dkimarc_last_error": (c_char_p, []),
+    "dkimarc_free": (None, [c_void_p]),  # text the library hands over (report_json, ...)
     "dkimarc_parse_time": (c_int64, [c_char_p]),
     # key sources
     "dkimarc_answer_add": (c_int, [c_void_p, P(KeyRec)]),
@@ -208,9 +249,12 @@ _OPTIONAL = {
     "dkimarc_arc_instance_aar_count": (c_size_t, [c_void_p]),
     "dkimarc_arc_instance_aar_result": (c_char_p, [c_void_p, c_size_t]),
     # live DNS
-    "dkimarc_dns_options_init": (None, [P(DnsOptions)]),
+    "dkimarc_dns_options_init": (c_int, [P(DnsOptions), c_uint]),
     "dkimarc_keysrc_dns_new": (c_int, [P(c_void_p), P(DnsOptions)]),
-    # corpus reading: folders, maildir, mbox
+}
+
+# libdkimarc-corpus: corpus reading (folders, maildir, mbox); optional too.
+_CORPUS = {
     "dkimarc_corpus_new": (c_int, [P(c_void_p)]),
     "dkimarc_corpus_add_path": (c_int, [c_void_p, c_char_p]),
     "dkimarc_corpus_set_mbox_quoting": (c_int, [c_void_p, c_int]),
@@ -234,9 +278,12 @@ _OPTIONAL = {
 class _Lib:
     """The loaded library with typed functions as attributes."""
 
-    def __init__(self, dll):
+    def __init__(self, dll, corpus_dll=None, corpus_why=None):
         self.dll = dll
         self.path = getattr(dll, "_name", "?")
+        self.corpus_path = getattr(corpus_dll, "_name", None)
+        #: Why the corpus library is not loaded (None when it is).
+        self.corpus_why = corpus_why
         self._missing = set()
         for name, (res, args) in _PROTOTYPES.items():
             try:
@@ -253,10 +300,13 @@ class _Lib:
                 continue
             fn.restype, fn.argtypes = res, args
             setattr(self, name[len("dkimarc_"):], fn)
-        # free() for strings the library hands over (report_json/_text).
-        libc = ctypes.CDLL(None)
-        self.c_free = libc.free
-        self.c_free.restype, self.c_free.argtypes = None, [c_void_p]
+        for name, (res, args) in _CORPUS.items():
+            fn = getattr(corpus_dll, name, None) if corpus_dll is not None else None
+            if fn is None:
+                self._missing.add(name)
+                continue
+            fn.restype, fn.argtypes = res, args
+            setattr(self, name[len("dkimarc_"):], fn)
 
     def has(self, *names):
         """True when the library has every optional dkimarc_<name> given."""
@@ -264,7 +314,8 @@ class _Lib:
 
 
 def _open():
-    lib = _Lib(_load())
+    dll = _load()
+    lib = _Lib(dll, *_load_corpus(getattr(dll, "_name", "")))
     ver = lib.version().decode()
     major = ver.split(".")[0]
     if major != str(ABI_MAJOR):

@@ -9,7 +9,8 @@ import os
 import stat
 
 from ._errors import EFORMAT, EIO, ELIMIT, DkimarcError, ScanProblem, check, error_for
-from ._native import FREE_FN, LOOKUP_FN, DnsOptions, KeyRec, KeysrcOps, lib
+from ._native import (DNS_OPTIONS_VERSION, FREE_FN, KEYREC_VERSION, KEYSRC_OPS_VERSION,
+                      LOOKUP_FN, DnsOptions, KeyRec, KeysrcOps, lib)
 from ._report import KeyRecord, Report
 
 #: Read size for files: large enough to be quick, small enough to keep memory flat.
@@ -93,7 +94,7 @@ class _PythonKeys:
         self.fn = fn
         self.origin = origin.encode("utf-8", "replace")
         self.cb = LOOKUP_FN(self._lookup)  # kept alive as long as the source
-        self.ops = KeysrcOps(self.cb, FREE_FN(), b"python")
+        self.ops = KeysrcOps(KEYSRC_OPS_VERSION, self.cb, FREE_FN(), b"python")
 
     def _lookup(self, impl, name, ans):
         try:
@@ -121,7 +122,7 @@ class _PythonKeys:
             raise TypeError("a key lookup must return None, str, bytes, KeyRecord or a list "
                             "of them, not %s" % type(rec).__name__)
         txt = rec.txt.encode("latin-1") if isinstance(rec.txt, str) else bytes(rec.txt)
-        k = KeyRec()
+        k = KeyRec(version=KEYREC_VERSION)
         # The library copies the record during answer_add: these buffers may go after.
         k._buf = ctypes.create_string_buffer(txt, len(txt) + 1)
         k.txt = ctypes.cast(k._buf, ctypes.POINTER(ctypes.c_char))
@@ -221,8 +222,9 @@ class Verifier:
                 srcs = []  # the chain took them, also on failure
                 check(rc, "dkimarc_keysrc_chain_new")
                 srcs = [src]
-            check(lib.ctx_set_keysrc(ctx, src), "dkimarc_ctx_set_keysrc")
-            srcs = []  # the context owns it now
+            rc = lib.ctx_set_keysrc(ctx, src)
+            srcs = []  # the context took it, also on failure
+            check(rc, "dkimarc_ctx_set_keysrc")
         finally:
             for s in srcs:
                 lib.keysrc_free(s)
@@ -477,11 +479,11 @@ def _dns_source(dns):
         dns = {}
     elif not isinstance(dns, collections.abc.Mapping):
         raise TypeError("dns must be True, a server, a list of servers or a dict of options")
-    # Room to spare: a newer library's init may fill fields this binding does not
-    # know yet; they keep their defaults instead of overwriting Python memory.
-    room = (ctypes.c_char * (ctypes.sizeof(DnsOptions) + 256))()
-    opts = DnsOptions.from_buffer(room)
-    lib.dns_options_init(ctypes.byref(opts))
+    # The version says which layout this binding knows: a newer library fills no more,
+    # and gives what the binding does not know its defaults.
+    opts = DnsOptions()
+    check(lib.dns_options_init(ctypes.byref(opts), DNS_OPTIONS_VERSION),
+          "dkimarc_dns_options_init")
     keep = None
     for name, value in dns.items():
         if name == "servers":

@@ -1,4 +1,4 @@
-"""The binding's ctypes mirrors agree with include/dkimarc.h: struct members
+"""The binding's ctypes mirrors agree with include/dkimarc.h and its parts: struct members
 in order, enum values the binding hard-codes, and every function it declares
 is one the header declares."""
 
@@ -11,7 +11,11 @@ import dkimarc
 from dkimarc import _native, _verifier
 from conftest import SRCDIR
 
-HEADER = open(os.path.join(SRCDIR, "include", "dkimarc.h"), encoding="utf-8").read()
+# dkimarc.h and the parts it includes (include/dkimarc/*.h).
+HEADER = "\n".join(
+    open(os.path.join(SRCDIR, "include", *p), encoding="utf-8").read()
+    for p in [("dkimarc.h",)] + [("dkimarc", f) for f in
+                                  sorted(os.listdir(os.path.join(SRCDIR, "include", "dkimarc")))])
 
 
 def struct_members(name):
@@ -37,6 +41,15 @@ def test_struct_mirrors_match_the_header(cname, mirror):
     if cname not in HEADER:
         pytest.skip("%s not in this header" % cname)
     assert [f[0] for f in mirror._fields_] == struct_members(cname)
+
+
+def test_struct_versions_match_the_header():
+    # The binding's mirrors are the layouts of these versions (docs/abi.md).
+    for macro, value in [("DKIMARC_KEYREC_VERSION", _native.KEYREC_VERSION),
+                         ("DKIMARC_KEYSRC_OPS_VERSION", _native.KEYSRC_OPS_VERSION),
+                         ("DKIMARC_DNS_OPTIONS_VERSION", _native.DNS_OPTIONS_VERSION)]:
+        m = re.search(r"#define %s (\d+)" % macro, HEADER)
+        assert m and int(m.group(1)) == value, macro
 
 
 def enum_values(prefix):

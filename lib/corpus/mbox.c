@@ -259,7 +259,7 @@ int da_mbox_open(const char *path, int fd, da_mbox **out)
 	mb = calloc(1, sizeof *mb);
 	if (!mb) {
 		close(fd);
-		return da_fail(DKIMARC_ENOMEM, "out of memory opening %s", path);
+		return dc_fail(DKIMARC_ENOMEM, "out of memory opening %s", path);
 	}
 	mb->fd = fd;
 	mb->view = g_object_new(da_mbox_view_get_type(), NULL);
@@ -340,7 +340,7 @@ static int trailing_separator(da_mbox *mb, da_mbox_msg *out)
 	if (ll && line[ll - 1] == '\r')
 		ll--;
 	if (!nl || !da_mbox_is_separator(line, ll))
-		return da_fail(
+		return dc_fail(
 		    DKIMARC_EFORMAT, "the last %llu byte%s, from offset %llu, %s not a message",
 		    (unsigned long long)st.st_size - mb->pos, st.st_size - mb->pos == 1 ? "" : "s",
 		    (unsigned long long)mb->pos, st.st_size - mb->pos == 1 ? "is" : "are");
@@ -367,7 +367,7 @@ int da_mbox_next(da_mbox *mb, da_mbox_msg *out)
 		mb->done = true;
 		if (g_mime_parser_eos(mb->parser))
 			return trailing_separator(mb, out);
-		return da_fail(DKIMARC_EFORMAT,
+		return dc_fail(DKIMARC_EFORMAT,
 		               "no mbox separator could be read at offset %llu; the rest of the "
 		               "file is not split into messages",
 		               (unsigned long long)mb->pos);
@@ -378,7 +378,7 @@ int da_mbox_next(da_mbox *mb, da_mbox_msg *out)
 	end = g_mime_parser_tell(mb->parser);
 	if (sep < 0 || start < sep + 5 || end < start || (uint64_t)sep < mb->pos) {
 		mb->done = true;
-		return da_fail(DKIMARC_EFORMAT,
+		return dc_fail(DKIMARC_EFORMAT,
 		               "the mbox parser lost its place at offset %llu; the rest of the "
 		               "file is not split into messages",
 		               (unsigned long long)mb->pos);

@@ -3,7 +3,7 @@
  * readers that give a message item's bytes. Folders are walked depth first
  * in byte order of names, so a walk is the same on every run.
  */
-#include "internal.h"
+#include "corpus_internal.h"
 #include "mbox.h"
 #include "msg.h"
 
@@ -131,9 +131,9 @@ static int new_item(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
                     dkimarc_corpus_item **out)
 {
 	dkimarc_corpus_item *it = calloc(1, sizeof *it);
-	if (!it || !(it->path = da_strdup(path))) {
+	if (!it || !(it->path = dc_strdup(path))) {
 		free(it);
-		return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+		return dc_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
 	}
 	it->kind = kind;
 	it->index = -1;
@@ -161,7 +161,7 @@ static int problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
 	if (!(*out)->problem) {
 		dkimarc_corpus_item_free(*out);
 		*out = NULL;
-		return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+		return dc_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
 	}
 	return DKIMARC_OK;
 }
@@ -221,10 +221,10 @@ static int mark_seen(dkimarc_corpus *c, dev_t dev, ino_t ino)
 int dkimarc_corpus_new(dkimarc_corpus **out)
 {
 	if (!out)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_new: out is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_new: out is NULL");
 	*out = calloc(1, sizeof **out);
 	if (!*out)
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return dc_fail(DKIMARC_ENOMEM, "out of memory");
 	(*out)->quoting = DKIMARC_MBOX_MBOXRD;
 	(*out)->max = DEFAULT_MAX_MESSAGE;
 	return DKIMARC_OK;
@@ -233,9 +233,9 @@ int dkimarc_corpus_new(dkimarc_corpus **out)
 static int check_setup(const dkimarc_corpus *c, const char *fn)
 {
 	if (!c)
-		return da_fail(DKIMARC_EINVAL, "%s: corpus is NULL", fn);
+		return dc_fail(DKIMARC_EINVAL, "%s: corpus is NULL", fn);
 	if (c->started)
-		return da_fail(DKIMARC_ESTATE, "%s: the walk has started", fn);
+		return dc_fail(DKIMARC_ESTATE, "%s: the walk has started", fn);
 	return DKIMARC_OK;
 }
 
@@ -245,13 +245,13 @@ int dkimarc_corpus_add_path(dkimarc_corpus *c, const char *path)
 	if (rc != DKIMARC_OK)
 		return rc;
 	if (!path || !*path)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_add_path: empty path");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_add_path: empty path");
 	char **r = realloc(c->roots, (c->nroots + 1) * sizeof *r);
 	if (!r)
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return dc_fail(DKIMARC_ENOMEM, "out of memory");
 	c->roots = r;
-	if (!(c->roots[c->nroots] = da_strdup(path)))
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	if (!(c->roots[c->nroots] = dc_strdup(path)))
+		return dc_fail(DKIMARC_ENOMEM, "out of memory");
 	c->nroots++;
 	return DKIMARC_OK;
 }
@@ -262,7 +262,7 @@ int dkimarc_corpus_set_mbox_quoting(dkimarc_corpus *c, dkimarc_mbox_quoting q)
 	if (rc != DKIMARC_OK)
 		return rc;
 	if (q != DKIMARC_MBOX_MBOXRD && q != DKIMARC_MBOX_MBOXO && q != DKIMARC_MBOX_NONE)
-		return da_fail(DKIMARC_EINVAL, "unknown mbox quoting %d", (int)q);
+		return dc_fail(DKIMARC_EINVAL, "unknown mbox quoting %d", (int)q);
 	c->quoting = q;
 	return DKIMARC_OK;
 }
@@ -282,7 +282,7 @@ int dkimarc_corpus_set_max_message_bytes(dkimarc_corpus *c, uint64_t max)
 	if (rc != DKIMARC_OK)
 		return rc;
 	if (max == 0)
-		return da_fail(DKIMARC_EINVAL, "the message size limit must be at least 1 byte");
+		return dc_fail(DKIMARC_EINVAL, "the message size limit must be at least 1 byte");
 	c->max = max;
 	return DKIMARC_OK;
 }
@@ -294,12 +294,12 @@ int dkimarc_corpus_exclude_fd(dkimarc_corpus *c, int fd)
 	if (rc != DKIMARC_OK)
 		return rc;
 	if (fd < 0)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_exclude_fd: fd < 0");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_exclude_fd: fd < 0");
 	if (fstat(fd, &st) != 0)
-		return da_fail(DKIMARC_EIO, "cannot stat descriptor %d: %s", fd, strerror(errno));
+		return dc_fail(DKIMARC_EIO, "cannot stat descriptor %d: %s", fd, strerror(errno));
 	dirkey *t = realloc(c->excluded, (c->nexcluded + 1) * sizeof *t);
 	if (!t)
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return dc_fail(DKIMARC_ENOMEM, "out of memory");
 	c->excluded = t;
 	c->excluded[c->nexcluded++] = (dirkey){st.st_dev, st.st_ino, true};
 	return DKIMARC_OK;
@@ -397,7 +397,7 @@ static int push_dir(dkimarc_corpus *c, const char *path, bool maildir_box,
 			names = t;
 			cap = nc;
 		}
-		if (!(names[n] = da_strdup(e->d_name)))
+		if (!(names[n] = dc_strdup(e->d_name)))
 			goto nomem;
 		n++;
 	}
@@ -424,7 +424,7 @@ static int push_dir(dkimarc_corpus *c, const char *path, bool maildir_box,
 	}
 	frame *f = &c->stack[c->depth];
 	memset(f, 0, sizeof *f);
-	if (!(f->path = da_strdup(path)))
+	if (!(f->path = dc_strdup(path)))
 		goto nomem_closed;
 	f->names = names;
 	f->n = n;
@@ -438,7 +438,7 @@ nomem_closed:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+	return dc_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
 }
 
 /* ---- files ------------------------------------------------------------------ */
@@ -532,9 +532,9 @@ static int classify_file(dkimarc_corpus *c, const char *path, int fd, const stru
 	size_t first = nl ? (size_t)(nl - head) : n;
 	if (!maildir_box && !ends_with_ci(path, ".eml") && nl &&
 	    da_mbox_is_separator(head, first)) {
-		if (!(c->mb_path = da_strdup(path))) {
+		if (!(c->mb_path = dc_strdup(path))) {
 			close(fd);
-			return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+			return dc_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
 		}
 		rc = da_mbox_open(path, fd, &c->mb);
 		if (rc != DKIMARC_OK) {
@@ -635,7 +635,7 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 	if (S_ISDIR(st.st_mode)) {
 		int seen = mark_seen(c, st.st_dev, st.st_ino);
 		if (seen < 0)
-			return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
+			return dc_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
 		if (seen == 0)
 			return problem(c, path, DKIMARC_ITEM_SKIPPED, out,
 			               "folder already walked (reached again through a symlink)");
@@ -732,7 +732,7 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 		if (!it->note) {
 			dkimarc_corpus_item_free(it);
 			*out = NULL;
-			return da_fail(DKIMARC_ENOMEM, "out of memory");
+			return dc_fail(DKIMARC_ENOMEM, "out of memory");
 		}
 	}
 	return DKIMARC_OK;
@@ -743,10 +743,10 @@ int dkimarc_corpus_next(dkimarc_corpus *c, dkimarc_corpus_item **out)
 	int rc;
 
 	if (!out)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_next: out is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_next: out is NULL");
 	*out = NULL;
 	if (!c)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_next: corpus is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_next: corpus is NULL");
 	c->started = true;
 	for (;;) {
 		if (c->mb) {
@@ -763,7 +763,7 @@ int dkimarc_corpus_next(dkimarc_corpus *c, dkimarc_corpus_item **out)
 			}
 			char *path = join(f->path, f->names[f->i++]);
 			if (!path)
-				return da_fail(DKIMARC_ENOMEM, "out of memory walking %s", f->path);
+				return dc_fail(DKIMARC_ENOMEM, "out of memory walking %s", f->path);
 			rc = visit(c, path, false, f->maildir_box, out);
 			free(path);
 			if (rc != DKIMARC_OK || *out)
@@ -830,10 +830,10 @@ int dkimarc_corpus_item_set_problem(dkimarc_corpus_item *it, dkimarc_item_kind k
                                     const char *text)
 {
 	if (!it || kind == DKIMARC_ITEM_MESSAGE || (unsigned)kind > DKIMARC_ITEM_SKIPPED)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_set_problem: invalid argument");
-	char *t = da_strdup(text ? text : dkimarc_item_kind_str(kind));
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_set_problem: invalid argument");
+	char *t = dc_strdup(text ? text : dkimarc_item_kind_str(kind));
 	if (!t)
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return dc_fail(DKIMARC_ENOMEM, "out of memory");
 	free(it->problem);
 	it->problem = t;
 	it->kind = kind;
@@ -858,24 +858,24 @@ int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **
 	struct stat st;
 
 	if (!out)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: out is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: out is NULL");
 	*out = NULL;
 	if (!it || it->kind != DKIMARC_ITEM_MESSAGE)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: not a message item");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: not a message item");
 	r = calloc(1, sizeof *r);
-	if (!r || !(r->path = da_strdup(it->path))) {
+	if (!r || !(r->path = dc_strdup(it->path))) {
 		free(r);
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return dc_fail(DKIMARC_ENOMEM, "out of memory");
 	}
 	r->fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (r->fd < 0) {
 		int err = errno;
 		dkimarc_msgreader_free(r);
-		return da_fail(DKIMARC_EIO, "cannot open %s: %s", it->path, strerror(err));
+		return dc_fail(DKIMARC_EIO, "cannot open %s: %s", it->path, strerror(err));
 	}
 	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		dkimarc_msgreader_free(r);
-		return da_fail(DKIMARC_EIO, "%s is no longer a regular file", it->path);
+		return dc_fail(DKIMARC_EIO, "%s is no longer a regular file", it->path);
 	}
 	if (it->unseen) {
 		char head[HEAD_BYTES];
@@ -884,13 +884,13 @@ int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **
 			int err = errno;
 			dkimarc_msgreader_free(r);
 			if (k == 0)
-				return da_fail(DKIMARC_EIO, "%s is empty now: changed since walked",
+				return dc_fail(DKIMARC_EIO, "%s is empty now: changed since walked",
 				               it->path);
-			return da_fail(DKIMARC_EIO, "cannot read %s: %s", it->path, strerror(err));
+			return dc_fail(DKIMARC_EIO, "cannot read %s: %s", it->path, strerror(err));
 		}
 		if (!looks_like_mail(head, (size_t)k)) {
 			dkimarc_msgreader_free(r);
-			return da_fail(DKIMARC_EFORMAT, "%s", NOT_MAIL_TEXT);
+			return dc_fail(DKIMARC_EFORMAT, "%s", NOT_MAIL_TEXT);
 		}
 	}
 	r->whole = it->whole;
@@ -902,7 +902,7 @@ int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **
 		da_unquote_init(&r->uq, it->quoting);
 		if (!(r->raw = malloc(READ_CHUNK))) {
 			dkimarc_msgreader_free(r);
-			return da_fail(DKIMARC_ENOMEM, "out of memory");
+			return dc_fail(DKIMARC_ENOMEM, "out of memory");
 		}
 	}
 	*out = r;
@@ -920,10 +920,10 @@ static int read_raw(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
 			k = read(r->fd, buf, cap);
 		while (k < 0 && errno == EINTR);
 		if (k < 0)
-			return da_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
+			return dc_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
 		r->total += (uint64_t)k;
 		if (r->total > r->max)
-			return da_fail(DKIMARC_ELIMIT,
+			return dc_fail(DKIMARC_ELIMIT,
 			               "%s grew past the limit of %" PRIu64 " bytes while read; "
 			               "not verified",
 			               r->path, r->max);
@@ -937,9 +937,9 @@ static int read_raw(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
 		k = pread(r->fd, buf, want, (off_t)r->pos);
 	while (k < 0 && errno == EINTR);
 	if (k < 0)
-		return da_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
+		return dc_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
 	if (k == 0)
-		return da_fail(DKIMARC_EIO,
+		return dc_fail(DKIMARC_EIO,
 		               "%s ends before the message at %" PRIu64
 		               " does: the file changed since it was walked",
 		               r->path, r->pos);
@@ -954,10 +954,10 @@ int dkimarc_msgreader_read(dkimarc_msgreader *r, char *buf, size_t cap, size_t *
 	int rc;
 
 	if (!n)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: n is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: n is NULL");
 	*n = 0;
 	if (!r || !buf || cap < 64)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: bad arguments");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: bad arguments");
 	if (r->ended)
 		return DKIMARC_OK;
 	if (!r->unquote) {
@@ -1002,16 +1002,16 @@ int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc_corpus_item
 	int rc;
 
 	if (!out)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: out is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: out is NULL");
 	*out = NULL;
 	if (!ctx)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: ctx is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: ctx is NULL");
 	rc = dkimarc_corpus_item_open(it, &rd);
 	if (rc != DKIMARC_OK)
 		return rc;
 	buf = malloc(READ_CHUNK);
 	if (!buf) {
-		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
+		rc = dc_fail(DKIMARC_ENOMEM, "out of memory");
 		goto done;
 	}
 	rc = dkimarc_verifier_new(ctx, &v);
@@ -1061,13 +1061,14 @@ static char *dump(json_t *o)
 	return s;
 }
 
-int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
+/* The text is handed over by dkimarc_corpus_item_json(), below. */
+static int corpus_item_json_impl(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
 {
 	if (!out)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: out is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: out is NULL");
 	*out = NULL;
 	if (!it)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: item is NULL");
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: item is NULL");
 	if (it->kind != DKIMARC_ITEM_MESSAGE) {
 		json_t *o = json_object();
 		bool ok = o && json_object_set_new(o, "file", jstr(it->path)) == 0 &&
@@ -1079,12 +1080,12 @@ int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report
 		          json_object_set_new(o, "note", jstr(it->note)) == 0;
 		char *s = ok ? dump(o) : (json_decref(o), NULL);
 		if (!s)
-			return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+			return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 		*out = s;
 		return DKIMARC_OK;
 	}
 	if (!r)
-		return da_fail(DKIMARC_EINVAL,
+		return dc_fail(DKIMARC_EINVAL,
 		               "dkimarc_corpus_item_json: a message needs its report");
 
 	char *rep = NULL, *note = NULL;
@@ -1096,8 +1097,8 @@ int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report
 	char *at = strstr(rep, ",\"verdict\":");
 	size_t len = strlen(rep);
 	if (!at || len < 2 || rep[len - 1] != '}') {
-		free(rep);
-		return da_fail(DKIMARC_EFORMAT, "unexpected report JSON");
+		dkimarc_free(rep);
+		return dc_fail(DKIMARC_EFORMAT, "unexpected report JSON");
 	}
 	char idx[24] = "null", off[24] = "null";
 	if (it->index >= 0)
@@ -1106,16 +1107,21 @@ int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report
 		snprintf(off, sizeof off, "%" PRId64, it->offset);
 	note = dump(jstr(it->note));
 	if (!note) {
-		free(rep);
-		return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+		dkimarc_free(rep);
+		return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	}
 	size_t head = (size_t)(at - rep);
 	*out = format("%.*s,\"index\":%s,\"offset\":%s%.*s,\"note\":%s}", (int)head, rep, idx, off,
 	              (int)(len - 1 - head), at, note);
 	if (!*out) {
-		rc = da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+		rc = dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	}
 	free(note);
-	free(rep);
+	dkimarc_free(rep);
 	return rc;
+}
+
+int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
+{
+	return dc_give(corpus_item_json_impl(it, r, out), out);
 }

@@ -2,7 +2,7 @@
 #ifndef DKIMARC_MBOX_H
 #define DKIMARC_MBOX_H
 
-#include "internal.h"
+#include "corpus_internal.h"
 
 /* Longest line taken as an mbox separator; longer "From " lines are body text. */
 #define DA_MBOX_SEP_MAX 1024
@@ -32,12 +32,12 @@ typedef struct {
 /*
  * Opens the mbox at path for reading message by message. fd is an open
  * descriptor for it, positioned at 0, which the reader takes over (closed
- * also on failure). Returns DKIMARC_OK or a status with da_fail set.
+ * also on failure). Returns DKIMARC_OK or a status with dc_fail set.
  */
 DA_HIDDEN int da_mbox_open(const char *path, int fd, da_mbox **out);
 /*
  * The next message: 1 with *out filled, 0 at the end of the file, or a
- * negative status (da_fail set) when the rest of the file cannot be split;
+ * negative status (dc_fail set) when the rest of the file cannot be split;
  * the reader is then at its end.
  */
 DA_HIDDEN int da_mbox_next(da_mbox *mb, da_mbox_msg *out);
