@@ -26,6 +26,7 @@ void keys_usage(FILE *out)
 	fputs("usage: dkimarc keys list [--json[=FILE]] PATH...\n"
 	      "       dkimarc keys pin [--dns-server ADDR[:PORT]]... [--dns-timeout MS]\n"
 	      "                        [--dns-tries N] -o FILE [--append|--force] PATH...\n"
+	      "       dkimarc keys recover [options] PATH...   (below)\n"
 	      "\n"
 	      "list  prints the DKIM keys (selector, domain) that the messages need, with\n"
 	      "      the number of messages that need each, most needed first.\n"
@@ -58,6 +59,8 @@ void keys_usage(FILE *out)
 	      "               exits 4;\n"
 	      "             the first of 2, 4, 1 that applies\n",
 	      out);
+	fputs("\n", out);
+	keys_recover_usage(out);
 }
 
 /* ---- a name -> count table -------------------------------------------------- */
@@ -644,9 +647,12 @@ int cmd_keys(int argc, char **argv)
 		keys_usage(stdout);
 		return 0;
 	}
+	if (strcmp(sub, "recover") == 0)
+		return keys_recover(argc - 1, argv + 1);
 	bool pin = strcmp(sub, "pin") == 0;
 	if (!pin && strcmp(sub, "list") != 0)
-		return cli_usage_error("unknown 'keys' command '%s' (expected list or pin)", sub);
+		return cli_usage_error(
+		    "unknown 'keys' command '%s' (expected list, pin or recover)", sub);
 	if (!(paths = calloc((size_t)argc, sizeof *paths))) {
 		cli_error("out of memory");
 		return EXIT_USAGE;

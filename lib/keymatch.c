@@ -31,6 +31,19 @@ static const struct {
      {0x30, 0x1f, 0x30, 0x07, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x04, 0x14}},
 };
 
+const unsigned char *da_digestinfo_prefix(int hash, size_t *len)
+{
+	/* Each hash's first entry above is the form with NULL parameters. */
+	for (size_t i = 0; i < sizeof infos / sizeof infos[0]; i++) {
+		if (infos[i].hash == hash) {
+			*len = infos[i].plen;
+			return infos[i].prefix;
+		}
+	}
+	*len = 0;
+	return NULL;
+}
+
 void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
                     da_recovered *out)
 {

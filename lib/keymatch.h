@@ -23,6 +23,13 @@ typedef struct {
 	size_t digest_len;
 } da_recovered;
 
+/*
+ * The DER DigestInfo prefix that signers write before a digest of hash
+ * (DA_HASH_*): the form with NULL parameters (RFC 8017 §9.2 note 1). Static;
+ * NULL for an unknown hash.
+ */
+DA_HIDDEN const unsigned char *da_digestinfo_prefix(int hash, size_t *len);
+
 /* Recovers what sig signed with pk (key_type DA_KEY_*); fills *out. */
 DA_HIDDEN void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
                               da_recovered *out);
