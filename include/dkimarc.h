@@ -346,6 +346,8 @@ typedef enum {
 	DKIMARC_REASON_MULTIPLE_FROM,        /**< several From fields, all signed */
 	DKIMARC_REASON_BODY_BEYOND_LENGTH,   /**< content after the signed l= bytes */
 	DKIMARC_REASON_NO_SIGNATURE,         /**< no DKIM-Signature field */
+	/* A signature-level code again (codes are only ever added at the end): */
+	DKIMARC_REASON_KEY_RECOVERED, /**< verifies only with a key recovered from signatures */
 	DKIMARC_REASON_COUNT_
 } dkimarc_reason;
 
@@ -357,6 +359,7 @@ typedef enum {
 	DKIMARC_VERDICT_ALTERED,
 	DKIMARC_VERDICT_UNVERIFIABLE,
 	DKIMARC_VERDICT_UNSIGNED,
+	DKIMARC_VERDICT_CONSISTENT, /**< verifies with a key recovered from the corpus alone */
 } dkimarc_verdict;
 
 /** Red flags (bit mask), on a signature and on the report. */
