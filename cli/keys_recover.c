@@ -388,7 +388,7 @@ static void recover_group(struct run *r, struct group *g)
 		if (m < 2)
 			break;
 		char *rec = NULL;
-		int rc = dkimarc_rsa_recover(smp, m, r->max_pairs, used, &rec);
+		int rc = dkimarc_rsa_recover(smp, m, 0, r->max_pairs, used, &rec);
 		if (rc != DKIMARC_OK) {
 			g->rc = rc;
 			snprintf(g->err, sizeof g->err, "%s", dkimarc_last_error());

@@ -1425,26 +1425,26 @@ typedef struct dkimarc_rsa_sample {
  * Recovers the RSA public key that made signatures, from the signatures alone
  * (docs/keys.md, "Recovering keys"). Each signature s of a key (n, e) satisfies
  * s^e = EM (mod n), EM being the PKCS#1 v1.5 encoding of its digest (RFC 8017
- * §9.2), so n divides gcd(s1^e - EM1, s2^e - EM2); e = 3 is tried, then 65537.
- * Pairs are tried in turn (a signature whose signed header fields changed
- * since, or that another key made, shares no key with the others), at most
- * max_pairs of them at e = 65537 (0: 6); small cofactors of the gcd are
- * removed by trial division and with the other signatures; a key is kept only
- * if OpenSSL verifies with it every signature it is said to have made. All
- * samples must have the same sig_len (64 to 1024 bytes). On DKIMARC_OK,
- * *record is the key record "v=DKIM1; k=rsa; p=..." (malloc'd, free() it)
- * and used[i] is 1 for each sample the key verifies, 2 for one the key made
- * over another digest (the signed header fields changed since), 0 for one it
- * did not make; or *record is NULL when no two samples yield a key (used all
- * 0). Slow: one
- * gcd of two numbers of 65537 * 8 * sig_len bits, about 15 s for 1024-bit
- * keys and 35 s for 2048 (docs/performance.md), with memory to match (about
- * 100 MB for 2048 bits); GMP aborts the process if memory runs out.
- * Thread-safe. Errors: DKIMARC_EINVAL (NULL argument, n < 2, lengths),
- * DKIMARC_ECRYPTO, DKIMARC_ENOMEM.
+ * §9.2), so n divides gcd(s1^e - EM1, s2^e - EM2). e is the exponent to try,
+ * 3 or 65537, or 0 for both (3 first: it costs nothing). Pairs of samples are
+ * tried in turn (a signature whose signed header fields changed since, or
+ * that another key made, shares no key with the others), at most max_pairs
+ * of them at e = 65537 (0: 6); small cofactors of the gcd are divided out, by
+ * trial division and with the other samples; a key is kept only if OpenSSL
+ * verifies with it the pair it came from. All samples must have the same
+ * sig_len (64 to 1024 bytes). On DKIMARC_OK, *record is the key record
+ * "v=DKIM1; k=rsa; p=..." (malloc'd, free() it) and used[i] is 1 for each
+ * sample the key verifies, 2 for one the key made over another digest (the
+ * signed header fields changed since), 0 for one it did not make; or *record
+ * is NULL when no pair yields a key (used all 0). Slow at e = 65537: a gcd of
+ * two numbers of 65537 * 8 * sig_len bits per pair, about 15 s for a 1024-bit
+ * key and 35 s for 2048 (docs/performance.md), with memory to match (about
+ * 100 MB for 2048 bits; GMP aborts the process if it runs out). Thread-safe.
+ * Errors: DKIMARC_EINVAL (NULL argument, n < 2, lengths, e), DKIMARC_ECRYPTO,
+ * DKIMARC_ENOMEM.
  */
-DKIMARC_API int dkimarc_rsa_recover(const dkimarc_rsa_sample *sigs, size_t n, unsigned max_pairs,
-                                    unsigned char *used, char **record);
+DKIMARC_API int dkimarc_rsa_recover(const dkimarc_rsa_sample *sigs, size_t n, unsigned long e,
+                                    unsigned max_pairs, unsigned char *used, char **record);
 
 /**
  * The fingerprint of the public key in a key record: the SHA-256 of its DER

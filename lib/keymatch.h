@@ -24,11 +24,14 @@ typedef struct {
 } da_recovered;
 
 /*
- * The DER DigestInfo prefix that signers write before a digest of hash
- * (DA_HASH_*): the form with NULL parameters (RFC 8017 §9.2 note 1). Static;
- * NULL for an unknown hash.
+ * EMSA-PKCS1-v1_5 (RFC 8017 §9.2): the k bytes 00 01 FF..FF 00 DigestInfo
+ * digest that an RSA signature over digest (of hash, DA_HASH_*) is the
+ * private operation on, with the DigestInfo that signers write (NULL
+ * parameters, §9.2 note 1). Returns 0, or -1 for an unknown hash or a k too
+ * short for 8 bytes of padding.
  */
-DA_HIDDEN const unsigned char *da_digestinfo_prefix(int hash, size_t *len);
+DA_HIDDEN int da_emsa_encode(int hash, const unsigned char *digest, size_t dlen, unsigned char *em,
+                             size_t k);
 
 /* Recovers what sig signed with pk (key_type DA_KEY_*); fills *out. */
 DA_HIDDEN void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,

@@ -20,6 +20,7 @@
 
 #define TRIAL_BOUND       (1u << 20) /* cofactors' primes below this are divided out */
 #define DEFAULT_MAX_PAIRS 6
+#define CHEAP_PAIRS       1000 /* pairs tried at e = 3 */
 #define MIN_SIG_LEN       64   /* 512-bit keys */
 #define MAX_SIG_LEN       1024 /* 8192-bit keys */
 
@@ -32,24 +33,13 @@ typedef struct {
 	int hash;
 } sample;
 
-/* The EMSA-PKCS1-v1_5 encoding at length k: 00 01 FF..FF 00 DigestInfo digest. */
+/* EM as a number: the k-byte encoding of the sample's digest. */
 static int encode_em(const dkimarc_rsa_sample *s, int hash, mpz_t out)
 {
-	size_t plen, k = s->sig_len;
-	const unsigned char *prefix = da_digestinfo_prefix(hash, &plen);
 	unsigned char em[MAX_SIG_LEN];
-
-	/* At least 8 bytes of FF padding (RFC 8017 §9.2 step 3). */
-	if (!prefix || plen + s->digest_len + 11 > k)
+	if (da_emsa_encode(hash, s->digest, s->digest_len, em, s->sig_len) != 0)
 		return -1;
-	size_t ps = k - 3 - plen - s->digest_len;
-	em[0] = 0x00;
-	em[1] = 0x01;
-	memset(em + 2, 0xff, ps);
-	em[2 + ps] = 0x00;
-	memcpy(em + 3 + ps, prefix, plen);
-	memcpy(em + 3 + ps + plen, s->digest, s->digest_len);
-	mpz_import(out, k, 1, 1, 1, 0, em);
+	mpz_import(out, s->sig_len, 1, 1, 1, 0, em);
 	return 0;
 }
 
@@ -184,7 +174,8 @@ static bool made_over_other(EVP_PKEY *key, const dkimarc_rsa_sample *s)
 
 /*
  * Tries one pair at one exponent. Returns 1 with *pk set when a key verifies
- * both (and used[] marks each sample: 1 verified, 2 made over other content), 0 when not, -1 on failure.
+ * both (and used[] marks each sample: 1 verified, 2 made over other content), 0 when not, -1 on
+ * failure.
  */
 static int try_pair(const sample *ss, size_t n, size_t a, size_t b, unsigned long e,
                     const primes *pr, EVP_PKEY **pk, unsigned char *used)
@@ -237,14 +228,16 @@ static int try_pair(const sample *ss, size_t n, size_t a, size_t b, unsigned lon
 	return found;
 }
 
-int dkimarc_rsa_recover(const dkimarc_rsa_sample *sigs, size_t n, unsigned max_pairs,
-                        unsigned char *used, char **record)
+int dkimarc_rsa_recover(const dkimarc_rsa_sample *sigs, size_t n, unsigned long e,
+                        unsigned max_pairs, unsigned char *used, char **record)
 {
 	if (record)
 		*record = NULL;
 	if (!sigs || !used || !record || n < 2)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_rsa_recover: NULL argument or fewer than "
 		                               "2 signatures");
+	if (e != 0 && e != 3 && e != 65537)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_rsa_recover: e must be 0, 3 or 65537");
 	memset(used, 0, n);
 	size_t k = sigs[0].sig_len;
 	for (size_t i = 0; i < n; i++) {
@@ -259,6 +252,7 @@ int dkimarc_rsa_recover(const dkimarc_rsa_sample *sigs, size_t n, unsigned max_p
 	if (max_pairs == 0)
 		max_pairs = DEFAULT_MAX_PAIRS;
 
+	int rc = 0;
 	sample *ss = calloc(n, sizeof *ss);
 	primes pr = {0};
 	if (!ss || primes_make(&pr) != 0) {
@@ -270,28 +264,28 @@ int dkimarc_rsa_recover(const dkimarc_rsa_sample *sigs, size_t n, unsigned max_p
 		ss[i].hash = sigs[i].digest_len == 32 ? DA_HASH_SHA256 : DA_HASH_SHA1;
 		mpz_inits(ss[i].sig, ss[i].em, NULL);
 		mpz_import(ss[i].sig, k, 1, 1, 1, 0, sigs[i].sig);
-		encode_em(&sigs[i], ss[i].hash, ss[i].em);
+		if (encode_em(&sigs[i], ss[i].hash, ss[i].em) != 0)
+			rc = -1; /* cannot happen: lengths checked above */
 	}
 
 	/*
 	 * Pairs by growing distance, (0,1) (1,2) ... (0,2) ...: a signature that
 	 * shares no key with the others spoils only the pairs it is in. The same
-	 * signature twice (a duplicate message) proves nothing: skipped.
+	 * signature twice (a duplicate message) proves nothing: skipped. Every
+	 * pair is tried at e = 3 first (microseconds each), then up to max_pairs
+	 * at 65537 (tens of seconds each).
 	 */
 	EVP_PKEY *pk = NULL;
-	int rc = 0;
-	unsigned big = 0;
-	for (size_t d = 1; d < n && !pk && rc >= 0 && big < max_pairs; d++) {
-		for (size_t a = 0; a + d < n && !pk && rc >= 0 && big < max_pairs; a++) {
-			size_t b = a + d;
-			if (memcmp(sigs[a].sig, sigs[b].sig, k) == 0)
-				continue;
-			for (size_t x = 0; x < sizeof exponents / sizeof exponents[0] && !pk; x++) {
-				if (exponents[x] > 3)
-					big++;
-				rc = try_pair(ss, n, a, b, exponents[x], &pr, &pk, used);
-				if (rc < 0)
-					break;
+	for (size_t x = 0; x < sizeof exponents / sizeof exponents[0] && rc == 0 && !pk; x++) {
+		if (e && exponents[x] != e)
+			continue;
+		unsigned tried = 0, cap = exponents[x] == 3 ? CHEAP_PAIRS : max_pairs;
+		for (size_t d = 1; rc == 0 && !pk && d < n && tried < cap; d++) {
+			for (size_t a = 0; rc == 0 && !pk && a + d < n && tried < cap; a++) {
+				if (memcmp(sigs[a].sig, sigs[a + d].sig, k) == 0)
+					continue;
+				tried++;
+				rc = try_pair(ss, n, a, a + d, exponents[x], &pr, &pk, used);
 			}
 		}
 	}
