@@ -18,6 +18,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -520,6 +521,63 @@ static void arr_add(char **arr, const char *s)
 	free(lit);
 }
 
+/* Appends a line to *said (lines end with '\n'). */
+static void say_add(char **said, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say_add(char **said, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	size_t n = *said ? strlen(*said) : 0;
+	*said = xrealloc(*said, n + strlen(buf) + 2);
+	sprintf(*said + n, "%s\n", buf);
+}
+
+/* One recovered key against what a source holds at its name. */
+static void compare_one(struct result *res, int rc, const dkimarc_answer *ans)
+{
+	char *same = NULL, *other = NULL;
+	if (rc != DKIMARC_OK)
+		say_add(&res->said, "not compared: %s", dkimarc_last_error());
+	else if (dkimarc_answer_status(ans) != DKIMARC_LOOKUP_FOUND)
+		say_add(&res->said, "not compared: %s%s",
+		        dkimarc_answer_status(ans) == DKIMARC_LOOKUP_TEMPFAIL
+		            ? "a temporary failure, try again later: "
+		            : "",
+		        dkimarc_answer_why(ans));
+	for (size_t i = 0; rc == DKIMARC_OK && i < dkimarc_answer_count(ans); i++) {
+		const dkimarc_keyrec *kr = dkimarc_answer_record(ans, i);
+		const char *org = kr->origin ? kr->origin : "?";
+		char fp[65];
+		/* A recovered record is nobody's word for the key. */
+		if (kr->source && strcmp(kr->source, "recovered") == 0)
+			continue;
+		if (dkimarc_record_fingerprint(kr->txt, kr->txt_len, fp) != DKIMARC_OK) {
+			say_add(&res->said, "%s holds no usable key (%s)", org,
+			        dkimarc_last_error());
+		} else if (strcmp(fp, res->fp) == 0) {
+			arr_add(&same, org);
+			say_add(&res->said, "corroborated: %s holds the same key", org);
+		} else {
+			arr_add(&other, org);
+			say_add(
+			    &res->said,
+			    "another key at %s: the key was rotated since these mails were signed, "
+			    "or they were signed with a key that was never the domain's (forged)",
+			    org);
+		}
+	}
+	size_t len = 64 + (same ? strlen(same) : 0) + (other ? strlen(other) : 0);
+	res->compared = xrealloc(NULL, len);
+	snprintf(res->compared, len, ",\"corroborated_by\":[%s],\"differs_from\":[%s]",
+	         same ? same : "", other ? other : "");
+	free(same);
+	free(other);
+}
+
 /* What the archives or DNS hold at the name of each recovered key. */
 static void compare_all(struct run *r, dkimarc_keysrc *src)
 {
@@ -529,62 +587,8 @@ static void compare_all(struct run *r, dkimarc_keysrc *src)
 			continue;
 		dkimarc_answer *ans = NULL;
 		int rc = dkimarc_keysrc_lookup(src, g->name, &ans);
-		for (size_t k = 0; k < g->nr; k++) {
-			struct result *res = &g->r[k];
-			char *same = NULL, *other = NULL, said[2048] = "";
-			size_t o = 0;
-			if (rc != DKIMARC_OK) {
-				snprintf(said, sizeof said, "  not compared: %s",
-				         dkimarc_last_error());
-			} else if (dkimarc_answer_status(ans) != DKIMARC_LOOKUP_FOUND) {
-				snprintf(said, sizeof said, "  not compared: %s%s",
-				         dkimarc_answer_status(ans) == DKIMARC_LOOKUP_TEMPFAIL
-				             ? "temporary failure, try again later: "
-				             : "",
-				         dkimarc_answer_why(ans));
-			}
-			for (size_t i = 0; rc == DKIMARC_OK && i < dkimarc_answer_count(ans); i++) {
-				const dkimarc_keyrec *kr = dkimarc_answer_record(ans, i);
-				char fp[65];
-				const char *org = kr->origin ? kr->origin : "?";
-				/* A recovered record proves nothing about the key's owner. */
-				if (kr->source && strcmp(kr->source, "recovered") == 0)
-					continue;
-				if (dkimarc_record_fingerprint(kr->txt, kr->txt_len, fp) !=
-				    DKIMARC_OK) {
-					o += (size_t)snprintf(
-					    said + o, o < sizeof said ? sizeof said - o : 0,
-					    "%s  %s holds no usable key (%s)", o ? "\n" : "", org,
-					    dkimarc_last_error());
-				} else if (strcmp(fp, res->fp) == 0) {
-					arr_add(&same, org);
-					res->corroborated = true;
-					o += (size_t)snprintf(
-					    said + o, o < sizeof said ? sizeof said - o : 0,
-					    "%s  corroborated: %s holds the same key",
-					    o ? "\n" : "", org);
-				} else {
-					arr_add(&other, org);
-					res->differs = true;
-					o += (size_t)snprintf(said + o,
-					                      o < sizeof said ? sizeof said - o : 0,
-					                      "%s  another key at %s: the key was "
-					                      "rotated since these "
-					                      "mails were signed, or they were "
-					                      "signed with a key that "
-					                      "was never the domain's (forged)",
-					                      o ? "\n" : "", org);
-				}
-			}
-			size_t len = 64 + (same ? strlen(same) : 0) + (other ? strlen(other) : 0);
-			res->compared = xrealloc(NULL, len);
-			snprintf(res->compared, len,
-			         ",\"corroborated_by\":[%s],\"differs_from\":[%s]",
-			         same ? same : "", other ? other : "");
-			res->said = xstrdup(said);
-			free(same);
-			free(other);
-		}
+		for (size_t k = 0; k < g->nr; k++)
+			compare_one(&g->r[k], rc, ans);
 		dkimarc_answer_free(ans);
 	}
 }
@@ -693,14 +697,10 @@ static size_t say_results(const struct run *r)
 				        "; it also made %s over header fields that changed since",
 				        cli_count(1, res->changed, "signature", NULL));
 			fprintf(stderr, "\ndkimarc:   fingerprint %s\n", res->fp);
-			if (res->said && *res->said) {
-				fputs("dkimarc:", stderr);
-				for (const char *p = res->said; *p; p++) {
-					fputc(*p, stderr);
-					if (*p == '\n')
-						fputs("dkimarc:", stderr);
-				}
-				fputc('\n', stderr);
+			for (const char *p = res->said; p && *p;) {
+				const char *e = strchr(p, '\n');
+				fprintf(stderr, "dkimarc:   %.*s\n", (int)(e - p), p);
+				p = e + 1;
 			}
 		}
 		if (g->rc)
