@@ -893,6 +893,9 @@ int keys_recover(int argc, char **argv)
 	fprintf(stderr, "dkimarc: %s read, %zu signed; %s of %s to recover from\n",
 	        cli_count(0, r.messages, "message", NULL), r.signed_messages,
 	        cli_count(1, nsig, "RSA signature", NULL), cli_count(2, r.ng, "key name", NULL));
+	if (r.unusable)
+		cli_error("%s left out: malformed, or of a key under 512 bits",
+		          cli_count(0, r.unusable, "RSA signature", NULL));
 	recover_all(&r, jobs, tty);
 	if (src)
 		compare_all(&r, src);

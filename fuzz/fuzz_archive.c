@@ -60,7 +60,8 @@ static void lookups(dkimarc_keysrc *src, const char *s, size_t n)
 			for (size_t k = 0; k < dkimarc_answer_count(a); k++) {
 				const dkimarc_keyrec *r = dkimarc_answer_record(a, k);
 				if (r->source && strcmp(r->source, "recovered") == 0 && r->file)
-					FUZZ_CHECK(da_archive_recinfo(src, r->file, r->line) != NULL);
+					FUZZ_CHECK(da_archive_recinfo(src, r->file, r->line) !=
+					           NULL);
 			}
 			dkimarc_answer_free(a);
 		}

@@ -669,9 +669,9 @@ DKIMARC_API int64_t dkimarc_report_date(const dkimarc_report *r);
 /**
  * Display fields (Subject, To, Cc, Date, Reply-To, Sender, Message-ID,
  * MIME-Version, Content-Type, Content-Transfer-Encoding) present once in a
- * confirmed or confirmed-third-party message that the deciding signatures do
- * not cover: what a reader shows there is nobody's signed word. Their number
- * (0 for other verdicts and for NULL).
+ * confirmed, confirmed-third-party or consistent message that the deciding
+ * signatures do not cover: what a reader shows there is nobody's signed word.
+ * Their number (0 for other verdicts and for NULL).
  */
 DKIMARC_API size_t dkimarc_report_unsigned_count(const dkimarc_report *r);
 /** Unsigned display field i ("Subject"), static; NULL if out of range. */
@@ -1417,7 +1417,7 @@ DKIMARC_API int dkimarc_format_time(int64_t t, char out[32]);
 typedef struct dkimarc_rsa_sample {
 	const unsigned char *sig;    /**< b= decoded (dkimarc_sig_signature()) */
 	size_t sig_len;              /**< bytes in sig: the key's size in bytes */
-	const unsigned char *digest; /**< the header digest it signs (dkimarc_sig_header_digest()) */
+	const unsigned char *digest; /**< its header digest (dkimarc_sig_header_digest()) */
 	size_t digest_len;           /**< 32 for rsa-sha256, 20 for rsa-sha1 */
 } dkimarc_rsa_sample;
 

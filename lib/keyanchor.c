@@ -17,7 +17,12 @@ bool da_rec_is_recovered(const dkimarc_keyrec *r)
 size_t da_anchor_partition(dkimarc_answer *ans)
 {
 	size_t own = 0, nrec = 0;
-	dkimarc_keyrec *tmp = ans->n ? malloc(ans->n * sizeof *tmp) : NULL;
+	bool any = false;
+	for (size_t i = 0; i < ans->n && !any; i++)
+		any = da_rec_is_recovered(&ans->recs[i]);
+	if (!any)
+		return 0; /* the usual case: nothing to move */
+	dkimarc_keyrec *tmp = malloc(ans->n * sizeof *tmp);
 	if (!tmp)
 		return 0; /* out of memory: every record taken as the domain's own, as before */
 	for (size_t i = 0; i < ans->n; i++)
