@@ -660,7 +660,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	fputs("<h2>Confirmed mail by Date</h2>\n", f);
 	timeline(f, h);
 	fputs("<h2>Confirmed mail by signing domain</h2>\n", f);
-	qsort(h->doms.v, h->doms.n, sizeof *h->doms.v, cmp_dom);
+	if (h->doms.n > 1) /* none when no message is confirmed: v is NULL then */
+		qsort(h->doms.v, h->doms.n, sizeof *h->doms.v, cmp_dom);
 	size_t nd = h->doms.n < CHART_TOP ? h->doms.n : CHART_TOP;
 	for (size_t i = 0; i < nd; i++)
 		bars[i] = (struct bar){h->doms.v[i].key,
@@ -688,7 +689,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 
 	/* Why the rest is not confirmed. */
 	fputs("<h2>Why messages are not confirmed</h2>\n", f);
-	qsort(h->reasons.v, h->reasons.n, sizeof *h->reasons.v, cmp_dom);
+	if (h->reasons.n > 1)
+		qsort(h->reasons.v, h->reasons.n, sizeof *h->reasons.v, cmp_dom);
 	size_t nr = h->reasons.n < CHART_TOP ? h->reasons.n : CHART_TOP;
 	for (size_t i = 0; i < nr; i++)
 		bars[i] = (struct bar){h->reasons.v[i].key,
