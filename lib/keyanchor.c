@@ -160,6 +160,8 @@ int da_anchor_pick(const dkimarc_ctx *ctx, const da_sigparams *sp, const dkimarc
 		         ans->recs[j].origin ? ans->recs[j].origin : "?", nown ? "; " : "",
 		         nown ? k->ru.other : "");
 		add_choice(&k->choice, buf);
+		/* The own records' window no longer describes the key used. */
+		k->flags &= ~DKIMARC_FLAG_KEY_OUTSIDE_WINDOW;
 		da_pkinfo_clear(&own);
 		return (int)j;
 	}
