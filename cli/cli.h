@@ -80,6 +80,9 @@ void scan_usage(FILE *out);
 /* `dkimarc keys list|pin ...`: argv[0] is "keys". */
 int cmd_keys(int argc, char **argv);
 void keys_usage(FILE *out);
+/* keys_recover.c: `dkimarc keys recover ...`: argv[0] is "recover". */
+int keys_recover(int argc, char **argv);
+void keys_recover_usage(FILE *out);
 
 /* `dkimarc sign ...`: argv[0] is "sign". */
 int cmd_sign(int argc, char **argv);

@@ -29,6 +29,7 @@ void keys_usage(FILE *out)
 	      "                        [--dns-tries N] -o FILE [--append|--force] PATH...\n"
 	      "       dkimarc keys audit [--keys FILE]... [--dns] [--revealed FILE]...\n"
 	      "                          [--json[=FILE]] [PATH...]\n"
+	      "       dkimarc keys recover [options] PATH...   (below)\n"
 	      "\n"
 	      "list  prints the DKIM keys (selector, domain) that the messages need, with\n"
 	      "      the number of messages that need each, most needed first.\n"
@@ -63,6 +64,8 @@ void keys_usage(FILE *out)
 	      "               exits 4;\n"
 	      "             the first of 2, 4, 1 that applies\n",
 	      out);
+	fputs("\n", out);
+	keys_recover_usage(out);
 }
 
 /* ---- a name -> count table -------------------------------------------------- */
@@ -651,10 +654,12 @@ int cmd_keys(int argc, char **argv)
 	}
 	if (strcmp(sub, "audit") == 0)
 		return cmd_keys_audit(argc - 1, argv + 1);
+	if (strcmp(sub, "recover") == 0)
+		return keys_recover(argc - 1, argv + 1);
 	bool pin = strcmp(sub, "pin") == 0;
 	if (!pin && strcmp(sub, "list") != 0)
-		return cli_usage_error("unknown 'keys' command '%s' (expected list, pin or audit)",
-		                       sub);
+		return cli_usage_error(
+		    "unknown 'keys' command '%s' (expected list, pin, audit or recover)", sub);
 	if (!(paths = calloc((size_t)argc, sizeof *paths))) {
 		cli_error("out of memory");
 		return EXIT_USAGE;

@@ -164,7 +164,8 @@ static const struct command {
     {"scan", cmd_scan, scan_usage,
      "verify a corpus (folders, maildirs, mbox files) and split it by verdict"},
     {"keys", cmd_keys, keys_usage,
-     "list the keys messages need, pin them from DNS, or audit them"},
+     "list the keys messages need, pin them from DNS, audit them, or recover them from "
+     "signatures"},
     {"sign", cmd_sign, sign_usage, "add a DKIM-Signature to a message"},
     {"seal", cmd_seal, seal_usage, "add the next ARC set (RFC 8617) to a message"},
     {"keygen", cmd_keygen, keygen_usage,

@@ -23,21 +23,24 @@
 #include <string.h>
 #include <time.h>
 
-#define NVERDICTS 6
+#define NVERDICTS 7
 #define NKINDS    7
 #define CHART_TOP 20
 #define MIN_DATE  315532800 /* 1980-01-01: earlier Dates are forged or broken clocks */
 #define DAY       86400
 
 static const dkimarc_verdict verdict_order[NVERDICTS] = {
-    DKIMARC_VERDICT_CONFIRMED, DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY, DKIMARC_VERDICT_WEAK,
-    DKIMARC_VERDICT_ALTERED,   DKIMARC_VERDICT_UNVERIFIABLE,          DKIMARC_VERDICT_UNSIGNED,
+    DKIMARC_VERDICT_CONFIRMED,  DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY,
+    DKIMARC_VERDICT_CONSISTENT, DKIMARC_VERDICT_WEAK,
+    DKIMARC_VERDICT_ALTERED,    DKIMARC_VERDICT_UNVERIFIABLE,
+    DKIMARC_VERDICT_UNSIGNED,
 };
 
 static const char *const verdict_color[NVERDICTS] = {
     [DKIMARC_VERDICT_CONFIRMED] = "#2e7d32",    [DKIMARC_VERDICT_CONFIRMED_THIRD_PARTY] = "#00838f",
     [DKIMARC_VERDICT_WEAK] = "#ef6c00",         [DKIMARC_VERDICT_ALTERED] = "#c62828",
     [DKIMARC_VERDICT_UNVERIFIABLE] = "#757575", [DKIMARC_VERDICT_UNSIGNED] = "#9e9e9e",
+    [DKIMARC_VERDICT_CONSISTENT] = "#5e35b1",
 };
 
 struct count {
@@ -521,7 +524,8 @@ static const char style[] =
     "#ddd}table{border-collapse:collapse}td,th{padding:.2em .7em;border-bottom:1px solid "
     "#eee;text-align:left}td.n,th.n{text-align:right}svg.chart{max-width:100%;height:auto;"
     "font-size:13px}svg text{fill:#333}.v{font-weight:600}.confirmed{color:#2e7d32}"
-    ".confirmed-third-party{color:#00838f}.weak{color:#ef6c00}.altered{color:#c62828}"
+    ".confirmed-third-party{color:#00838f}.consistent{color:#5e35b1}.weak{color:#ef6c00}"
+    ".altered{color:#c62828}"
     ".unverifiable{color:#757575}.unsigned,.not-verified{color:#9e9e9e}#mails{font-size:"
     "13px;width:100%}#mails td:nth-child(2){word-break:break-all}#mails td:nth-child(7){"
     "white-space:nowrap}.flag{font-size:11px;color:#555;white-space:nowrap}.claimed{"
@@ -666,7 +670,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 		html_keys_timeline(f, h->keys);
 	}
 	fputs("<h2>Confirmed mail by signing domain</h2>\n", f);
-	qsort(h->doms.v, h->doms.n, sizeof *h->doms.v, cmp_dom);
+	if (h->doms.n > 1) /* none when no message is confirmed: v is NULL then */
+		qsort(h->doms.v, h->doms.n, sizeof *h->doms.v, cmp_dom);
 	size_t nd = h->doms.n < CHART_TOP ? h->doms.n : CHART_TOP;
 	for (size_t i = 0; i < nd; i++)
 		bars[i] = (struct bar){h->doms.v[i].key,
@@ -694,7 +699,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 
 	/* Why the rest is not confirmed. */
 	fputs("<h2>Why messages are not confirmed</h2>\n", f);
-	qsort(h->reasons.v, h->reasons.n, sizeof *h->reasons.v, cmp_dom);
+	if (h->reasons.n > 1)
+		qsort(h->reasons.v, h->reasons.n, sizeof *h->reasons.v, cmp_dom);
 	size_t nr = h->reasons.n < CHART_TOP ? h->reasons.n : CHART_TOP;
 	for (size_t i = 0; i < nr; i++)
 		bars[i] = (struct bar){h->reasons.v[i].key,

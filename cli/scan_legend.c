@@ -36,8 +36,12 @@ static const char *const verdicts[] = {
     /* unsigned */
     "No DKIM signature at all: common for older mail and for mail within one organisation. "
     "It does not mean forged.",
+    /* consistent */
+    "The signature verifies with a key worked out from other signatures in this collection "
+    "of mail: one key holder signed all of these mails, unchanged. No archive or DNS record "
+    "shows that the key was the signing domain's, so this does not confirm who sent it.",
 };
-_Static_assert(LEN(verdicts) == DKIMARC_VERDICT_UNSIGNED + 1, "a sentence per verdict");
+_Static_assert(LEN(verdicts) == DKIMARC_VERDICT_CONSISTENT + 1, "a sentence per verdict");
 
 static const char *const reasons[] = {
     /* ok */ "The signature verifies.",
@@ -111,6 +115,9 @@ static const char *const reasons[] = {
     "The key record published the private key itself: anyone could sign with it.",
     /* key_private_published */
     "The private key has since been made public: anyone could sign with it now.",
+    /* key_recovered */
+    "The signature verifies only with a key recovered from other signatures of this "
+    "collection, which no archive or DNS record ties to the signing domain.",
 };
 _Static_assert(LEN(reasons) == DKIMARC_REASON_COUNT_, "a sentence per reason code");
 

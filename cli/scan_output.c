@@ -82,30 +82,36 @@ static char *sb_done(struct sb *b)
 
 /* ---- the deciding signature ------------------------------------------------ */
 
-/* docs/verdicts.md: aligned pass, pass, pass beyond l=, weak key, changed, the rest. */
+/*
+ * docs/verdicts.md: aligned pass, pass, pass beyond l=, verifying with a recovered key only,
+ * weak key, changed, the rest.
+ */
 static int rank(const dkimarc_sig *s)
 {
 	dkimarc_result res = dkimarc_sig_result(s);
 	dkimarc_reason why = dkimarc_sig_reason(s);
-	if (res == DKIMARC_RES_PASS) {
+	bool recovered = res == DKIMARC_RES_NEUTRAL && why == DKIMARC_REASON_KEY_RECOVERED;
+	if (res == DKIMARC_RES_PASS || recovered) {
 		if (dkimarc_sig_flags(s) & DKIMARC_FLAG_BODY_BEYOND_LENGTH)
 			return 2;
+		if (recovered)
+			return 3;
 		return dkimarc_sig_aligned(s) ? 0 : 1;
 	}
 	if (res == DKIMARC_RES_FAIL) {
 		if (why == DKIMARC_REASON_KEY_TOO_WEAK || why == DKIMARC_REASON_KEY_SMALL_FACTOR)
-			return 3;
+			return 4;
 		if (why == DKIMARC_REASON_BODY_HASH_MISMATCH ||
 		    why == DKIMARC_REASON_SIGNATURE_MISMATCH)
-			return 4;
+			return 5;
 	}
-	return 5;
+	return 6;
 }
 
 const dkimarc_sig *deciding_sig(const dkimarc_report *r)
 {
 	const dkimarc_sig *best = NULL;
-	int br = 6;
+	int br = 7;
 	for (size_t i = 0; i < dkimarc_report_sig_count(r); i++) {
 		const dkimarc_sig *s = dkimarc_report_sig(r, i);
 		int k = rank(s);

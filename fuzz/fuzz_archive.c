@@ -5,7 +5,8 @@
  *
  * Properties: a failed load changes nothing (the record count is as before
  * and says so in dkimarc_last_error); every answer record is well-formed;
- * names are found whatever their case and with a final dot.
+ * names are found whatever their case and with a final dot; a record
+ * recovered from signatures keeps its provenance (da_archive_recinfo).
  */
 #include "fuzz.h"
 #include "internal.h"
@@ -55,6 +56,13 @@ static void lookups(dkimarc_keysrc *src, const char *s, size_t n)
 		dkimarc_answer *a = NULL;
 		if (dkimarc_keysrc_lookup(src, name, &a) == DKIMARC_OK) {
 			check_answer(a);
+			/* A recovered record's provenance is kept by its line. */
+			for (size_t k = 0; k < dkimarc_answer_count(a); k++) {
+				const dkimarc_keyrec *r = dkimarc_answer_record(a, k);
+				if (r->source && strcmp(r->source, "recovered") == 0 && r->file)
+					FUZZ_CHECK(da_archive_recinfo(src, r->file, r->line) !=
+					           NULL);
+			}
 			dkimarc_answer_free(a);
 		}
 		done++;

@@ -15,7 +15,7 @@
  * - dkimarc/sign.h: private keys, signing and sealing;
  * - dkimarc/corpus.h: walking folders, maildirs and mbox files, in its own
  *   library (libdkimarc-corpus);
- * - dkimarc/audit.h: key findings and key audits.
+ * - dkimarc/audit.h: key findings, key audits and key recovery.
  *
  * The conventions every part follows (errors, threads, ownership, ABI) are
  * those of dkimarc/common.h; see also docs/api.md and docs/abi.md.

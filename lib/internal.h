@@ -157,6 +157,20 @@ DA_HIDDEN int da_answer_new(dkimarc_answer **out);
  */
 DA_HIDDEN int da_keysrc_wrap(dkimarc_keysrc **out, const dkimarc_keysrc_ops *ops, void *impl);
 
+/* keysrc_archive.c: what an archive line says of a recovered key (docs/keys.md). */
+typedef struct {
+	size_t signatures; /* signatures the key verified when it was recovered; 0 unknown */
+	char **b;          /* the start of b= of each signature listed in "recovered_from" */
+	size_t nb;
+} da_recinfo;
+
+/*
+ * The recovered record loaded from file:line into src (an archive, or a chain
+ * or prefetching source holding one); NULL when there is none.
+ */
+DA_HIDDEN const da_recinfo *da_archive_recinfo(const dkimarc_keysrc *src, const char *file,
+                                               unsigned long line);
+
 /* ---- report.c: report objects (da_sig_clear); keysrc.c: string helpers -- */
 
 struct dkimarc_sig {

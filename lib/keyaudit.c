@@ -4,6 +4,7 @@
  * verifier runs (keycheck.h), against revealed private keys, and all RSA
  * moduli together with a batch GCD; with when each key was in use.
  */
+#include "abiver.h"
 #include "batchgcd.h"
 #include "crypto.h"
 #include "keycheck.h"
@@ -272,7 +273,13 @@ int dkimarc_audit_add_record(dkimarc_audit *a, const char *name, const dkimarc_k
 		return da_fail(DKIMARC_EINVAL, "dkimarc_audit_add_record: invalid argument");
 	if (a->ran)
 		return da_fail(DKIMARC_ESTATE, "the audit has run");
-	return add_rec(a, name, rec);
+	/* A caller-filled record: read only what its version holds (docs/abi.md). */
+	dkimarc_keyrec full = DKIMARC_KEYREC_INIT;
+	size_t size = da_abi_size(DA_ABI_KEYREC, rec->version, "dkimarc_audit_add_record");
+	if (size == 0)
+		return DKIMARC_EINVAL;
+	memcpy(&full, rec, size);
+	return add_rec(a, name, &full);
 }
 
 static int each_rec(void *arg, const char *name, const dkimarc_keyrec *rec)

@@ -2,6 +2,7 @@
 #include "keyfetch.h"
 
 #include "crypto.h"
+#include "keyanchor.h"
 #include "keymarks.h"
 
 #include <stdio.h>
@@ -212,8 +213,27 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 	}
 	dkimarc_reason why = DKIMARC_REASON_OK;
 	int64_t when = sp->t >= 0 ? sp->t : date;
-	int idx = choose_record(ans, when, sp->t >= 0 ? "signature time t=" : "Date", &k->choice,
-	                        &k->flags, &why, err, errlen);
+	/* Keys recovered from signatures (keyanchor.h): only for what the own records miss. */
+	size_t nall = ans->n, nrec = da_anchor_partition(ans);
+	bool use_rec = nrec && sp->kind == DA_SIG_DKIM && sp->key_type == DA_KEY_RSA;
+	int idx = -1;
+	ans->n -= nrec;
+	if (ans->n > 0)
+		idx = choose_record(ans, when, sp->t >= 0 ? "signature time t=" : "Date",
+		                    &k->choice, &k->flags, &why, err, errlen);
+	ans->n = nall;
+	if (use_rec) {
+		int j = da_anchor_pick(ctx, sp, ans, nrec, idx, k);
+		if (j >= 0 && j != idx)
+			why = DKIMARC_REASON_OK;
+		idx = j;
+	} else if (nrec == nall) {
+		why = DKIMARC_REASON_KEY_NOT_FOUND;
+		snprintf(err, errlen,
+		         "no key at %s but keys recovered from RSA DKIM signatures, which serve "
+		         "only those",
+		         name);
+	}
 	if (idx < 0) {
 		dkimarc_answer_free(ans);
 		return why;
@@ -223,7 +243,8 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 	if (sp->t >= 0 && rec->last_seen >= 0 && sp->t > rec->last_seen)
 		k->flags |= DKIMARC_FLAG_SIGNED_AFTER_KEY_LAST_SEEN;
 	k->has_rec = da_keyrec_copy(&k->rec, rec) == 0;
-	k->source = key_source_text(ans->kind, rec);
+	k->source =
+	    k->ru.recovered ? da_anchor_source(rec, &k->ru) : key_source_text(ans->kind, rec);
 	da_pkinfo pi;
 	why = da_pkcache_record(ctx->pkcache, rec->txt, rec->txt_len, &pi, err, errlen);
 	dkimarc_answer_free(ans);
@@ -257,6 +278,7 @@ void da_key_clear(da_key *k)
 	EVP_PKEY_free(k->pkey);
 	free(k->source);
 	free(k->choice);
+	free(k->ru.other);
 	if (k->has_rec)
 		da_keyrec_free_strings(&k->rec);
 	memset(k, 0, sizeof *k);

@@ -10,6 +10,15 @@
 #include "ctx.h"
 #include "sig.h"
 
+/* A key recovered from signatures, when the record used is one (keyanchor.h). */
+typedef struct {
+	bool recovered; /* the record used has "source":"recovered" */
+	size_t n;       /* signatures the archive says it was recovered from; 0 unknown */
+	bool self;      /* this signature is one of those listed */
+	char *other;    /* why the domain's own record did not serve ("the record at ... holds
+	                   another key"), or NULL when there is none */
+} da_recovered_use;
+
 typedef struct {
 	EVP_PKEY *pkey;          /* the usable key, or NULL */
 	const da_rsa_prep *prep; /* pkey made ready (borrowed from the context), or NULL */
@@ -21,6 +30,7 @@ typedef struct {
 	char *choice;            /* why this record among several, or NULL */
 	bool has_rec;            /* rec holds a deep copy of the record used */
 	dkimarc_keyrec rec;
+	da_recovered_use ru; /* a recovered key's facts */
 } da_key;
 
 /*

@@ -31,6 +31,27 @@ static const struct {
      {0x30, 0x1f, 0x30, 0x07, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x04, 0x14}},
 };
 
+int da_emsa_encode(int hash, const unsigned char *digest, size_t dlen, unsigned char *em, size_t k)
+{
+	/* Each hash's first entry above is the form with NULL parameters. */
+	for (size_t i = 0; i < sizeof infos / sizeof infos[0]; i++) {
+		if (infos[i].hash != hash)
+			continue;
+		size_t plen = infos[i].plen;
+		if (dlen != infos[i].dlen || plen + dlen + 11 > k)
+			return -1;
+		size_t ps = k - 3 - plen - dlen;
+		em[0] = 0x00;
+		em[1] = 0x01;
+		memset(em + 2, 0xff, ps);
+		em[2 + ps] = 0x00;
+		memcpy(em + 3 + ps, infos[i].prefix, plen);
+		memcpy(em + 3 + ps + plen, digest, dlen);
+		return 0;
+	}
+	return -1;
+}
+
 void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
                     da_recovered *out)
 {

@@ -23,6 +23,16 @@ typedef struct {
 	size_t digest_len;
 } da_recovered;
 
+/*
+ * EMSA-PKCS1-v1_5 (RFC 8017 §9.2): the k bytes 00 01 FF..FF 00 DigestInfo
+ * digest that an RSA signature over digest (of hash, DA_HASH_*) is the
+ * private operation on, with the DigestInfo that signers write (NULL
+ * parameters, §9.2 note 1). Returns 0, or -1 for an unknown hash or a k too
+ * short for 8 bytes of padding.
+ */
+DA_HIDDEN int da_emsa_encode(int hash, const unsigned char *digest, size_t dlen, unsigned char *em,
+                             size_t k);
+
 /* Recovers what sig signed with pk (key_type DA_KEY_*); fills *out. */
 DA_HIDDEN void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
                               da_recovered *out);

@@ -290,6 +290,15 @@ static const char *status_word(dkimarc_lookup_status st)
 	return st == DKIMARC_LOOKUP_TEMPFAIL ? "temporary failure" : "not found";
 }
 
+/* Whether every record of a found answer was recovered from signatures (docs/keys.md). */
+static bool only_recovered(const dkimarc_answer *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (!a->recs[i].source || strcmp(a->recs[i].source, "recovered") != 0)
+			return false;
+	return a->n > 0;
+}
+
 static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 {
 	chain *c = impl;
@@ -297,6 +306,7 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 	char *why = NULL;
 	size_t why_len = 0;
 	int rc = DKIMARC_OK;
+	dkimarc_answer *held = NULL; /* recovered records, while a later source may anchor them */
 
 	for (size_t i = 0; i < c->n && rc == DKIMARC_OK; i++) {
 		dkimarc_keysrc *s = c->srcs[i];
@@ -307,12 +317,29 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 		if (rc != DKIMARC_OK)
 			break;
 		rc = s->ops->lookup(s->impl, name, sub);
+		if (rc == DKIMARC_OK && sub->status == DKIMARC_LOOKUP_FOUND && !held &&
+		    only_recovered(sub)) {
+			/*
+			 * A key recovered from signatures is nobody's word that it is the
+			 * domain's: the later sources are asked too, and what they hold
+			 * comes with it (the verifier compares the keys).
+			 */
+			if (!sub->kind)
+				sub->kind = kind;
+			held = sub;
+			if (why_append(&why, &why_len, kind, "only keys recovered from signatures"))
+				rc = da_fail(DKIMARC_ENOMEM, "out of memory");
+			continue;
+		}
 		if (rc == DKIMARC_OK && sub->status == DKIMARC_LOOKUP_FOUND) {
 			/* Reports name the member that answered, not "chain". */
 			ans->kind = sub->kind ? sub->kind : kind;
+			for (size_t j = 0; held && j < held->n && rc == DKIMARC_OK; j++)
+				rc = dkimarc_answer_add(ans, &held->recs[j]);
 			for (size_t j = 0; j < sub->n && rc == DKIMARC_OK; j++)
 				rc = dkimarc_answer_add(ans, &sub->recs[j]);
 			dkimarc_answer_free(sub);
+			dkimarc_answer_free(held);
 			free(why);
 			return rc;
 		}
@@ -325,6 +352,17 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 		}
 		dkimarc_answer_free(sub);
 	}
+	/* Nothing else found: the recovered records stand alone, unless a source failed for
+	 * now and might have held the domain's own record. */
+	if (rc == DKIMARC_OK && held && !tempfail) {
+		ans->kind = held->kind;
+		for (size_t j = 0; j < held->n && rc == DKIMARC_OK; j++)
+			rc = dkimarc_answer_add(ans, &held->recs[j]);
+		dkimarc_answer_free(held);
+		free(why);
+		return rc;
+	}
+	dkimarc_answer_free(held);
 	if (rc == DKIMARC_OK)
 		rc = dkimarc_answer_fail(
 		    ans, tempfail ? DKIMARC_LOOKUP_TEMPFAIL : DKIMARC_LOOKUP_NOT_FOUND,

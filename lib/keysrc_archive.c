@@ -40,6 +40,13 @@ typedef struct {
 	unsigned long mark_line;
 } entry;
 
+/* A recovered record's provenance, by the line it was loaded from. */
+typedef struct {
+	const char *file; /* shared with archive.files */
+	unsigned long line;
+	da_recinfo info;
+} recovered;
+
 typedef struct {
 	entry **slots; /* open addressing, linear probing; size a power of two */
 	size_t nslots, nentries;
@@ -47,6 +54,8 @@ typedef struct {
 	char **files;       /* names of loaded files, shared by their records */
 	char (*sha256)[65]; /* hex SHA-256 of each loaded file's bytes, for reports */
 	size_t nfiles, files_cap;
+	recovered *rv; /* the recovered records, in load order */
+	size_t nrv, caprv;
 } archive;
 
 /* One change made by the current load, so a failed load can be undone. */
@@ -261,9 +270,21 @@ static void rec_free(dkimarc_keyrec *r)
 	free((char *)r->source);
 }
 
+static void recinfo_free(da_recinfo *ri)
+{
+	for (size_t i = 0; i < ri->nb; i++)
+		free(ri->b[i]);
+	free(ri->b);
+	memset(ri, 0, sizeof *ri);
+}
+
 static void archive_free(void *impl)
 {
 	archive *a = impl;
+
+	for (size_t i = 0; i < a->nrv; i++)
+		recinfo_free(&a->rv[i].info);
+	free(a->rv);
 
 	for (size_t i = 0; i < a->nslots; i++) {
 		entry *e = a->slots[i];
@@ -616,6 +637,50 @@ static int json_time(loader *ld, json_t *obj, const char *key, int64_t *out)
 	               "\"%s\" must be an RFC 3339 string or a non-negative unix time", key);
 }
 
+/* A recovered record's "signatures" and "recovered_from" (docs/keys.md), kept by line. */
+static int json_recovered(loader *ld, json_t *obj)
+{
+	json_t *jn = json_object_get(obj, "signatures");
+	json_t *jl = json_object_get(obj, "recovered_from");
+	archive *a = ld->a;
+	da_recinfo ri = {0};
+
+	if (jn && !json_is_null(jn) && !(json_is_integer(jn) && json_integer_value(jn) >= 0))
+		return fail_at(ld, ld->lineno, "\"signatures\" must be a non-negative integer");
+	if (jl && !json_is_null(jl) && !json_is_array(jl))
+		return fail_at(ld, ld->lineno, "\"recovered_from\" must be an array");
+	size_t nl = json_is_array(jl) ? json_array_size(jl) : 0;
+	if (nl && !(ri.b = calloc(nl, sizeof *ri.b)))
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
+	for (size_t i = 0; i < nl; i++) {
+		json_t *e = json_array_get(jl, i), *jb = json_object_get(e, "b");
+		if (!json_is_object(e) || (jb && !json_is_null(jb) && !json_is_string(jb))) {
+			recinfo_free(&ri);
+			return fail_at(ld, ld->lineno,
+			               "\"recovered_from\" entry %zu is not an object with a "
+			               "string \"b\"",
+			               i + 1);
+		}
+		if (json_is_string(jb) && !(ri.b[ri.nb++] = da_strdup(json_string_value(jb)))) {
+			recinfo_free(&ri);
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		}
+	}
+	ri.signatures = json_is_integer(jn) ? (size_t)json_integer_value(jn) : nl;
+	if (a->nrv == a->caprv) {
+		size_t cap = a->caprv ? 2 * a->caprv : 4;
+		recovered *rv = realloc(a->rv, cap * sizeof *rv);
+		if (!rv) {
+			recinfo_free(&ri);
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		}
+		a->rv = rv;
+		a->caprv = cap;
+	}
+	a->rv[a->nrv++] = (recovered){ld->file, ld->lineno, ri};
+	return DKIMARC_OK;
+}
+
 static int json_record(loader *ld, json_t *obj)
 {
 	json_t *jname = json_object_get(obj, "name");
@@ -662,8 +727,11 @@ static int json_record(loader *ld, json_t *obj)
 		return fail_at(ld, ld->lineno,
 		               "\"dnssec\" must be true, false, \"validated-by-resolver\" or "
 		               "\"unvalidated\"");
-	return store_txt(ld, name, json_string_value(jtxt), json_string_length(jtxt), ld->lineno,
-	                 &pv);
+	if ((rc = store_txt(ld, name, json_string_value(jtxt), json_string_length(jtxt), ld->lineno,
+	                    &pv)) != DKIMARC_OK)
+		return rc;
+	return pv.source && strcmp(pv.source, "recovered") == 0 ? json_recovered(ld, obj)
+	                                                        : DKIMARC_OK;
 }
 
 static int parse_jsonl(loader *ld)
@@ -1317,6 +1385,29 @@ static const archive *archive_of_file(const dkimarc_keysrc *src, size_t *i)
 	return NULL;
 }
 
+const da_recinfo *da_archive_recinfo(const dkimarc_keysrc *src, const char *file,
+                                     unsigned long line)
+{
+	const archive *a = as_archive(src);
+	const dkimarc_keysrc *m;
+	const da_recinfo *ri;
+
+	if (!file)
+		return NULL;
+	if (a) {
+		for (size_t i = 0; i < a->nrv; i++)
+			if (a->rv[i].line == line && strcmp(a->rv[i].file, file) == 0)
+				return &a->rv[i].info;
+		return NULL;
+	}
+	if ((m = da_keysrc_prefetch_inner(src)) != NULL)
+		return da_archive_recinfo(m, file, line);
+	for (size_t k = 0; (m = da_keysrc_chain_member(src, k)) != NULL; k++)
+		if ((ri = da_archive_recinfo(m, file, line)) != NULL)
+			return ri;
+	return NULL;
+}
+
 size_t dkimarc_keysrc_archive_file_count(const dkimarc_keysrc *src)
 {
 	size_t n = 0;
@@ -1373,6 +1464,7 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 		len -= 3;
 	}
 	memset(&ld, 0, sizeof ld);
+	size_t nrv = a->nrv;
 	ld.a = a;
 	ld.file = file;
 	ld.buf = data ? data : "";
@@ -1397,6 +1489,8 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 	if (rc != DKIMARC_OK) {
 		/* All or nothing: a bad line leaves the source as it was. */
 		rollback(&ld);
+		while (a->nrv > nrv)
+			recinfo_free(&a->rv[--a->nrv].info);
 		free(file);
 	} else {
 		a->files[a->nfiles++] = file;

@@ -57,6 +57,7 @@ static const char *const reason_names[DKIMARC_REASON_COUNT_] = {
     [DKIMARC_REASON_MULTIPLE_FROM] = "multiple_from",
     [DKIMARC_REASON_BODY_BEYOND_LENGTH] = "body_beyond_length",
     [DKIMARC_REASON_NO_SIGNATURE] = "no_signature",
+    [DKIMARC_REASON_KEY_RECOVERED] = "key_recovered",
 };
 
 static const char *const verdict_names[] = {
@@ -66,6 +67,7 @@ static const char *const verdict_names[] = {
     [DKIMARC_VERDICT_ALTERED] = "altered",
     [DKIMARC_VERDICT_UNVERIFIABLE] = "unverifiable",
     [DKIMARC_VERDICT_UNSIGNED] = "unsigned",
+    [DKIMARC_VERDICT_CONSISTENT] = "consistent",
 };
 
 /* Indexed by bit number. */

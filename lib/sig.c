@@ -193,6 +193,7 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 	bool arc = kind != DA_SIG_DKIM;
 
 	memset(sp, 0, sizeof *sp);
+	sp->kind = kind;
 	sp->l = sp->t = sp->x = -1;
 	da_taglist *tl = malloc(sizeof *tl);
 	if (!tl) {

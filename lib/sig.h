@@ -7,7 +7,11 @@
 /* h= names at most: selection is O(names x fields), so it must be bounded. */
 #define DA_MAX_SIGNED_HEADERS 256
 
+/* Which field a tag list comes from: the rules differ a little (RFC 8617 §4.1). */
+typedef enum { DA_SIG_DKIM = 0, DA_SIG_AMS, DA_SIG_AS } da_sigkind;
+
 typedef struct {
+	da_sigkind kind;
 	int key_type; /* DA_KEY_* from a= */
 	int hash;     /* DA_HASH_* from a= */
 	da_canon hcanon, bcanon;
@@ -22,8 +26,6 @@ typedef struct {
 	int cv;              /* ARC-Seal: DA_CV_*; 0 when absent or unreadable */
 } da_sigparams;
 
-/* Which field a tag list comes from: the rules differ a little (RFC 8617 §4.1). */
-typedef enum { DA_SIG_DKIM = 0, DA_SIG_AMS, DA_SIG_AS } da_sigkind;
 enum { DA_CV_NONE = 1, DA_CV_PASS, DA_CV_FAIL };
 
 /*

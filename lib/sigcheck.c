@@ -2,6 +2,7 @@
 #include "sigcheck.h"
 
 #include "crypto.h"
+#include "keyanchor.h"
 #include "keyfetch.h"
 #include "keymatch.h"
 
@@ -118,6 +119,8 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 	da_recovered rec = {.made = DA_MADE_UNKNOWN};
 	if (ok != 1)
 		da_rsa_recover(k.pkey, sp->key_type, sp->b, sp->b_len, &rec);
+	da_recovered_use ru = k.ru; /* judged below, once the result is known */
+	k.ru.other = NULL;
 	da_key_clear(&k);
 	/* The key made b= (over these or other header fields): its claims, bh= too, hold. */
 	o->key_made = ok == 1 || rec.made == DA_MADE_THIS_KEY;
@@ -166,4 +169,7 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 	} else {
 		da_sig_set_result(o, DKIMARC_RES_PASS, DKIMARC_REASON_OK, "signature verified");
 	}
+	if (ru.recovered)
+		da_anchor_judged(o, sp, &ru);
+	free(ru.other);
 }

@@ -8,10 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { C_CONFIRMED, C_THIRD, C_BEYOND_L, C_WEAK, C_ALTERED, C_OTHER };
+enum { C_CONFIRMED, C_THIRD, C_BEYOND_L, C_CONSISTENT, C_WEAK, C_ALTERED, C_OTHER };
+
+/* Verifies, but with a key recovered from the corpus that nothing ties to d= (keyanchor.h). */
+static bool consistent(const dkimarc_sig *s)
+{
+	return s->result == DKIMARC_RES_NEUTRAL && s->reason == DKIMARC_REASON_KEY_RECOVERED;
+}
 
 static int category(const dkimarc_sig *s)
 {
+	if (consistent(s))
+		return (s->flags & DKIMARC_FLAG_BODY_BEYOND_LENGTH) ? C_BEYOND_L : C_CONSISTENT;
 	if (s->result == DKIMARC_RES_PASS) {
 		if (s->flags & DKIMARC_FLAG_BODY_BEYOND_LENGTH)
 			return C_BEYOND_L;
@@ -103,7 +111,8 @@ static bool *cover_union(const dkimarc_report *r, const da_msgfacts *mf, int wan
 		return NULL;
 	for (size_t i = 0; i < r->nsigs; i++) {
 		const dkimarc_sig *s = &r->sigs[i];
-		bool take = want < 0 ? s->result == DKIMARC_RES_PASS : category(s) == want;
+		bool take =
+		    want < 0 ? s->result == DKIMARC_RES_PASS || consistent(s) : category(s) == want;
 		if (!take || !mf->cov || !mf->cov[i])
 			continue;
 		for (size_t j = 0; j < mf->hdr->n; j++)
@@ -255,7 +264,7 @@ int da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 	r->flags |= bs->flags;
 	const char *d = s_or(bs->domain, "?");
 	char notcovered[400] = "";
-	if (best <= C_THIRD) {
+	if (best <= C_THIRD || best == C_CONSISTENT) {
 		bool decided;
 		int rc = display_checks(r, mf, best, bs, malformed, &mh, &decided, notcovered,
 		                        sizeof notcovered);
@@ -305,6 +314,15 @@ int da_verdict_decide(dkimarc_report *r, const da_msgfacts *mf)
 		           "signed by %s; the signature verifies, but the message has no From "
 		           "address to align with%s",
 		           d, notcovered);
+	case C_CONSISTENT:
+		/* Never confirmed: the key is one holder's, not shown to be d='s
+		 * (docs/verdicts.md). */
+		if (bs->aligned)
+			return set(r, DKIMARC_VERDICT_CONSISTENT, bs->reason, "signed by %s: %s%s",
+			           d, s_or(bs->reason_text, "?"), notcovered);
+		return set(r, DKIMARC_VERDICT_CONSISTENT, bs->reason,
+		           "signed by %s, which is not the From domain %s: %s%s", d,
+		           s_or(r->from_domain, "(none)"), s_or(bs->reason_text, "?"), notcovered);
 	case C_BEYOND_L:
 		return set(r, DKIMARC_VERDICT_ALTERED, DKIMARC_REASON_BODY_BEYOND_LENGTH,
 		           "the signature by %s covers only the first %lld bytes of the body (l=); "

@@ -15,7 +15,8 @@ set -euo pipefail
 BUILD=(
   build-essential cmake pkg-config
   libssl-dev libc-ares-dev libgmime-3.0-dev libpsl-dev publicsuffix
-  libjansson-dev libsodium-dev libgmp-dev
+  libjansson-dev libsodium-dev
+  libgmp-dev    # key recovery (dkimarc keys recover)
   libcmocka-dev # the unit tests are part of the default build (DKIMARC_TESTS=ON)
   python3       # the Python binding installed beside the library
 )

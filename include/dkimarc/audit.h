@@ -1,7 +1,8 @@
 /**
  * @file
- * Key forensics: findings about keys that let anyone sign, and an audit of
- * the keys of archives and verified mail (docs/keys.md, "Auditing keys").
+ * Key forensics: findings about keys that let anyone sign, an audit of the
+ * keys of archives and verified mail, and keys recovered from signatures
+ * (docs/keys.md, "Auditing keys" and "Recovering keys").
  *
  * Part of the dkimarc API: <dkimarc.h> includes every part; see docs/api.md.
  */
@@ -128,6 +129,55 @@ typedef enum {
 DKIMARC_API int64_t dkimarc_audit_key_time(const dkimarc_audit_key *k, dkimarc_audit_time which);
 /** Frees an audit and its keys. Accepts NULL. */
 DKIMARC_API void dkimarc_audit_free(dkimarc_audit *a);
+
+
+/* ------------------------------------------------------------------ */
+/* Key recovery and key identity (docs/keys.md)                         */
+/* ------------------------------------------------------------------ */
+
+/** One RSA signature given to dkimarc_rsa_recover(): its bytes and what it signs. */
+typedef struct dkimarc_rsa_sample {
+	const unsigned char *sig;    /**< b= decoded (dkimarc_sig_signature()) */
+	size_t sig_len;              /**< bytes in sig: the key's size in bytes */
+	const unsigned char *digest; /**< its header digest (dkimarc_sig_header_digest()) */
+	size_t digest_len;           /**< 32 for rsa-sha256, 20 for rsa-sha1 */
+} dkimarc_rsa_sample;
+
+/**
+ * Recovers the RSA public key that made signatures, from the signatures alone
+ * (docs/keys.md, "Recovering keys"). Each signature s of a key (n, e) satisfies
+ * s^e = EM (mod n), EM being the PKCS#1 v1.5 encoding of its digest (RFC 8017
+ * §9.2), so n divides gcd(s1^e - EM1, s2^e - EM2). e is the exponent to try,
+ * 3 or 65537, or 0 for both (3 first: it costs nothing). Pairs of samples are
+ * tried in turn (a signature whose signed header fields changed since, or
+ * that another key made, shares no key with the others), at most max_pairs
+ * of them at e = 65537 (0: 6); small cofactors of the gcd are divided out, by
+ * trial division and with the other samples; a key is kept only if OpenSSL
+ * verifies with it the pair it came from. All samples must have the same
+ * sig_len (64 to 1024 bytes). On DKIMARC_OK, *record is the key record
+ * "v=DKIM1; k=rsa; p=..." (release it with dkimarc_free()) and used[i] is 1 for each
+ * sample the key verifies, 2 for one the key made over another digest (the
+ * signed header fields changed since), 0 for one it did not make; or *record
+ * is NULL when no pair yields a key (used all 0). Slow at e = 65537: a gcd of
+ * two numbers of 65537 * 8 * sig_len bits per pair, about 15 s for a 1024-bit
+ * key and 35 s for 2048 (docs/performance.md), with memory to match (about
+ * 100 MB for 2048 bits; GMP aborts the process if it runs out). Thread-safe.
+ * Errors: DKIMARC_EINVAL (NULL argument, n < 2, lengths, e), DKIMARC_ECRYPTO,
+ * DKIMARC_ENOMEM.
+ */
+DKIMARC_API int dkimarc_rsa_recover(const dkimarc_rsa_sample *sigs, size_t n, unsigned long e,
+                                    unsigned max_pairs, unsigned char *used, char **record);
+
+/**
+ * The fingerprint of the public key in a key record: the SHA-256 of its DER
+ * SubjectPublicKeyInfo, 64 lower-case hex digits and a NUL in out, what
+ * `openssl pkey -pubin -outform DER | sha256sum` prints. Two records hold the
+ * same key exactly when their fingerprints are equal, whatever their other
+ * tags and however p= is written (SPKI or PKCS#1). Thread-safe. Errors:
+ * DKIMARC_EINVAL (NULL argument), DKIMARC_EFORMAT (not a key record, a
+ * revoked one, or p= not a key; the message says why), DKIMARC_ENOMEM.
+ */
+DKIMARC_API int dkimarc_record_fingerprint(const char *txt, size_t len, char out[65]);
 
 #ifdef __cplusplus
 }

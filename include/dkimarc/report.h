@@ -71,6 +71,7 @@ typedef enum {
 	DKIMARC_REASON_KEY_BAD_EXPONENT, /**< RSA exponent even, 1, or below 3 */
 	DKIMARC_REASON_KEY_PRIVATE_IN_DNS,    /**< the record's p= holds a private key */
 	DKIMARC_REASON_KEY_PRIVATE_PUBLISHED, /**< the private key has been published */
+	DKIMARC_REASON_KEY_RECOVERED, /**< verifies only with a key recovered from signatures */
 	DKIMARC_REASON_COUNT_
 } dkimarc_reason;
 
@@ -82,6 +83,7 @@ typedef enum {
 	DKIMARC_VERDICT_ALTERED,
 	DKIMARC_VERDICT_UNVERIFIABLE,
 	DKIMARC_VERDICT_UNSIGNED,
+	DKIMARC_VERDICT_CONSISTENT, /**< verifies with a key recovered from the corpus alone */
 } dkimarc_verdict;
 
 /** Red flags (bit mask), on a signature and on the report. */
@@ -312,9 +314,9 @@ DKIMARC_API int64_t dkimarc_report_date(const dkimarc_report *r);
 /**
  * Display fields (Subject, To, Cc, Date, Reply-To, Sender, Message-ID,
  * MIME-Version, Content-Type, Content-Transfer-Encoding) present once in a
- * confirmed or confirmed-third-party message that the deciding signatures do
- * not cover: what a reader shows there is nobody's signed word. Their number
- * (0 for other verdicts and for NULL).
+ * confirmed, confirmed-third-party or consistent message that the deciding
+ * signatures do not cover: what a reader shows there is nobody's signed word.
+ * Their number (0 for other verdicts and for NULL).
  */
 DKIMARC_API size_t dkimarc_report_unsigned_count(const dkimarc_report *r);
 /** Unsigned display field i ("Subject"), static; NULL if out of range. */

@@ -34,7 +34,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [ "$(field Version)" = "$ver" ] && ok || bad "Version: $(field Version), want $ver"
 [ "$(field Architecture)" = "$arch" ] && ok || bad "Architecture: $(field Architecture)"
 deps=$(field Depends)
-for d in libc6 libssl3 libjansson4 libpsl5 libc-ares2 libgmime-3.0-0; do
+for d in libc6 libssl3 libjansson4 libpsl5 libc-ares2 libgmime-3.0-0 libgmp10; do
 	case ", $deps," in *", $d "* | *", $d,"*) ok ;; *) bad "Depends lacks $d: $deps" ;; esac
 done
 mkdir "$tmp/ctrl"

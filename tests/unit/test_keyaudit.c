@@ -378,7 +378,7 @@ static void audit_of_records(void **state)
 
 	dkimarc_audit *a;
 	assert_int_equal(dkimarc_audit_new(&a), DKIMARC_OK);
-	dkimarc_keyrec kr = {.first_seen = -1, .last_seen = -1, .fetched_at = -1, .dnssec = -1};
+	dkimarc_keyrec kr = DKIMARC_KEYREC_INIT;
 	kr.origin = "test:1";
 	kr.txt = rec1;
 	kr.txt_len = strlen(rec1);

@@ -13,8 +13,8 @@ from typing import Optional, Tuple
 from ._native import lib
 
 #: Every verdict, best first (docs/verdicts.md).
-VERDICTS = ("confirmed", "confirmed-third-party", "weak", "altered", "unverifiable",
-            "unsigned")
+VERDICTS = ("confirmed", "confirmed-third-party", "consistent", "weak", "altered",
+            "unverifiable", "unsigned")
 CONFIRMED = frozenset(("confirmed", "confirmed-third-party"))
 
 

@@ -82,3 +82,26 @@ def test_bad_return_type_is_a_tempfail():
 
 def test_no_keys_at_all_is_unverifiable():
     assert dkimarc.verify(read("confirmed-rsa.eml"), at=SAMPLE_AT).verdict == "unverifiable"
+
+
+def test_a_key_recovered_from_the_corpus_gives_consistent_never_confirmed(tmp_path):
+    """docs/verdicts.md: a record "source":"recovered" alone is not the domain's word."""
+    recs = jsonl_records()
+    name = "mail2024._domainkey.example.com"
+    rec = tmp_path / "recovered.jsonl"
+    rec.write_text(json.dumps({"name": name, "txt": recs[name], "source": "recovered",
+                               "signatures": 4}) + "\n")
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[str(rec)], at=SAMPLE_AT)
+    assert r.verdict == "consistent" and not r.confirmed
+    assert "consistent" in dkimarc.VERDICTS and "consistent" not in dkimarc.CONFIRMED
+    s = r.signatures[0]
+    assert (s.result, s.reason, r.verdict_code) == ("neutral", "key_recovered", "key_recovered")
+    assert s.key_record.source == "recovered"
+    assert ("the signature verifies with a key recovered from 4 other signatures in this "
+            "corpus; no archive or DNS record ties that key to example.com") in r.verdict_reason
+    # A source of the domain's own holding the same key, asked after the archive, anchors it.
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[str(rec), {name: recs[name]}],
+                       at=SAMPLE_AT)
+    assert r.verdict == "confirmed"
+    assert r.signatures[0].key_source.startswith("python ")
+    assert "recovered.jsonl:1" in r.signatures[0].key_choice
