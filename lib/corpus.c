@@ -1056,7 +1056,7 @@ static json_t *jint(int64_t v)
 
 static char *dump(json_t *o)
 {
-	char *s = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *s = o ? da_json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(o);
 	return s;
 }

@@ -104,7 +104,7 @@ int dkimarc_record_archive(const char *name, const char *txt, const char *source
 		json_decref(o);
 		return da_fail(DKIMARC_EINVAL, "name, text and source must be UTF-8");
 	}
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = da_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");

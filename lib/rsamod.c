@@ -11,6 +11,7 @@
 
 #include <openssl/bn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,9 +23,10 @@
 static unsigned short primes[NPRIMES];
 static BIGNUM *groups[MAX_GROUPS]; /* products of consecutive primes */
 static size_t ngroups;
-static bool tables_ok;
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+static atomic_bool tables_ok;
+static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* Under tables_lock; on a failure (memory) nothing is kept, so a later call tries again. */
 static void tables_init(void)
 {
 	static unsigned char composite[SMALL_BOUND];
@@ -37,21 +39,35 @@ static void tables_init(void)
 		for (unsigned j = i * i; j < SMALL_BOUND; j += 2 * i)
 			composite[j] = 1;
 	}
-	if (np != NPRIMES)
-		return;
 	size_t i = 0;
-	while (i < np && ngroups < MAX_GROUPS) {
+	while (np == NPRIMES && i < np && ngroups < MAX_GROUPS) {
 		BIGNUM *g = BN_new();
 		if (!g || !BN_one(g)) {
 			BN_free(g);
-			return;
+			break;
 		}
 		groups[ngroups++] = g;
 		while (i < np && BN_num_bits(g) < GROUP_BITS - 16)
 			if (!BN_mul_word(g, primes[i++]))
-				return;
+				i = np + 1;
 	}
-	tables_ok = i == np;
+	if (i == np) {
+		atomic_store_explicit(&tables_ok, true, memory_order_release);
+		return;
+	}
+	while (ngroups > 0)
+		BN_free(groups[--ngroups]);
+}
+
+static bool tables_ready(void)
+{
+	if (atomic_load_explicit(&tables_ok, memory_order_acquire))
+		return true;
+	pthread_mutex_lock(&tables_lock);
+	if (!atomic_load_explicit(&tables_ok, memory_order_relaxed))
+		tables_init();
+	pthread_mutex_unlock(&tables_lock);
+	return atomic_load_explicit(&tables_ok, memory_order_relaxed);
 }
 
 /* 1 when m passes a Fermat test to base 2 (primes do; RSA moduli never), 0 not, -1 failure. */
@@ -94,8 +110,7 @@ static int split_small(const BIGNUM *n, BIGNUM *g, BIGNUM *cof, unsigned long *f
 
 int da_rsa_modulus_check(const BIGNUM *n, char *err, size_t errlen)
 {
-	pthread_once(&tables_once, tables_init);
-	if (!tables_ok || !BN_is_odd(n) || BN_is_one(n))
+	if (!BN_is_odd(n) || BN_is_one(n) || !tables_ready())
 		return -1;
 	BN_CTX *bc = BN_CTX_new();
 	BN_MONT_CTX *mont = BN_MONT_CTX_new();

@@ -118,7 +118,7 @@ int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out)
 	    ctx->strict, "at", jtime(ctx->at), "limits", limits, "keys", w.arr, "diagnose",
 	    ctx->diagnose_max ? json_integer((json_int_t)ctx->diagnose_max) : json_null(),
 	    "explain", ctx->explain);
-	text = root && w.ok ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+	text = root && w.ok ? da_json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (!text)
 		return da_fail(DKIMARC_ENOMEM, "out of memory describing the context");
