@@ -485,7 +485,8 @@ DKIMARC_API int dkimarc_sig_aligned(const dkimarc_sig *s);
 /**
  * Verifies one message held in memory (not copied when it has CRLF line
  * ends; buf is not kept). On DKIMARC_OK, *out is a report to free with
- * dkimarc_report_free(); a failing signature is a result, not an error.
+ * dkimarc_report_free(); a failing signature is a result, not an error, and
+ * a failure inside (memory, OpenSSL) is an error, never a result: no report.
  * Thread-safe: any number of threads may verify with one ctx at once.
  * Errors: DKIMARC_EINVAL (NULL ctx or out, NULL buf with len > 0),
  * DKIMARC_ELIMIT (len exceeds DKIMARC_LIMIT_MESSAGE_BYTES: use the streaming
@@ -500,14 +501,15 @@ typedef struct dkimarc_verifier dkimarc_verifier;
 /**
  * Starts verifying one message with ctx, which must outlive the verifier.
  * *out is freed with dkimarc_verifier_free(); it belongs to one thread at a
- * time, while other verifiers share ctx. Errors: DKIMARC_EINVAL (NULL
- * argument), DKIMARC_ENOMEM.
+ * time, while other verifiers share ctx. On an error *out is NULL. Errors:
+ * DKIMARC_EINVAL (NULL argument), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out);
 /**
  * Feeds the next chunk of the message as stored; chunks may split anywhere.
  * buf is not kept. Errors: DKIMARC_EINVAL (NULL v, or NULL buf with len > 0),
- * DKIMARC_ENOMEM, DKIMARC_ELIMIT (header over a limit), DKIMARC_ESTATE (after
+ * DKIMARC_ENOMEM, DKIMARC_ECRYPTO (hashing the header), DKIMARC_ELIMIT
+ * (header over a limit), DKIMARC_ESTATE (after
  * dkimarc_verifier_finish()); after an error the verifier is spent and every
  * later call fails with the same status.
  */
@@ -527,9 +529,12 @@ DKIMARC_API const char *dkimarc_verifier_key_name(const dkimarc_verifier *v, siz
 /**
  * Ends the message, looks the keys up and produces the report in *out (free
  * with dkimarc_report_free()); call it once. A signature that fails is a
- * result in the report, not an error. Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM,
- * DKIMARC_ELIMIT, DKIMARC_ECRYPTO, DKIMARC_ESTATE (a second call: *out is
- * NULL), or the status of an earlier failed write.
+ * result in the report, not an error; out of memory or an OpenSSL failure
+ * anywhere in the judging (key decoding, signature checks, ARC, diagnosis)
+ * is DKIMARC_ENOMEM or DKIMARC_ECRYPTO with *out NULL, never a result.
+ * Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM, DKIMARC_ELIMIT, DKIMARC_ECRYPTO,
+ * DKIMARC_ESTATE (a second call: *out is NULL), or the status of an earlier
+ * failed write.
  */
 DKIMARC_API int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out);
 /** Frees a verifier (finished or not). Accepts NULL. */
@@ -1231,6 +1236,8 @@ typedef enum {
 	DKIMARC_ITEM_NOT_MAIL = 5,       /**< a file that does not begin like a message */
 	DKIMARC_ITEM_SKIPPED = 6,        /**< not followed: a symlink out of the scanned tree,
 	                                      or a folder already walked (a loop) */
+	DKIMARC_ITEM_ERROR = 7,          /**< a message the library failed on (out of memory,
+	                                      crypto library): an error, not a verdict */
 } dkimarc_item_kind;
 
 /** A walk over paths. Opaque. */
@@ -1321,7 +1328,8 @@ DKIMARC_API const char *dkimarc_corpus_item_note(const dkimarc_corpus_item *it);
  * Turns a message item into a problem found while reading it, so that it is
  * reported as one: e.g. DKIMARC_ITEM_UNREADABLE after
  * dkimarc_corpus_item_verify() failed with DKIMARC_EIO, DKIMARC_ITEM_TOO_LARGE
- * after DKIMARC_ELIMIT, DKIMARC_ITEM_NOT_MAIL after DKIMARC_EFORMAT. text
+ * after DKIMARC_ELIMIT, DKIMARC_ITEM_NOT_MAIL after DKIMARC_EFORMAT,
+ * DKIMARC_ITEM_ERROR after DKIMARC_ENOMEM or DKIMARC_ECRYPTO. text
  * (copied) says why. Errors: DKIMARC_EINVAL (NULL, kind
  * DKIMARC_ITEM_MESSAGE), DKIMARC_ENOMEM.
  */

@@ -785,7 +785,7 @@ int dkimarc_corpus_next(dkimarc_corpus *c, dkimarc_corpus_item **out)
 const char *dkimarc_item_kind_str(dkimarc_item_kind k)
 {
 	static const char *const names[] = {"message", "unreadable", "too_large", "mbox_malformed",
-	                                    "empty",   "not_mail",   "skipped"};
+	                                    "empty",   "not_mail",   "skipped",   "error"};
 	if ((unsigned)k >= sizeof names / sizeof names[0])
 		return "unknown";
 	return names[k];
@@ -829,7 +829,7 @@ const char *dkimarc_corpus_item_note(const dkimarc_corpus_item *it)
 int dkimarc_corpus_item_set_problem(dkimarc_corpus_item *it, dkimarc_item_kind kind,
                                     const char *text)
 {
-	if (!it || kind == DKIMARC_ITEM_MESSAGE || (unsigned)kind > DKIMARC_ITEM_SKIPPED)
+	if (!it || kind == DKIMARC_ITEM_MESSAGE || (unsigned)kind > DKIMARC_ITEM_ERROR)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_set_problem: invalid argument");
 	char *t = da_strdup(text ? text : dkimarc_item_kind_str(kind));
 	if (!t)

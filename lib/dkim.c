@@ -300,6 +300,8 @@ static size_t find_header_end(dkimarc_verifier *v, const char *src, size_t len, 
 
 int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out)
 {
+	if (out)
+		*out = NULL; /* freeing it is safe whatever happens */
 	if (!ctx || !out)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_verifier_new: NULL argument");
 	dkimarc_verifier *v = calloc(1, sizeof *v);

@@ -67,7 +67,7 @@ static int verify(const dkimarc_ctx *ctx, const char *mode, const char *msg, siz
 	*out = NULL;
 	if (strcmp(mode, "oneshot") == 0)
 		return dkimarc_verify(ctx, msg, len, out);
-	dkimarc_verifier *v;
+	dkimarc_verifier *v = NULL;
 	int rc = dkimarc_verifier_new(ctx, &v);
 	for (size_t off = 0; !rc && off < len; off += 61)
 		rc = dkimarc_verifier_write(v, msg + off, len - off < 61 ? len - off : 61);
@@ -217,6 +217,8 @@ int main(int argc, char **argv)
 		char *out = run(&o, ctx, msg, len, o.only, &status);
 		printf("%s\nstatus %d\n", out ? out : "(no output)", status);
 		free(out);
+		free(msg);
+		dkimarc_ctx_free(ctx);
 		return 0;
 	}
 	char *truth = run(&o, ctx, msg, len, 0, &status);
