@@ -778,7 +778,7 @@ int cmd_scan(int argc, char **argv)
 	if (tally_errors(vr.tally))
 		cli_error("dkimarc failed on %s (out of memory or a crypto library failure): "
 		          "reported as errors, not verified",
-		          cli_count(0, tally_errors(vr.tally), "message", NULL));
+		          cli_count(0, tally_errors(vr.tally), "item", NULL));
 	st = tally_errors(vr.tally)                          ? EXIT_USAGE
 	     : tally_incomplete(vr.tally)                    ? EXIT_INCOMPLETE
 	     : tempfail_count(dns) > 0 && vr.provisional > 0 ? EXIT_PROVISIONAL

@@ -362,7 +362,7 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 		goto out;
 	}
 	if (h && (r = parse_headers(h, kind == DA_SIG_AMS, sp, err, errlen)) != DKIMARC_REASON_OK)
-		goto out;
+		goto fail;
 	if (!arc && !has_header(sp, "from")) {
 		snprintf(err, errlen, "h= does not include From (RFC 6376 §5.4)");
 		r = DKIMARC_REASON_SIG_FROM_NOT_SIGNED;
@@ -457,6 +457,9 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 out:
 	free(tl);
 	return r;
+fail:
+	if (r != DA_REASON_ENOMEM)
+		goto out;
 nomem:
 	snprintf(err, errlen, "out of memory");
 	free(tl);

@@ -39,7 +39,7 @@ import tempfile
 import time
 
 AT = "2024-06-01T00:00:00Z"
-ERROR_TEXT = re.compile(r"out of memory|crypto library", re.I)
+ERROR_TEXT = re.compile(r"out of memory|cannot allocate memory|crypto library", re.I)
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
                        r"runtime error:")
 
