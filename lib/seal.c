@@ -236,7 +236,10 @@ static int ar_cv(const dkimarc_signer *s, const da_header *hdr, int *cv)
 
 /* ---- the sets already on the message --------------------------------------- */
 
-/* An ARC field's i=: the AAR's leading one, or an AMS's or AS's tag. 0 when unreadable. */
+/*
+ * An ARC field's i=: the AAR's leading one, or an AMS's or AS's tag. 0 when
+ * unreadable, -1 when out of memory.
+ */
 static int64_t field_instance(const da_field *f, int kind)
 {
 	const char *v = f->raw + f->value_off;
@@ -248,8 +251,10 @@ static int64_t field_instance(const da_field *f, int kind)
 	da_taglist *tl = malloc(sizeof *tl);
 	const da_tag *t;
 
-	if (tl == NULL || da_tags_parse(v, n, tl, NULL, 0) != 0 ||
-	    (t = da_tags_get(tl, "i")) == NULL || t->val_len == 0 || t->val_len > 3) {
+	if (tl == NULL)
+		return -1; /* out of memory: not "no instance" */
+	if (da_tags_parse(v, n, tl, NULL, 0) != 0 || (t = da_tags_get(tl, "i")) == NULL ||
+	    t->val_len == 0 || t->val_len > 3) {
 		free(tl);
 		return 0;
 	}
@@ -280,6 +285,8 @@ static int earlier_sets(const da_header *hdr, unsigned top, size_t *idx)
 				continue;
 			int64_t inst = field_instance(&hdr->f[i], k);
 
+			if (inst < 0)
+				return da_fail(DKIMARC_ENOMEM, "out of memory");
 			if (inst >= 1 && inst <= (int64_t)top && count[inst][k]++ == 0)
 				idx[3 * (size_t)(inst - 1) + (size_t)k] = i;
 		}
@@ -565,7 +572,7 @@ int dkimarc_seal(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char *bu
 		goto out;
 	}
 	if (ms.failed || EVP_DigestFinal_ex(md, digest, &dlen) != 1) {
-		rc = da_fail(DKIMARC_ECRYPTO, "hashing the ARC sets failed");
+		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the ARC sets");
 		goto out;
 	}
 	if ((rc = da_sign_fill(s, digest, dlen, &as)) != DKIMARC_OK ||

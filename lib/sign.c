@@ -488,7 +488,7 @@ int da_sign_bodyhash(const dkimarc_signer *s, const da_inmsg *m, char **b64, uin
 	da_inmsg_body(m, bh_sink, &bh);
 	if (da_bodyhash_final(&bh) != 0) {
 		da_bodyhash_clear(&bh);
-		return da_fail(DKIMARC_ECRYPTO, "hashing the body failed");
+		return da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the body");
 	}
 	*total = bh.total;
 	*b64 = da_b64_encode(bh.digest, bh.digest_len);
@@ -569,7 +569,7 @@ int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr, const c
 		goto out;
 	}
 	if (m.failed || EVP_DigestFinal_ex(md, digest, dlen) != 1)
-		rc = da_fail(DKIMARC_ECRYPTO, "hashing the header failed");
+		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the header");
 out:
 	EVP_MD_CTX_free(md);
 	free(used);

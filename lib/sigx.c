@@ -349,7 +349,7 @@ int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out)
 	BIO_free(bio);
 	EVP_PKEY_free(pk);
 	if (!copy)
-		return da_fail(DKIMARC_ECRYPTO, "cannot write the key as PEM");
+		return da_fail(DKIMARC_ECRYPTO, "OpenSSL could not write the key as PEM");
 	*out = copy;
 	return DKIMARC_OK;
 }

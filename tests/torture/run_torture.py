@@ -14,8 +14,8 @@ another verdict, never a crash, never a sanitizer report.
   - torture_driver (the library's one-shot and streaming verifiers, the
     report's JSON, text and Authentication-Results) forks one run per N
     after the setup, and checks each itself;
-  - the CLI (verify on an mbox, verify with a diagnosis in text, scan) is
-    run once per N.
+  - the CLI (verify on an mbox, verify --ar with a diagnosis, scan, seal of a
+    message with an ARC set) is run once per N.
 
 Run by ctest (test_torture):
 
@@ -39,7 +39,7 @@ import tempfile
 import time
 
 AT = "2024-06-01T00:00:00Z"
-ERROR_TEXT = re.compile(r"out of memory|cannot allocate memory|crypto library", re.I)
+ERROR_TEXT = re.compile(r"out of memory|cannot allocate memory|crypto library|OpenSSL", re.I)
 SANITIZER = re.compile(r"AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|"
                        r"runtime error:")
 
@@ -79,6 +79,7 @@ def driver_cases(src):
 def cli_cases(src, tmp):
     """(name, argv, stride): the CLI, one process per run."""
     s, leak = os.path.join(src, "vectors/sample"), os.path.join(src, "vectors/leak-sample")
+    arc = os.path.join(src, "vectors/arc-sign/i1_base")
     return [
         ("verify-mbox", ["verify", "--json", "--at", AT, "--keys",
                          os.path.join(leak, "keys.zone"),
@@ -90,6 +91,12 @@ def cli_cases(src, tmp):
                   "--summary-json", os.path.join(tmp, "summary.json"), "--keys",
                   os.path.join(leak, "keys.zone"),
                   os.path.join(leak, "leak/david.moreau/Inbox/Press")], 17),
+        # Sealing verifies the chain first: its cv= must never come from a failure.
+        ("seal", ["seal", "--domain", "example.org", "--selector", "dummy", "--key",
+                  os.path.join(arc, "private-key.pem"), "--authserv-id", "lists.example.org",
+                  "--exact-headers", "mime-version:date:from:to:subject", "--timestamp",
+                  "12346", "--keys", os.path.join(arc, "dns.txt"),
+                  os.path.join(arc, "message.eml")], 13),
     ]
 
 
