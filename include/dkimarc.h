@@ -1236,7 +1236,7 @@ typedef enum {
 	DKIMARC_ITEM_NOT_MAIL = 5,       /**< a file that does not begin like a message */
 	DKIMARC_ITEM_SKIPPED = 6,        /**< not followed: a symlink out of the scanned tree,
 	                                      or a folder already walked (a loop) */
-	DKIMARC_ITEM_ERROR = 7,          /**< a message the library failed on (out of memory,
+	DKIMARC_ITEM_ERROR = 7,          /**< an item the library failed on (out of memory,
 	                                      crypto library): an error, not a verdict */
 } dkimarc_item_kind;
 
