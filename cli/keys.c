@@ -57,7 +57,8 @@ void keys_usage(FILE *out)
 	      "               named on standard error),\n"
 	      "             1 pin: no record to pin, or a record that could not be written\n"
 	      "               (not UTF-8; the others are),\n"
-	      "             2 usage or input error,\n"
+	      "             2 usage or input error, or dkimarc failed (out of memory):\n"
+	      "               no archive written,\n"
 	      "             4 pin: some key could not be fetched for now (timeout, SERVFAIL,\n"
 	      "               REFUSED, no resolver reachable): no archive written, FILE left\n"
 	      "               as it was; run again later. list asks nothing of DNS and never\n"
@@ -512,7 +513,7 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 {
 	struct scan s = {0};
 	dkimarc_keysrc *dns = NULL;
-	size_t found = 0, records = 0, missing = 0, tempfail = 0, unwritable = 0;
+	size_t found = 0, records = 0, missing = 0, tempfail = 0, unwritable = 0, errors = 0;
 	char *tmp = NULL;
 	FILE *f = NULL;
 	int st;
@@ -547,8 +548,12 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 	/* What the lookups found, before anything is written. */
 	for (size_t i = 0; i < s.keys.n; i++) {
 		const struct key *k = &s.keys.keys[i];
-		dkimarc_lookup_status ls =
-		    k->ans ? dkimarc_answer_status(k->ans) : DKIMARC_LOOKUP_TEMPFAIL;
+		if (!k->ans) {
+			/* No answer: the lookup failed inside dkimarc (said above, or memory). */
+			errors++;
+			continue;
+		}
+		dkimarc_lookup_status ls = dkimarc_answer_status(k->ans);
 		if (ls == DKIMARC_LOOKUP_FOUND) {
 			found++;
 			records += dkimarc_answer_count(k->ans);
@@ -580,6 +585,13 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 	else
 		snprintf(untouched, sizeof untouched, "%s %s", out,
 		         stat(out, &sb) == 0 ? "left as it was" : "not created");
+	if (errors) {
+		/* A failure of dkimarc is an error, not a key DNS could not give. */
+		cli_error("%s could not be looked up (out of memory): no archive written (%s)",
+		          cli_count(0, errors, "key", NULL), untouched);
+		st = EXIT_USAGE;
+		goto done;
+	}
 	if (tempfail) {
 		char tail[PATH_MAX + 128];
 		snprintf(tail, sizeof tail, "no archive written (%s): run again later", untouched);

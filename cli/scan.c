@@ -83,7 +83,9 @@ void scan_usage(FILE *out)
 	      "\n"
 	      "exit status: 0 every message confirmed (or confirmed-third-party),\n"
 	      "             1 some message not confirmed,\n"
-	      "             2 usage or setup error (nothing scanned),\n"
+	      "             2 usage or setup error (nothing scanned), or dkimarc failed on\n"
+	      "               some message (out of memory, crypto library): reported as\n"
+	      "               an error, the rest was scanned,\n"
 	      "             3 some input could not be read or verified (unreadable, too\n"
 	      "               large, malformed mbox); the rest was scanned,\n"
 	      "             4 some verdict rests on a key DNS could not give for now\n"
@@ -501,9 +503,11 @@ static void *verify_work(void *arg, dkimarc_corpus_item *it)
 	if (dkimarc_corpus_item_kind(it) == DKIMARC_ITEM_MESSAGE) {
 		int rc = dkimarc_corpus_item_verify(vr->ctx, it, &r);
 		if (rc != DKIMARC_OK) {
+			/* A failure of the library is an error for this item, never a verdict. */
 			dkimarc_item_kind k = rc == DKIMARC_ELIMIT    ? DKIMARC_ITEM_TOO_LARGE
 			                      : rc == DKIMARC_EFORMAT ? DKIMARC_ITEM_NOT_MAIL
-			                                              : DKIMARC_ITEM_UNREADABLE;
+			                      : rc == DKIMARC_EIO     ? DKIMARC_ITEM_UNREADABLE
+			                                              : DKIMARC_ITEM_ERROR;
 			const char *why =
 			    *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc);
 			if (dkimarc_corpus_item_set_problem(it, k, why) != DKIMARC_OK)
@@ -785,7 +789,12 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 
-	st = tally_incomplete(vr.tally)                      ? EXIT_INCOMPLETE
+	if (tally_errors(vr.tally))
+		cli_error("dkimarc failed on %s (out of memory or a crypto library failure): "
+		          "reported as errors, not verified",
+		          cli_count(0, tally_errors(vr.tally), "item", NULL));
+	st = tally_errors(vr.tally)                          ? EXIT_USAGE
+	     : tally_incomplete(vr.tally)                    ? EXIT_INCOMPLETE
 	     : tempfail_count(dns) > 0 && vr.provisional > 0 ? EXIT_PROVISIONAL
 	     : tally_all_confirmed(vr.tally)                 ? EXIT_CONFIRMED
 	                                                     : EXIT_NOT_CONFIRMED;
@@ -795,11 +804,21 @@ int cmd_scan(int argc, char **argv)
 	/* What a rerun needs: after the summary, in the summary JSON and in the HTML. */
 	int64_t began = at >= 0 ? at : started, ended = at >= 0 ? at : (int64_t)time(NULL);
 	fputc('\n', machine_on_stdout ? stderr : stdout);
-	if (run_print_text(machine_on_stdout ? stderr : stdout, ctx, began, ended) < 0 ||
-	    dkimarc_ctx_describe_json(ctx, &run_json) != DKIMARC_OK)
+	if (run_print_text(machine_on_stdout ? stderr : stdout, ctx, began, ended) < 0)
 		ok = false;
-	if (vr.keys && dkimarc_audit_run(vr.keys) == DKIMARC_OK)
-		html_set_keys(vr.html, vr.keys);
+	else if (dkimarc_ctx_describe_json(ctx, &run_json) != DKIMARC_OK) {
+		cli_error("cannot describe the run: %s", dkimarc_last_error());
+		ok = false;
+	}
+	if (vr.keys) {
+		/* The key audit in the HTML report: its failure is an error, not a clean audit. */
+		if (dkimarc_audit_run(vr.keys) == DKIMARC_OK)
+			html_set_keys(vr.html, vr.keys);
+		else {
+			cli_error("cannot audit the keys: %s", dkimarc_last_error());
+			ok = false;
+		}
+	}
 	if (vr.html &&
 	    html_finish(vr.html, ctx, o.paths, o.npaths, st, started, (int64_t)time(NULL)) < 0)
 		ok = false;

@@ -62,6 +62,8 @@ struct tally *tally_new(void);
 int tally_add(struct tally *t, const struct facts *f);
 /* Items not read or not verified (unreadable, too large, malformed mbox). */
 uint64_t tally_incomplete(const struct tally *t);
+/* Messages the library failed on (out of memory, crypto library): errors, not verdicts. */
+uint64_t tally_errors(const struct tally *t);
 uint64_t tally_messages(const struct tally *t);
 bool tally_all_confirmed(const struct tally *t);
 void tally_print(const struct tally *t, FILE *out);

@@ -24,7 +24,7 @@
 #include <time.h>
 
 #define NVERDICTS 7
-#define NKINDS    7
+#define NKINDS    8
 #define CHART_TOP 20
 #define MIN_DATE  315532800 /* 1980-01-01: earlier Dates are forged or broken clocks */
 #define DAY       86400

@@ -182,8 +182,9 @@ static const char *const problems[] = {
     /* not_mail */ "Not an email: an image, notes, an index file, ...",
     /* skipped */
     "A link that leads out of the scanned folder, or a folder reached twice; not followed.",
+    /* error */ "dkimarc failed on this message (out of memory, crypto library); run it again.",
 };
-_Static_assert(LEN(problems) == DKIMARC_ITEM_SKIPPED + 1, "a sentence per problem");
+_Static_assert(LEN(problems) == DKIMARC_ITEM_ERROR + 1, "a sentence per problem");
 
 const char *legend_verdict(dkimarc_verdict v)
 {

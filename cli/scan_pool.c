@@ -150,8 +150,11 @@ int pool_run(dkimarc_corpus *c, unsigned jobs, pool_work_fn work, pool_consume_f
 	pthread_cond_init(&p.cv_work, NULL);
 	pthread_cond_init(&p.cv_done, NULL);
 	pthread_cond_init(&p.cv_space, NULL);
-	if (pthread_create(&prod, NULL, producer, &p) != 0) {
-		cli_error("cannot start a thread: %s", strerror(errno));
+	int err = pthread_create(&prod, NULL, producer, &p);
+	if (err != 0) {
+		/* EAGAIN: no memory for it, or the thread limit (the status is not in errno). */
+		cli_error("cannot start a thread (out of memory or the thread limit): %s",
+		          strerror(err));
 		ret = -1;
 		goto out;
 	}

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #define NVERDICTS   7
-#define NKINDS      7
+#define NKINDS      8
 #define TOP_DOMAINS 20
 #define TOP_REASONS 10
 
@@ -141,6 +141,11 @@ uint64_t tally_incomplete(const struct tally *t)
 {
 	return t->kinds[DKIMARC_ITEM_UNREADABLE] + t->kinds[DKIMARC_ITEM_TOO_LARGE] +
 	       t->kinds[DKIMARC_ITEM_MBOX_MALFORMED];
+}
+
+uint64_t tally_errors(const struct tally *t)
+{
+	return t->kinds[DKIMARC_ITEM_ERROR];
 }
 
 uint64_t tally_messages(const struct tally *t)

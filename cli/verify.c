@@ -299,7 +299,9 @@ static int print_report(struct run *run, const struct input *in, const dkimarc_c
 	else if (!o->ar)
 		rc = dkimarc_report_text(r, name, &s);
 	if (rc != DKIMARC_OK || (!s && !(o->ar && !o->json))) {
-		cli_error("%s: cannot render the report: %s", name, dkimarc_strerror(rc));
+		/* A NULL line with no status: the CLI's own JSON edits ran out of memory. */
+		cli_error("%s: cannot render the report: %s", name,
+		          dkimarc_strerror(rc ? rc : DKIMARC_ENOMEM));
 		dkimarc_free(ar);
 		return -1;
 	}
@@ -403,6 +405,13 @@ static void verify_item(struct run *run, const struct input *in, dkimarc_corpus_
 		/* A failure of the library is an error, never a verdict. */
 		cli_error("%s: %s", name,
 		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
+		run->failed = true;
+		free(name);
+		return;
+	}
+	if (!r && dkimarc_corpus_item_kind(it) == DKIMARC_ITEM_ERROR) {
+		/* Reading it failed inside (memory): an error, as a verification would. */
+		cli_error("%s: %s", name, dkimarc_corpus_item_problem(it));
 		run->failed = true;
 		free(name);
 		return;

@@ -168,20 +168,22 @@ static void place(da_arc *a, const da_field *f, size_t idx, int kind)
 		a->max = (unsigned)inst;
 }
 
-static void parse_ams(arcset *s, const da_header *hdr)
+static int parse_ams(arcset *s, const da_header *hdr)
 {
 	const da_field *f = &hdr->f[s->f[K_AMS]];
 	s->ams_parsed = true;
 	s->ams_reason = da_arc_sig_parse(DA_SIG_AMS, f->raw, f->len, f->value_off, &s->ams,
 	                                 s->ams_err, sizeof s->ams_err);
+	return da_reason_status(s->ams_reason);
 }
 
-static void parse_as(arcset *s, const da_header *hdr)
+static int parse_as(arcset *s, const da_header *hdr)
 {
 	const da_field *f = &hdr->f[s->f[K_AS]];
 	s->as_parsed = true;
 	s->as_reason = da_arc_sig_parse(DA_SIG_AS, f->raw, f->len, f->value_off, &s->as, s->as_err,
 	                                sizeof s->as_err);
+	return da_reason_status(s->as_reason);
 }
 
 static int read_aar(arcset *s, const da_header *hdr)
@@ -246,11 +248,11 @@ int da_arc_begin(const da_header *hdr, da_bhreg *reg, da_arc **out)
 	for (unsigned k = 1; k <= DA_ARC_MAX_INSTANCES && !rc; k++) {
 		arcset *s = &a->set[k];
 		if (s->n[K_AMS] == 1)
-			parse_ams(s, hdr);
-		if (s->n[K_AAR] == 1)
+			rc = parse_ams(s, hdr);
+		if (!rc && s->n[K_AAR] == 1)
 			rc = read_aar(s, hdr);
-		if (s->n[K_AS] == 1)
-			parse_as(s, hdr);
+		if (!rc && s->n[K_AS] == 1)
+			rc = parse_as(s, hdr);
 	}
 	/* A chain that fails on its structure fails whatever its signatures say. */
 	a->broken = structure_fails(a, NULL);
@@ -318,64 +320,80 @@ static const char *cv_str(int cv)
 	                          : NULL;
 }
 
-/* Says in o why the chain's signatures are not verified; false when they are. */
-static bool not_verified(const da_arc *a, dkimarc_sig *o)
+/*
+ * Says in o why the chain's signatures are not verified: 1 when they are
+ * not, 0 when they are, or DKIMARC_ENOMEM.
+ */
+static int not_verified(const da_arc *a, dkimarc_sig *o)
 {
 	char buf[200];
+	int rc;
 	if (a->broken) {
-		da_sig_set_result(o, DKIMARC_RES_NONE, DKIMARC_REASON_OK,
-		                  "not checked: the ARC chain fails on its structure, whatever its "
-		                  "signatures say");
-		return true;
+		rc =
+		    da_sig_set_result(o, DKIMARC_RES_NONE, DKIMARC_REASON_OK,
+		                      "not checked: the ARC chain fails on its structure, whatever "
+		                      "its signatures say");
+		return rc ? rc : 1;
 	}
 	if (a->over_limit || !a->planned) {
 		snprintf(buf, sizeof buf,
 		         "not evaluated: the ARC chain has %u sets, more than the limit of %llu",
 		         a->max, (unsigned long long)a->limit);
-		da_sig_set_result(o, DKIMARC_RES_POLICY, DKIMARC_REASON_LIMIT_EXCEEDED, buf);
-		return true;
+		rc = da_sig_set_result(o, DKIMARC_RES_POLICY, DKIMARC_REASON_LIMIT_EXCEEDED, buf);
+		return rc ? rc : 1;
 	}
-	return false;
+	return 0;
 }
 
-static void judge_ams(const da_arc *a, const arcset *s, const dkimarc_ctx *ctx, const da_bhreg *reg,
-                      int64_t date, int64_t at, dkimarc_arc_instance *in)
+static int judge_ams(const da_arc *a, const arcset *s, const dkimarc_ctx *ctx, const da_bhreg *reg,
+                     int64_t date, int64_t at, dkimarc_arc_instance *in)
 {
 	dkimarc_sig *o = &in->ams;
 	in->has_ams = true;
-	da_sig_facts(o, &s->ams);
+	int rc = da_sig_facts(o, &s->ams);
+	if (rc)
+		return rc;
 	if (s->ams_reason != DKIMARC_REASON_OK)
-		da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->ams_reason, s->ams_err);
-	else if (!not_verified(a, o))
-		da_sig_judge(ctx, &s->ams, s->ams_dig, s->ams_dlen, reg->h[s->ams_bh], date, at, o);
+		return da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->ams_reason, s->ams_err);
+	if ((rc = not_verified(a, o)) != 0)
+		return rc < 0 ? rc : DKIMARC_OK;
+	return da_sig_judge(ctx, &s->ams, s->ams_dig, s->ams_dlen, reg->h[s->ams_bh], date, at, o);
 }
 
-static void judge_as(const da_arc *a, const arcset *s, const dkimarc_ctx *ctx, int64_t date,
-                     int64_t at, dkimarc_arc_instance *in)
+static int judge_as(const da_arc *a, const arcset *s, const dkimarc_ctx *ctx, int64_t date,
+                    int64_t at, dkimarc_arc_instance *in)
 {
 	dkimarc_sig *o = &in->seal;
 	in->has_seal = true;
-	in->cv = s->as.cv ? da_strdup(cv_str(s->as.cv)) : NULL;
-	da_sig_facts(o, &s->as);
+	if (s->as.cv && !(in->cv = da_strdup(cv_str(s->as.cv))))
+		return DKIMARC_ENOMEM;
+	int rc = da_sig_facts(o, &s->as);
+	if (rc)
+		return rc;
 	if (s->as_reason != DKIMARC_REASON_OK)
-		da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->as_reason, s->as_err);
-	else if (!not_verified(a, o))
-		da_sig_judge(ctx, &s->as, s->as_dig, s->as_dlen, NULL, date, at, o);
+		return da_sig_set_result(o, DKIMARC_RES_PERMERROR, s->as_reason, s->as_err);
+	if ((rc = not_verified(a, o)) != 0)
+		return rc < 0 ? rc : DKIMARC_OK;
+	return da_sig_judge(ctx, &s->as, s->as_dig, s->as_dlen, NULL, date, at, o);
 }
 
-static void take_aar(const arcset *s, dkimarc_arc_instance *in)
+static int take_aar(const arcset *s, dkimarc_arc_instance *in)
 {
 	if (!s->aar_parsed)
-		return;
-	in->authserv_id = da_strdup(s->aar.authserv_id);
+		return DKIMARC_OK;
+	if (s->aar.authserv_id && !(in->authserv_id = da_strdup(s->aar.authserv_id)))
+		return DKIMARC_ENOMEM;
 	if (s->aar.n) {
 		in->aar_results = calloc(s->aar.n, sizeof *in->aar_results);
-		if (in->aar_results) {
-			for (size_t i = 0; i < s->aar.n; i++)
-				in->aar_results[i] = da_strdup(s->aar.results[i]);
-			in->naar_results = s->aar.n;
-		}
+		if (!in->aar_results)
+			return DKIMARC_ENOMEM;
+		/* Counted as copied, so that clearing the report frees what was. */
+		for (; in->naar_results < s->aar.n; in->naar_results++)
+			if (!(in->aar_results[in->naar_results] =
+			          da_strdup(s->aar.results[in->naar_results])))
+				return DKIMARC_ENOMEM;
 	}
+	return DKIMARC_OK;
 }
 
 static void set_chain(da_arc_report *out, dkimarc_arc_result res, dkimarc_arc_reason reason,
@@ -546,48 +564,47 @@ static void decide(const da_arc *a, da_arc_report *out)
 		    n, oldest, oldest - 1);
 }
 
-void da_arc_finish(const da_arc *a, const dkimarc_ctx *ctx, const da_bhreg *reg, int64_t date,
-                   int64_t at, da_arc_report *out)
+int da_arc_finish(const da_arc *a, const dkimarc_ctx *ctx, const da_bhreg *reg, int64_t date,
+                  int64_t at, da_arc_report *out)
 {
+	int rc = DKIMARC_OK;
 	da_arc_report_clear(out);
 	if (!a) {
 		set_chain(out, DKIMARC_ARC_NONE, DKIMARC_ARC_REASON_NO_ARC, 0,
 		          "the message has no ARC header fields");
-		return;
+		return out->reason_text ? DKIMARC_OK : DKIMARC_ENOMEM;
 	}
 	size_t count = 0;
 	for (unsigned k = 1; k <= a->max; k++)
 		count += a->set[k].n[K_AAR] + a->set[k].n[K_AMS] + a->set[k].n[K_AS] > 0;
-	if (count) {
-		out->inst = calloc(count, sizeof *out->inst);
-		if (!out->inst)
-			count = 0; /* reported without instances; the chain result stands */
-	}
-	for (unsigned k = 1; k <= a->max && out->ninst < count; k++) {
+	if (count && !(out->inst = calloc(count, sizeof *out->inst)))
+		return DKIMARC_ENOMEM;
+	for (unsigned k = 1; k <= a->max && out->ninst < count && !rc; k++) {
 		const arcset *s = &a->set[k];
 		if (!s->n[K_AAR] && !s->n[K_AMS] && !s->n[K_AS])
 			continue;
 		dkimarc_arc_instance *in = &out->inst[out->ninst++];
 		in->instance = k;
 		if (s->n[K_AMS] == 1)
-			judge_ams(a, s, ctx, reg, date, at, in);
-		if (s->n[K_AS] == 1)
-			judge_as(a, s, ctx, date, at, in);
-		if (s->n[K_AAR] == 1)
-			take_aar(s, in);
+			rc = judge_ams(a, s, ctx, reg, date, at, in);
+		if (!rc && s->n[K_AS] == 1)
+			rc = judge_as(a, s, ctx, date, at, in);
+		if (!rc && s->n[K_AAR] == 1)
+			rc = take_aar(s, in);
 	}
+	if (rc)
+		return rc;
 	decide(a, out);
-	/* Without its instances the report cannot back a pass. */
-	if (out->result == DKIMARC_ARC_PASS && out->ninst == 0)
-		set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_LIMIT_EXCEEDED, 0,
-		          "out of memory while reporting the ARC sets");
+	/* set_chain leaves no text when out of memory; the last one decides. */
+	return out->reason_text ? DKIMARC_OK : DKIMARC_ENOMEM;
 }
 
-void da_arc_not_evaluated(da_arc_report *out, const char *why)
+int da_arc_not_evaluated(da_arc_report *out, const char *why)
 {
 	da_arc_report_clear(out);
 	set_chain(out, DKIMARC_ARC_FAIL, DKIMARC_ARC_REASON_LIMIT_EXCEEDED, 0,
 	          "not evaluated: the header exceeds the limit on %s", why ? why : "header size");
+	return out->reason_text ? DKIMARC_OK : DKIMARC_ENOMEM;
 }
 
 /* ---- for sealers ------------------------------------------------------------- */

@@ -41,13 +41,15 @@ DA_HIDDEN const da_sigparams *da_arc_sig(const da_arc *a, size_t i);
 /*
  * Once reg's hashes are final: checks every AMS and AS and validates the
  * chain (RFC 8617 §5.2) into out (cleared first). a may be NULL: no ARC.
- * date is the message's Date (-1), at the verification time.
+ * date is the message's Date (-1), at the verification time. Returns
+ * DKIMARC_OK, or DKIMARC_ENOMEM / DKIMARC_ECRYPTO: out then means nothing
+ * (a failure is never an ams_fail or seal_fail).
  */
-DA_HIDDEN void da_arc_finish(const da_arc *a, const dkimarc_ctx *ctx, const da_bhreg *reg,
-                             int64_t date, int64_t at, da_arc_report *out);
+DA_HIDDEN int da_arc_finish(const da_arc *a, const dkimarc_ctx *ctx, const da_bhreg *reg,
+                            int64_t date, int64_t at, da_arc_report *out);
 
-/* The result for a message whose header was not read (a header limit). */
-DA_HIDDEN void da_arc_not_evaluated(da_arc_report *out, const char *why);
+/* The result for a message whose header was not read (a header limit); or DKIMARC_ENOMEM. */
+DA_HIDDEN int da_arc_not_evaluated(da_arc_report *out, const char *why);
 
 DA_HIDDEN void da_arc_free(da_arc *a);
 

@@ -40,7 +40,7 @@ int da_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen)
 
 	buf = malloc(n / 4 * 3 + 1);
 	if (buf == NULL)
-		return -1;
+		return -2;
 	if (n == 0) {
 		*out = buf;
 		return 0;

@@ -1,8 +1,21 @@
 /* Batch GCD over a set of RSA moduli (batchgcd.h). */
 #include "batchgcd.h"
+#include "keycheck.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+int da_bn_to_mpz(const BIGNUM *n, mpz_t out)
+{
+	int len = BN_num_bytes(n);
+	unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
+	if (!buf)
+		return -1;
+	BN_bn2bin(n, buf);
+	mpz_import(out, (size_t)len, 1, 1, 1, 0, buf);
+	free(buf);
+	return 0;
+}
 
 /* Pairwise gcds among at most this many sharing moduli; beyond, partners are not named. */
 #define MAX_PAIRWISE 4096

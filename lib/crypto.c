@@ -4,6 +4,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <pthread.h>
@@ -35,6 +36,20 @@ const EVP_MD *da_hash_md(int hash)
 	return md_sha256 ? md_sha256 : EVP_sha256();
 }
 
+bool da_crypto_nomem(void)
+{
+	bool nomem = false;
+	unsigned long e;
+	while ((e = ERR_get_error()) != 0)
+		nomem |= ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE;
+	return nomem;
+}
+
+int da_crypto_status(void)
+{
+	return da_crypto_nomem() ? DKIMARC_ENOMEM : DKIMARC_ECRYPTO;
+}
+
 /*
  * An RSA key whose arithmetic is degenerate would let anyone "sign": an even
  * modulus is key_syntax; the checks of keycheck.c (exponent, small factors,
@@ -44,9 +59,10 @@ static dkimarc_reason rsa_check(EVP_PKEY *pk, da_findings *fs, char *err, size_t
 {
 	BIGNUM *n = NULL, *e = NULL;
 	dkimarc_reason why = DKIMARC_REASON_KEY_SYNTAX;
+	/* A decoded RSA key has both: not having them is a failure of the library. */
 	if (!EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_N, &n) ||
 	    !EVP_PKEY_get_bn_param(pk, OSSL_PKEY_PARAM_RSA_E, &e)) {
-		snprintf(err, errlen, "RSA key parameters unreadable");
+		why = da_status_reason(da_crypto_status());
 		goto out;
 	}
 	if (!BN_is_odd(n)) {
@@ -58,7 +74,8 @@ static dkimarc_reason rsa_check(EVP_PKEY *pk, da_findings *fs, char *err, size_t
 		goto out;
 	}
 	if (da_rsa_key_checks(n, e, fs) < 0) {
-		snprintf(err, errlen, "RSA modulus could not be checked (out of memory)");
+		/* The checks of a decoded key fail only for want of memory. */
+		why = da_status_reason(da_crypto_status());
 		goto out;
 	}
 	why = DKIMARC_REASON_OK;
@@ -84,8 +101,11 @@ static const char private_text[] =
     "the key record's p= holds the private key itself, not only the public one: anyone "
     "who looks the record up can sign with this key";
 
-static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
-                            da_findings *fs, char *err, size_t errlen)
+/*
+ * SubjectPublicKeyInfo, else a bare PKCS#1 RSAPublicKey (as some DNS records
+ * carry), else a whole RSA private key (*priv set).
+ */
+static EVP_PKEY *rsa_der(const da_keyrec *k, bool *priv)
 {
 	const unsigned char *p = k->pk;
 	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)k->pk_len);
@@ -93,29 +113,80 @@ static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *
 		EVP_PKEY_free(pk);
 		pk = NULL;
 	}
-	if (pk && EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
+	if (pk)
+		return pk;
+	p = k->pk;
+	pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)k->pk_len);
+	if (pk && p != k->pk + k->pk_len) {
+		EVP_PKEY_free(pk);
+		pk = NULL;
+	}
+	*priv = !pk && (pk = private_in_record(k, EVP_PKEY_RSA)) != NULL;
+	return pk;
+}
+
+/* A 512-bit RSA key (SubjectPublicKeyInfo) that OpenSSL decodes whenever it works. */
+static const unsigned char known_spki[] = {
+    0x30, 0x5c, 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05,
+    0x00, 0x03, 0x4b, 0x00, 0x30, 0x48, 0x02, 0x41, 0x00, 0xcd, 0x60, 0x5c, 0x72, 0x96, 0x4f, 0x63,
+    0x8d, 0x8a, 0x78, 0xb9, 0xa9, 0x13, 0x70, 0x04, 0x41, 0x8e, 0x58, 0xd8, 0xcf, 0x71, 0x5a, 0x27,
+    0x25, 0x73, 0x40, 0x02, 0x9d, 0x8f, 0x46, 0xaf, 0xa1, 0x71, 0xe3, 0xfe, 0x84, 0x45, 0x87, 0x9d,
+    0xb9, 0x00, 0xe9, 0x61, 0x40, 0xdf, 0x7b, 0xfa, 0xa2, 0x9c, 0x2d, 0x43, 0x7d, 0x3f, 0x01, 0x0a,
+    0xd9, 0x99, 0xd6, 0x3c, 0x41, 0xb8, 0x22, 0x08, 0x41, 0x02, 0x03, 0x01, 0x00, 0x01};
+
+static bool decoder_works(void)
+{
+	const unsigned char *p = known_spki;
+	EVP_PKEY *pk = d2i_PUBKEY(NULL, &p, (long)sizeof known_spki);
+	EVP_PKEY_free(pk);
+	return pk != NULL;
+}
+
+static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                            da_findings *fs, char *err, size_t errlen)
+{
+	bool priv = false;
+	ERR_clear_error();
+	EVP_PKEY *pk = rsa_der(k, &priv);
+	bool nomem = !pk && da_crypto_nomem();
+	/*
+	 * Bad bytes and a failed allocation both give NULL, and OpenSSL 3's
+	 * decoders drop the errors of a key they could not decode, a failed
+	 * allocation among them; one may even leave them unable to decode any
+	 * key for a while, or for good. So a key that does not decode is
+	 * key_syntax only once a key known to be good decodes, and the key
+	 * itself fails again. Bad keys are rare (and never remembered).
+	 */
+	if (!pk && !nomem) {
+		if (!decoder_works()) {
+			*reason = da_status_reason(da_crypto_status());
+			snprintf(err, errlen, "OpenSSL cannot decode RSA keys");
+			return NULL;
+		}
+		ERR_clear_error();
+		pk = rsa_der(k, &priv);
+		nomem = !pk && da_crypto_nomem();
+	}
+	if (!pk) {
+		*reason = nomem ? DA_REASON_ENOMEM : DKIMARC_REASON_KEY_SYNTAX;
+		snprintf(err, errlen, "p= is not an RSA public key (neither SPKI nor PKCS#1)");
+		return NULL;
+	}
+	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
 		EVP_PKEY_free(pk);
 		*reason = DKIMARC_REASON_KEY_TYPE_MISMATCH;
 		snprintf(err, errlen, "key record says k=rsa but p= holds another key type");
 		return NULL;
 	}
-	if (!pk) {
-		/* Bare PKCS#1 RSAPublicKey, as some DNS records carry. */
-		p = k->pk;
-		pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)k->pk_len);
-		if (pk && p != k->pk + k->pk_len) {
-			EVP_PKEY_free(pk);
-			pk = NULL;
-		}
-	}
-	if (!pk && (pk = private_in_record(k, EVP_PKEY_RSA)) != NULL)
+	if (priv)
 		da_findings_add(fs, true, DKIMARC_REASON_KEY_PRIVATE_IN_DNS, "%s", private_text);
-	if (!pk) {
-		*reason = DKIMARC_REASON_KEY_SYNTAX;
-		snprintf(err, errlen, "p= is not an RSA public key (neither SPKI nor PKCS#1)");
+	*bits = (unsigned)EVP_PKEY_get_bits(pk);
+	if (*bits == 0) {
+		/* A decoded RSA key has a size: not telling it is the library failing. */
+		EVP_PKEY_free(pk);
+		*reason = da_status_reason(da_crypto_status());
 		return NULL;
 	}
-	*bits = (unsigned)EVP_PKEY_get_bits(pk);
 	if (*bits > DA_RSA_MAX_BITS) {
 		EVP_PKEY_free(pk);
 		*reason = DKIMARC_REASON_KEY_TOO_LARGE;
@@ -197,7 +268,16 @@ EVP_PKEY *da_pkey_decode_findings(const da_keyrec *k, unsigned *bits, dkimarc_re
 		pthread_once(&crypto_once, crypto_init);
 		unsigned char pub[32];
 		const unsigned char *raw = k->pk;
-		if (k->pk_len != 32 && sodium_ok && ed25519_private(k, pub)) {
+		/* As for RSA: not a private key only if the decoders work and it fails twice. */
+		bool priv =
+		    k->pk_len != 32 && sodium_ok &&
+		    (ed25519_private(k, pub) || (decoder_works() && ed25519_private(k, pub)));
+		if (k->pk_len != 32 && !priv && !decoder_works()) {
+			*reason = da_status_reason(da_crypto_status());
+			snprintf(err, errlen, "OpenSSL cannot decode keys");
+			return NULL;
+		}
+		if (priv) {
 			da_findings_add(fs, true, DKIMARC_REASON_KEY_PRIVATE_IN_DNS, "%s",
 			                private_text);
 			raw = pub;
@@ -212,9 +292,10 @@ EVP_PKEY *da_pkey_decode_findings(const da_keyrec *k, unsigned *bits, dkimarc_re
 			         "Ed25519 key is a point of small order: anyone could sign");
 			return NULL;
 		}
+		/* Any 32 bytes make a key: a failure is the library's. */
 		EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, raw, 32);
 		if (!pk) {
-			*reason = DKIMARC_REASON_KEY_SYNTAX;
+			*reason = da_status_reason(da_crypto_status());
 			snprintf(err, errlen, "Ed25519 key rejected by OpenSSL");
 			return NULL;
 		}
@@ -301,11 +382,28 @@ void da_rsa_prep_free(da_rsa_prep *p)
 	free(p);
 }
 
+/*
+ * 1 or 0 from a verify call's return, or the error: a negative return is
+ * the library failing, and so is a 0 whose error queue says memory ran out
+ * (OpenSSL 3 reports a failed allocation inside RSA as "does not verify").
+ */
+static int verify_result(int rc)
+{
+	if (rc == 1) {
+		ERR_clear_error();
+		return 1;
+	}
+	if (rc < 0)
+		return da_crypto_status();
+	return da_crypto_nomem() ? DKIMARC_ENOMEM : 0;
+}
+
 int da_verify_digest(EVP_PKEY *pk, const da_rsa_prep *prep, int key_type, int hash,
                      const unsigned char *digest, size_t dlen, const unsigned char *sig,
                      size_t slen)
 {
 	int rc = -1;
+	ERR_clear_error();
 	if (key_type == DA_KEY_ED25519) {
 		/* RFC 8463: PureEd25519 over the SHA-256 digest of the headers.
 		 * libsodium verifies in about half OpenSSL 3.0's time, and is at
@@ -319,18 +417,18 @@ int da_verify_digest(EVP_PKEY *pk, const da_rsa_prep *prep, int key_type, int ha
 			       crypto_sign_verify_detached(sig, digest, dlen, raw) == 0;
 		EVP_MD_CTX *md = EVP_MD_CTX_new();
 		if (!md)
-			return -1;
+			return DKIMARC_ENOMEM;
 		if (EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1)
-			rc = EVP_DigestVerify(md, sig, slen, digest, dlen) == 1 ? 1 : 0;
+			rc = EVP_DigestVerify(md, sig, slen, digest, dlen);
 		EVP_MD_CTX_free(md);
-		return rc;
+		return verify_result(rc);
 	}
 	/* A duplicate of the prepared context: EVP_PKEY_verify changes its context. */
 	bool known = prep && (hash == DA_HASH_SHA1 || hash == DA_HASH_SHA256);
 	EVP_PKEY_CTX *pc = known ? EVP_PKEY_CTX_dup(prep->by_hash[hash]) : rsa_verify_ctx(pk, hash);
 	if (!pc)
-		return -1;
-	rc = EVP_PKEY_verify(pc, sig, slen, digest, dlen) == 1 ? 1 : 0;
+		return da_crypto_status();
+	rc = EVP_PKEY_verify(pc, sig, slen, digest, dlen);
 	EVP_PKEY_CTX_free(pc);
-	return rc;
+	return verify_result(rc);
 }

@@ -11,7 +11,8 @@
  * Decodes a parsed key record into an EVP_PKEY. RSA keys are taken as
  * SubjectPublicKeyInfo or as bare PKCS#1 RSAPublicKey. Returns NULL with
  * *reason (key_syntax, key_type_mismatch, key_too_large, key_small_factor)
- * and err set. *bits is the key size whenever it could be read.
+ * and err set, or with DA_REASON_ENOMEM / DA_REASON_ECRYPTO when the crypto
+ * library failed. *bits is the key size whenever it could be read.
  */
 DA_HIDDEN EVP_PKEY *da_pkey_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
                                    char *err, size_t errlen);
@@ -57,12 +58,20 @@ DA_HIDDEN void da_rsa_prep_free(da_rsa_prep *p);
 
 /*
  * Verifies sig over the header digest. prep, when not NULL, is pk's (from the
- * context's key cache). Returns 1 valid, 0 not, -1 on an OpenSSL failure.
+ * context's key cache). Returns 1 valid, 0 not, or DKIMARC_ENOMEM /
+ * DKIMARC_ECRYPTO when the crypto library failed: never "not valid" then.
  */
 DA_HIDDEN int da_verify_digest(EVP_PKEY *pk, const da_rsa_prep *prep, int key_type, int hash,
                                const unsigned char *digest, size_t dlen, const unsigned char *sig,
                                size_t slen);
 
 DA_HIDDEN const EVP_MD *da_hash_md(int hash);
+
+/*
+ * After an OpenSSL call failed: DKIMARC_ENOMEM when its error queue holds
+ * a failed allocation, else DKIMARC_ECRYPTO. Both empty the queue.
+ */
+DA_HIDDEN int da_crypto_status(void);
+DA_HIDDEN bool da_crypto_nomem(void);
 
 #endif

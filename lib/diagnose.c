@@ -47,7 +47,16 @@ typedef struct {
 	step body[MAX_STEPS], head[MAX_STEPS];
 	size_t nbody, nhead;
 	char tried_body[300], tried_head[300];
+	int err; /* DKIMARC_ENOMEM or DKIMARC_ECRYPTO: the diagnosis, and the verification, fail */
 } diag;
+
+/* Notes that a step could not be tried for want of memory or crypto; returns -1. */
+static int failed(diag *d, int status)
+{
+	if (!d->err)
+		d->err = status;
+	return -1;
+}
 
 /* ---- text ------------------------------------------------------------------ */
 
@@ -150,8 +159,9 @@ static int digest_signed(diag *d, const unsigned char *dig, unsigned int dl)
 		return dl == d->rec.digest_len && memcmp(dig, d->rec.digest, dl) == 0;
 	if (!d->pk)
 		return -1;
-	return da_verify_digest(d->pk, d->prep, d->sp->key_type, d->sp->hash, dig, dl, d->sp->b,
-	                        d->sp->b_len) == 1;
+	int ok = da_verify_digest(d->pk, d->prep, d->sp->key_type, d->sp->hash, dig, dl, d->sp->b,
+	                          d->sp->b_len);
+	return ok < 0 ? failed(d, ok) : ok;
 }
 
 /* Whether the signature verifies over the header h (a modified copy). */
@@ -170,10 +180,10 @@ static int header_signed_sp(diag *d, const da_header *h, const da_sigparams *sp)
 		return -1;
 	d->variants++;
 	if (!(used = calloc(h->n, sizeof *used)))
-		return -1;
+		return failed(d, DKIMARC_ENOMEM);
 	rc = da_sig_header_digest(h, d->f->self, sp, used, dig, &dl);
 	free(used);
-	return rc == DKIMARC_OK ? digest_signed(d, dig, dl) : -1;
+	return rc == DKIMARC_OK ? digest_signed(d, dig, dl) : failed(d, rc);
 }
 
 /* Whether a body (a modified copy, CRLF) hashes to bh=. */
@@ -182,10 +192,13 @@ static int body_signed(diag *d, const char *p, size_t n)
 	da_bodyhash bh;
 	int ok;
 	if (da_bodyhash_init(&bh, d->sp->bcanon, d->sp->hash, d->sp->l) != 0)
-		return -1;
+		return failed(d, da_crypto_status());
 	da_bodyhash_update(&bh, p, n);
-	ok = da_bodyhash_final(&bh) == 0 && bh.digest_len == d->sp->bh_len &&
-	     memcmp(bh.digest, d->sp->bh, bh.digest_len) == 0;
+	if (da_bodyhash_final(&bh) != 0) {
+		da_bodyhash_clear(&bh);
+		return failed(d, da_crypto_status());
+	}
+	ok = bh.digest_len == d->sp->bh_len && memcmp(bh.digest, d->sp->bh, bh.digest_len) == 0;
 	da_bodyhash_clear(&bh);
 	return ok;
 }
@@ -199,18 +212,20 @@ typedef struct {
 	size_t nowned;
 } hcopy;
 
-static bool hcopy_init(hcopy *c, const da_header *src)
+static bool hcopy_init(diag *d, hcopy *c, const da_header *src)
 {
 	memset(c, 0, sizeof *c);
 	c->h.f = malloc((src->n ? src->n : 1) * sizeof *c->h.f);
-	if (!c->h.f)
+	if (!c->h.f) {
+		failed(d, DKIMARC_ENOMEM);
 		return false;
+	}
 	memcpy(c->h.f, src->f, src->n * sizeof *c->h.f);
 	c->h.n = c->h.cap = src->n;
 	return true;
 }
 
-/* Field i becomes raw (taken over); false when out of room or memory. */
+/* Field i becomes raw (taken over); false when out of room or raw is NULL (memory). */
 static bool hcopy_set(hcopy *c, size_t i, char *raw, size_t len)
 {
 	const char *colon = raw ? memchr(raw, ':', len) : NULL;
@@ -241,14 +256,16 @@ static void hcopy_free(hcopy *c)
  * The signature field itself re-folded: b= moved, so the parameters get
  * its new place. Returns false when the copy is not a usable tag list.
  */
-static bool moved_b(const da_field *fl, da_sigparams *sp)
+static bool moved_b(diag *d, const da_field *fl, da_sigparams *sp)
 {
 	da_taglist *tl = malloc(sizeof *tl);
 	char err[160];
 	const da_tag *b;
 	bool ok = false;
-	if (!tl)
+	if (!tl) {
+		failed(d, DKIMARC_ENOMEM);
 		return false;
+	}
 	if (da_tags_parse(fl->raw + fl->value_off, fl->len - fl->value_off, tl, err, sizeof err) ==
 	        0 &&
 	    (b = da_tags_get(tl, "b")) != NULL) {
@@ -266,7 +283,7 @@ static int copy_signed(diag *d, const hcopy *c)
 	da_sigparams sp = *d->sp; /* shallow: only b='s place may change */
 	const da_field *self = &c->h.f[d->f->self];
 
-	if (self->raw != d->f->hdr->f[d->f->self].raw && !moved_b(self, &sp))
+	if (self->raw != d->f->hdr->f[d->f->self].raw && !moved_b(d, self, &sp))
 		return -1;
 	return header_signed_sp(d, &c->h, &sp);
 }
@@ -276,7 +293,9 @@ static int with_field(diag *d, size_t i, char *raw, size_t len)
 {
 	hcopy c;
 	int ok = -1;
-	if (!hcopy_init(&c, d->f->hdr)) {
+	if (!raw)
+		return failed(d, DKIMARC_ENOMEM);
+	if (!hcopy_init(d, &c, d->f->hdr)) {
 		free(raw);
 		return -1;
 	}
@@ -287,14 +306,16 @@ static int with_field(diag *d, size_t i, char *raw, size_t len)
 }
 
 /* The fields h= selects, as da_headers_canon picks them; -1 for a name with none. */
-static void selected(const diag *d, long *idx)
+static void selected(diag *d, long *idx)
 {
 	const da_header *h = d->f->hdr;
 	bool *used = calloc(h->n ? h->n : 1, sizeof *used);
 	for (size_t i = 0; i < d->sp->nheaders; i++)
 		idx[i] = -1;
-	if (!used)
+	if (!used) {
+		failed(d, DKIMARC_ENOMEM);
 		return;
+	}
 	used[d->f->self] = true;
 	for (size_t i = 0; i < d->sp->nheaders; i++) {
 		for (size_t j = h->n; d->sp->headers[i] && j-- > 0;) {
@@ -386,8 +407,10 @@ static void try_ztag(diag *d, const long *sel)
 	bool restore = false, copy_ok;
 	size_t first = d->nhead;
 
-	if (!tl)
+	if (!tl) {
+		failed(d, DKIMARC_ENOMEM);
 		return;
+	}
 	if (da_tags_parse(sf->raw + sf->value_off, sf->len - sf->value_off, tl, err, sizeof err) !=
 	        0 ||
 	    !(z = da_tags_get(tl, "z")) || z->val_len == 0) {
@@ -395,7 +418,9 @@ static void try_ztag(diag *d, const long *sel)
 		return;
 	}
 	char *zv = malloc(z->val_len + 1);
-	copy_ok = zv && hcopy_init(&c, d->f->hdr);
+	if (!zv)
+		failed(d, DKIMARC_ENOMEM);
+	copy_ok = zv && hcopy_init(d, &c, d->f->hdr);
 	if (!copy_ok) {
 		free(zv);
 		free(tl);
@@ -417,7 +442,11 @@ static void try_ztag(diag *d, const long *sel)
 		if (!signed_name(d, e, nl))
 			continue;
 		char *zval = colon + 1, *zn_buf = malloc(vl + 1), *cur = NULL;
-		size_t znl = zn_buf ? normalize(zval, vl, zn_buf) : 0;
+		if (!zn_buf) {
+			failed(d, DKIMARC_ENOMEM);
+			break;
+		}
+		size_t znl = normalize(zval, vl, zn_buf);
 		bool same = false, present = false;
 		char name[80], a[300], b[300];
 		excerpt(name, sizeof name, e, nl, sizeof name - 8);
@@ -429,8 +458,10 @@ static void try_ztag(diag *d, const long *sel)
 			present = true;
 			free(cur);
 			cur = malloc(fl->len - fl->value_off + 1);
-			if (!cur)
+			if (!cur) {
+				failed(d, DKIMARC_ENOMEM);
 				break;
+			}
 			size_t cl =
 			    normalize(fl->raw + fl->value_off, fl->len - fl->value_off, cur);
 			cur[cl] = '\0';
@@ -447,6 +478,8 @@ static void try_ztag(diag *d, const long *sel)
 					raw[nl] = ':';
 					memcpy(raw + nl + 1, zval, vl);
 					restore |= hcopy_set(&c, (size_t)at, raw, nl + 1 + vl);
+				} else {
+					failed(d, DKIMARC_ENOMEM);
 				}
 			}
 			if (present)
@@ -506,8 +539,10 @@ static void try_subject_tag(diag *d, const long *sel)
 			after++;
 		size_t len = fl->len - (size_t)(after - p);
 		char *raw = malloc(len);
-		if (!raw)
+		if (!raw) {
+			failed(d, DKIMARC_ENOMEM);
 			return;
+		}
 		size_t pre = (size_t)(p - fl->raw);
 		memcpy(raw, fl->raw, pre);
 		memcpy(raw + pre, after, (size_t)(end - after));
@@ -525,7 +560,7 @@ static void try_subject_tag(diag *d, const long *sel)
 /* Folding variants of one field; returns a malloc'd copy or NULL when not applicable. */
 enum { FOLD_UNFOLD, FOLD_ONE_SPACE, FOLD_SWAP_WSP, FOLD_AT_78, FOLD_KINDS };
 
-static char *refold(const da_field *fl, int kind, size_t *outlen)
+static char *refold(diag *d, const da_field *fl, int kind, size_t *outlen)
 {
 	const char *r = fl->raw;
 	size_t n = fl->len, o = 0;
@@ -535,8 +570,10 @@ static char *refold(const da_field *fl, int kind, size_t *outlen)
 	if (folded == (kind == FOLD_AT_78) || (kind == FOLD_AT_78 && n <= 78))
 		return NULL;
 	char *out = malloc(3 * n + 4); /* each fold adds 2 bytes, at most one per byte */
-	if (!out)
+	if (!out) {
+		failed(d, DKIMARC_ENOMEM);
 		return NULL;
+	}
 	if (kind == FOLD_AT_78) {
 		/* Break before the last WSP that keeps each line within 78 columns. */
 		size_t line = 0, i = 0;
@@ -608,7 +645,7 @@ static void try_refolding(diag *d, const long *sel)
 		const da_field *fl = &d->f->hdr->f[at];
 		for (int kind = 0; kind < FOLD_KINDS && !d->budget_hit; kind++) {
 			size_t len;
-			char *raw = refold(fl, kind, &len);
+			char *raw = refold(d, fl, kind, &len);
 			if (!raw)
 				continue;
 			int ok = with_field(d, (size_t)at, raw, len);
@@ -628,12 +665,13 @@ static void try_refolding(diag *d, const long *sel)
 		/* Several fields re-folded at once: all unfolded together. */
 		hcopy c;
 		size_t changed = 0;
-		if (!hcopy_init(&c, d->f->hdr))
+		if (!hcopy_init(d, &c, d->f->hdr))
 			return;
 		for (size_t k = 0; k < nfields; k++) {
 			long at = k < d->sp->nheaders ? sel[k] : (long)d->f->self;
 			size_t len;
-			char *raw = at >= 0 ? refold(&d->f->hdr->f[at], FOLD_UNFOLD, &len) : NULL;
+			char *raw =
+			    at >= 0 ? refold(d, &d->f->hdr->f[at], FOLD_UNFOLD, &len) : NULL;
 			if (raw && hcopy_set(&c, (size_t)at, raw, len))
 				changed++;
 		}
@@ -676,8 +714,10 @@ static void try_footer(diag *d, const char *p, size_t n)
 	da_bodyhash bh;
 	char ex[EXCERPT * 4 + 8];
 
-	if (!cuts)
+	if (!cuts) {
+		failed(d, DKIMARC_ENOMEM);
 		return;
+	}
 	/* Line starts within the window, the last FOOTER_CUTS of them, oldest first. */
 	size_t from = n > FOOTER_WINDOW ? n - FOOTER_WINDOW : 0;
 	for (size_t i = n; i-- > from && nc < FOOTER_CUTS;)
@@ -687,6 +727,8 @@ static void try_footer(diag *d, const char *p, size_t n)
 		cuts[nc++] = 0;
 	add_tried(d->tried_body, sizeof d->tried_body, "cutting appended text");
 	if (nc == 0 || da_bodyhash_init(&bh, d->sp->bcanon, d->sp->hash, d->sp->l) != 0) {
+		if (nc)
+			failed(d, da_crypto_status());
 		free(cuts);
 		return;
 	}
@@ -699,15 +741,23 @@ static void try_footer(diag *d, const char *p, size_t n)
 		snap.md = EVP_MD_CTX_new();
 		if (!snap.md || !bh.md || EVP_MD_CTX_copy_ex(snap.md, bh.md) != 1) {
 			EVP_MD_CTX_free(snap.md);
+			failed(d, da_crypto_status());
 			break;
 		}
-		if (da_bodyhash_final(&snap) == 0 && snap.digest_len == d->sp->bh_len &&
+		if (da_bodyhash_final(&snap) != 0) {
+			da_bodyhash_clear(&snap);
+			failed(d, da_crypto_status());
+			break;
+		}
+		if (snap.digest_len == d->sp->bh_len &&
 		    memcmp(snap.digest, d->sp->bh, snap.digest_len) == 0)
 			found = cuts[k]; /* keep the longest body that matches */
 		da_bodyhash_clear(&snap);
 	}
 	da_bodyhash_clear(&bh);
 	free(cuts);
+	if (d->err)
+		return;
 	if (found != SIZE_MAX) {
 		size_t line = 1;
 		for (size_t i = 0; i < found; i++)
@@ -751,13 +801,15 @@ static void try_footer(diag *d, const char *p, size_t n)
 }
 
 /* Replaces every from (flen bytes) at a line start or anywhere by to; NULL when none. */
-static char *replace_all(const char *p, size_t n, const char *from, size_t flen, const char *to,
-                         size_t tlen, bool line_start, size_t *outlen)
+static char *replace_all(diag *d, const char *p, size_t n, const char *from, size_t flen,
+                         const char *to, size_t tlen, bool line_start, size_t *outlen)
 {
 	char *out = malloc(n * (tlen > flen ? tlen : 1) + 1);
 	size_t o = 0, hits = 0;
-	if (!out)
+	if (!out) {
+		failed(d, DKIMARC_ENOMEM);
 		return NULL;
+	}
 	for (size_t i = 0; i < n;) {
 		bool at_start = i == 0 || p[i - 1] == '\n';
 		if (i + flen <= n && memcmp(p + i, from, flen) == 0 && (!line_start || at_start)) {
@@ -778,7 +830,7 @@ static char *replace_all(const char *p, size_t n, const char *from, size_t flen,
 }
 
 /* Bare LF (not after CR) to CRLF; NULL when there is none. */
-static char *bare_lf_to_crlf(const char *p, size_t n, size_t *outlen)
+static char *bare_lf_to_crlf(diag *d, const char *p, size_t n, size_t *outlen)
 {
 	size_t extra = 0;
 	for (size_t i = 0; i < n; i++)
@@ -787,8 +839,10 @@ static char *bare_lf_to_crlf(const char *p, size_t n, size_t *outlen)
 		return NULL;
 	char *out = malloc(n + extra);
 	size_t o = 0;
-	if (!out)
+	if (!out) {
+		failed(d, DKIMARC_ENOMEM);
 		return NULL;
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
 			out[o++] = '\r';
@@ -827,7 +881,8 @@ static void try_body(diag *d)
 		add_tried(d->tried_body, sizeof d->tried_body,
 		          "undoing quoted-printable re-encoding");
 		if (strcmp(cte, "quoted-printable") == 0) {
-			copy = da_qp_decode_dup(p, n, &len);
+			if (!(copy = da_qp_decode_dup(p, n, &len)))
+				failed(d, DKIMARC_ENOMEM);
 			body_variant(
 			    d, DKIMARC_FINDING_BODY_REENCODED, copy, len,
 			    "the body was re-encoded as quoted-printable after signing "
@@ -838,22 +893,23 @@ static void try_body(diag *d)
 		for (size_t i = 0; i < n && !eight; i++)
 			eight = (unsigned char)p[i] >= 0x80;
 		if (eight && strcmp(cte, "quoted-printable") != 0 && strcmp(cte, "base64") != 0) {
-			copy = da_qp_encode_dup(p, n, &len);
+			if (!(copy = da_qp_encode_dup(p, n, &len)))
+				failed(d, DKIMARC_ENOMEM);
 			body_variant(d, DKIMARC_FINDING_BODY_REENCODED, copy, len,
 			             "the body was decoded from quoted-printable to 8bit after "
 			             "signing: encoded again, it is the body that was signed");
 		}
 	}
 	add_tried(d->tried_body, sizeof d->tried_body, "repairing line ends");
-	copy = replace_all(p, n, "\r\r\n", 3, "\r\n", 2, false, &len);
+	copy = replace_all(d, p, n, "\r\r\n", 3, "\r\n", 2, false, &len);
 	body_variant(d, DKIMARC_FINDING_LINE_ENDINGS, copy, len,
 	             "line ends were doubled into CR CR LF after signing (a CRLF conversion "
 	             "applied twice)");
-	copy = bare_lf_to_crlf(p, n, &len);
+	copy = bare_lf_to_crlf(d, p, n, &len);
 	body_variant(d, DKIMARC_FINDING_LINE_ENDINGS, copy, len,
 	             "the body has bare LF line ends that the signer hashed as CRLF");
 	add_tried(d->tried_body, sizeof d->tried_body, "undoing dot-stuffing");
-	copy = replace_all(p, n, "..", 2, ".", 1, true, &len);
+	copy = replace_all(d, p, n, "..", 2, ".", 1, true, &len);
 	body_variant(d, DKIMARC_FINDING_DOT_STUFFING, copy, len,
 	             "lines beginning with a dot carry a second one: SMTP dot-stuffing (RFC 5321 "
 	             "§4.5.2) was not undone on receipt");
@@ -964,7 +1020,7 @@ static const char *none_fixed(char *buf, size_t len, const step *s, size_t n, co
 	return buf;
 }
 
-void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
+int da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 {
 	diag *d;
 	long *sel;
@@ -975,8 +1031,10 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 	                                      o->reason == DKIMARC_REASON_KEY_MISMATCH);
 	bool beyond = o->result == DKIMARC_RES_PASS && (o->flags & DKIMARC_FLAG_BODY_BEYOND_LENGTH);
 
-	if (!o->fx || (!fail && !beyond) || !(d = calloc(1, sizeof *d)))
-		return;
+	if (!o->fx || (!fail && !beyond))
+		return DKIMARC_OK;
+	if (!(d = calloc(1, sizeof *d)))
+		return DKIMARC_ENOMEM;
 	d->f = f;
 	d->sp = f->sp;
 	d->x = o->fx;
@@ -985,7 +1043,7 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 	if (beyond) {
 		beyond_length(d, o);
 		free(d);
-		return;
+		return DKIMARC_OK;
 	}
 	bool body_ok = o->body_hash_ok == 1;
 	if (o->reason == DKIMARC_REASON_KEY_MISMATCH) {
@@ -1008,7 +1066,7 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 		              "signature, which this key does not vouch for."
 		            : "The body does not hash to bh= either.");
 		free(d);
-		return;
+		return DKIMARC_OK;
 	}
 
 	/* The key, from the record the result was judged with. */
@@ -1016,29 +1074,48 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 		da_keyrec kr;
 		char err[256];
 		unsigned bits;
-		dkimarc_reason why;
-		if (da_keyrec_parse(o->key.txt, o->key.txt_len, &kr, err, sizeof err) ==
-		    DKIMARC_REASON_OK) {
+		dkimarc_reason why =
+		    da_keyrec_parse(o->key.txt, o->key.txt_len, &kr, err, sizeof err);
+		if (why == DKIMARC_REASON_OK) {
 			if (!kr.revoked)
 				d->pk = da_pkcache_get(f->ctx->pkcache, &kr, &bits, &d->prep, &why,
 				                       err, sizeof err);
 			da_keyrec_clear(&kr);
 		}
+		if (da_reason_status(why))
+			failed(d, da_reason_status(why));
 	}
-	da_rsa_recover(d->pk, d->sp->key_type, d->sp->b, d->sp->b_len, &d->rec);
+	int rc = d->err ? d->err
+	                : da_rsa_recover(d->pk, d->sp->key_type, d->sp->b, d->sp->b_len, &d->rec);
+	if (rc) {
+		EVP_PKEY_free(d->pk);
+		free(d);
+		return rc;
+	}
 	int hdr_ok = digest_signed(d, f->hdigest, f->hdigest_len);
 	bool body_kept = f->body && !f->body->over;
 
 	/* Steps first (on copies), so that the summaries can say what was tried. */
-	if (hdr_ok == 0 && (sel = calloc(d->sp->nheaders + 1, sizeof *sel)) != NULL) {
+	if (hdr_ok == 0 && !(sel = calloc(d->sp->nheaders + 1, sizeof *sel)))
+		failed(d, DKIMARC_ENOMEM);
+	else if (hdr_ok == 0) {
 		selected(d, sel);
-		try_ztag(d, sel);
-		try_subject_tag(d, sel);
-		try_refolding(d, sel);
+		if (!d->err)
+			try_ztag(d, sel);
+		if (!d->err)
+			try_subject_tag(d, sel);
+		if (!d->err)
+			try_refolding(d, sel);
 		free(sel);
 	}
-	if (!body_ok && body_kept)
+	if (!body_ok && body_kept && !d->err)
 		try_body(d);
+	if (d->err) {
+		rc = d->err;
+		EVP_PKEY_free(d->pk);
+		free(d);
+		return rc;
+	}
 
 	if (!body_ok) {
 		const char *canon = d->sp->bcanon == DA_CANON_RELAXED ? "relaxed" : "simple";
@@ -1097,4 +1174,5 @@ void da_diagnose(const da_sigfacts *f, dkimarc_sig *o)
 		               "and 12 times the body hashed): some steps were not tried");
 	EVP_PKEY_free(d->pk);
 	free(d);
+	return DKIMARC_OK;
 }

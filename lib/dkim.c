@@ -203,6 +203,8 @@ static int dkim_fields(dkimarc_verifier *v, size_t nsig)
 		s->bh = -1;
 		s->reason =
 		    da_sig_parse(f->raw, f->len, f->value_off, &s->sp, s->err, sizeof s->err);
+		if ((rc = da_reason_status(s->reason)) != DKIMARC_OK)
+			break;
 		if (s->reason != DKIMARC_REASON_OK) {
 			s->result = DKIMARC_RES_PERMERROR;
 			continue;
@@ -298,6 +300,8 @@ static size_t find_header_end(dkimarc_verifier *v, const char *src, size_t len, 
 
 int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out)
 {
+	if (out)
+		*out = NULL; /* freeing it is safe whatever happens */
 	if (!ctx || !out)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_verifier_new: NULL argument");
 	dkimarc_verifier *v = calloc(1, sizeof *v);
@@ -478,18 +482,21 @@ static bool aligned(const dkimarc_ctx *ctx, const char *d, const da_addrlist *fr
 	return true;
 }
 
-static void evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
+/* Judges one DKIM signature into o; DKIMARC_OK, or the error that stops the verification. */
+static int evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
 {
 	const da_sigparams *sp = &s->sp;
 
-	da_sig_facts(o, sp);
+	int rc = da_sig_facts(o, sp);
+	if (rc)
+		return rc;
 	o->aligned = aligned(v->ctx, sp->domain, &v->from);
-	if (s->reason != DKIMARC_REASON_OK) {
-		da_sig_set_result(o, s->result, s->reason, s->err);
-		return;
-	}
+	if (s->reason != DKIMARC_REASON_OK)
+		return da_sig_set_result(o, s->result, s->reason, s->err);
 	o->flags |= coverage_flags(v, sp);
-	da_sig_judge(v->ctx, sp, s->hdigest, s->hdigest_len, v->bhs.h[s->bh], v->date, at, o);
+	rc = da_sig_judge(v->ctx, sp, s->hdigest, s->hdigest_len, v->bhs.h[s->bh], v->date, at, o);
+	if (rc)
+		return rc;
 	da_sigfacts sf = {.ctx = v->ctx,
 	                  .hdr = &v->hdr,
 	                  .self = s->field,
@@ -498,56 +505,45 @@ static void evaluate(dkimarc_verifier *v, vsig *s, dkimarc_sig *o, int64_t at)
 	                  .hdigest_len = s->hdigest_len,
 	                  .bh = v->bhs.h[s->bh],
 	                  .body = v->ctx->diagnose_max ? &v->keep : NULL};
-	da_forensic_attach(&sf, o);
+	return da_forensic_attach(&sf, o);
 }
 
-int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
+/*
+ * The report of a message whose hashes are final: every signature judged,
+ * the verdict, the ARC chain. DKIMARC_OK, or the error that stops the
+ * verification (no report then).
+ */
+static int build_report(dkimarc_verifier *v, dkimarc_report **out)
 {
-	if (!v || !out)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_verifier_finish: NULL argument");
-	*out = NULL;
-	if (v->error)
-		return da_fail(v->error, "verifier failed earlier");
-	if (v->finished)
-		return da_fail(DKIMARC_ESTATE, "dkimarc_verifier_finish: called a second time");
-	v->finished = true;
 	int rc;
-	if (v->phase == P_HEADER) {
-		if (!v->src) {
-			v->src = "";
-			v->srclen = 0;
-		}
-		if ((rc = header_phase(v, true)) != DKIMARC_OK)
-			return v->error = da_fail(rc, "%s", dkimarc_strerror(rc));
-	}
-	if (da_bhreg_final(&v->bhs) != 0)
-		return v->error = da_fail(DKIMARC_ECRYPTO, "hashing failed");
-	v->phase = P_DONE;
-
 	dkimarc_report *r = calloc(1, sizeof *r);
 	if (!r)
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return DKIMARC_ENOMEM;
 	r->at = v->ctx->at >= 0 ? v->ctx->at : (int64_t)time(NULL);
 	r->date = v->date;
 	if (v->nsigs) {
 		r->sigs = calloc(v->nsigs, sizeof *r->sigs);
 		if (!r->sigs) {
 			free(r);
-			return da_fail(DKIMARC_ENOMEM, "out of memory");
+			return DKIMARC_ENOMEM;
 		}
 		r->nsigs = v->nsigs;
 	}
-	for (size_t i = 0; i < v->nsigs; i++)
-		evaluate(v, &v->sigs[i], &r->sigs[i], r->at);
+	for (size_t i = 0; i < v->nsigs; i++) {
+		if ((rc = evaluate(v, &v->sigs[i], &r->sigs[i], r->at)) != DKIMARC_OK) {
+			dkimarc_report_free(r);
+			return rc;
+		}
+	}
 	if (v->from.n && !v->from.ambiguous && v->from.m[0].domain &&
 	    !(r->from_domain = da_strdup(v->from.m[0].domain))) {
 		dkimarc_report_free(r);
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return DKIMARC_ENOMEM;
 	}
 	const bool **cov = NULL;
 	if (v->nsigs && !(cov = calloc(v->nsigs, sizeof *cov))) {
 		dkimarc_report_free(r);
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
+		return DKIMARC_ENOMEM;
 	}
 	for (size_t i = 0; i < v->nsigs; i++)
 		cov[i] = v->sigs[i].cov;
@@ -570,14 +566,51 @@ int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
 	free(cov);
 	if (rc) {
 		dkimarc_report_free(r);
-		return da_fail(rc, "%s", dkimarc_strerror(rc));
+		return rc;
 	}
 	/* ARC is reported beside the DKIM verdict, never part of it. */
 	if (v->limit_hit)
-		da_arc_not_evaluated(&r->arc, v->limit_why);
+		rc = da_arc_not_evaluated(&r->arc, v->limit_why);
 	else
-		da_arc_finish(v->arc, v->ctx, &v->bhs, v->date, r->at, &r->arc);
+		rc = da_arc_finish(v->arc, v->ctx, &v->bhs, v->date, r->at, &r->arc);
+	if (rc) {
+		dkimarc_report_free(r);
+		return rc;
+	}
 	*out = r;
+	return DKIMARC_OK;
+}
+
+int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out)
+{
+	if (!v || !out)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_verifier_finish: NULL argument");
+	*out = NULL;
+	if (v->error)
+		return da_fail(v->error, "verifier failed earlier");
+	if (v->finished)
+		return da_fail(DKIMARC_ESTATE, "dkimarc_verifier_finish: called a second time");
+	v->finished = true;
+	int rc;
+	if (v->phase == P_HEADER) {
+		if (!v->src) {
+			v->src = "";
+			v->srclen = 0;
+		}
+		if ((rc = header_phase(v, true)) != DKIMARC_OK)
+			return v->error = da_fail(rc, "%s", dkimarc_strerror(rc));
+	}
+	if (da_bhreg_final(&v->bhs) != 0) {
+		rc = da_crypto_status();
+		return v->error = da_fail(rc, "hashing the body failed: %s", dkimarc_strerror(rc));
+	}
+	/* The body kept for the diagnosis was lost: the report would lack it. */
+	if (v->keep.nomem)
+		return v->error = da_fail(DKIMARC_ENOMEM, "out of memory keeping the body");
+	v->phase = P_DONE;
+
+	if ((rc = build_report(v, out)) != DKIMARC_OK)
+		return v->error = da_fail(rc, "%s", dkimarc_strerror(rc));
 	return DKIMARC_OK;
 }
 

@@ -29,6 +29,7 @@ struct da_sigx {
 	size_t sig_len;
 	da_finding *f;
 	size_t nf, capf;
+	bool nomem; /* a finding could not be added: the verification fails (ENOMEM) */
 };
 
 /*
@@ -43,10 +44,14 @@ typedef struct {
 	char *p;
 	size_t n, cap;
 	bool over;     /* longer than the context allows: dropped */
+	bool nomem;    /* dropped for want of memory: the verification fails (ENOMEM) */
 	uint64_t work; /* bytes hashed by the diagnosis so far (DA_DIAGNOSE_BUDGET) */
 } da_keep;
 
-/* Appends body bytes, up to max in all; past it the copy is dropped for good. */
+/*
+ * Appends body bytes, up to max in all; past it the copy is dropped for good.
+ * Out of memory, it is dropped too, with nomem set.
+ */
 DA_HIDDEN void da_keep_add(da_keep *k, const char *p, size_t n, uint64_t max);
 DA_HIDDEN void da_keep_free(da_keep *k);
 
@@ -65,14 +70,16 @@ typedef struct {
 /*
  * Gives the report's signature o its extras: b=, bh= and the computed body
  * hash always; the header hash input with ctx->explain; the diagnosis with
- * ctx->diagnose_max for a failing signature. Out of memory leaves parts
- * out, never fails the verification.
+ * ctx->diagnose_max for a failing signature. Returns DKIMARC_OK, or
+ * DKIMARC_ENOMEM / DKIMARC_ECRYPTO: a report missing a part it should have
+ * would differ silently from the true one, so a failure fails the
+ * verification.
  */
-DA_HIDDEN void da_forensic_attach(const da_sigfacts *f, dkimarc_sig *o);
+DA_HIDDEN int da_forensic_attach(const da_sigfacts *f, dkimarc_sig *o);
 
-/* diagnose.c: adds findings to o->x (allocated by the caller). */
-DA_HIDDEN void da_diagnose(const da_sigfacts *f, dkimarc_sig *o);
-/* Adds one finding; text is formatted. Silently drops it when out of memory. */
+/* diagnose.c: adds findings to o->fx (allocated by the caller); status as above. */
+DA_HIDDEN int da_diagnose(const da_sigfacts *f, dkimarc_sig *o);
+/* Adds one finding; text is formatted. Out of memory, sets x->nomem. */
 DA_HIDDEN void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const char *field, int undo,
                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

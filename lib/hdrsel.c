@@ -8,8 +8,6 @@ void da_headers_canon(const da_header *h, char *const *names, size_t n, da_canon
                       da_sink sink, void *arg)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!names[i])
-			continue;
 		/* Bottom-up: the last unused instance of the name. */
 		for (size_t j = h->n; j-- > 0;) {
 			if (used[j] || !da_field_is(&h->f[j], names[i]))

@@ -10,8 +10,8 @@
  * name not yet used; a name with no such field selects nothing (so naming a
  * field once more than it occurs "oversigns" it). used has h->n entries:
  * the caller marks fields that must never be selected (the signature
- * itself), and selected fields are marked as they are taken. NULL names are
- * skipped.
+ * itself), and selected fields are marked as they are taken. No name is
+ * NULL: skipping one would hash other bytes than were signed.
  */
 DA_HIDDEN void da_headers_canon(const da_header *h, char *const *names, size_t n, da_canon c,
                                 bool *used, da_sink sink, void *arg);

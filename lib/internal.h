@@ -26,6 +26,36 @@ DA_HIDDEN void da_clear_error(void);
  * that fails); with another rc, sets *out NULL. Returns the status.
  */
 DA_HIDDEN int da_give(int rc, char **out);
+/*
+ * A step that returns a dkimarc_reason (parsing a signature or a key record,
+ * decoding or fetching a key) says that it failed inside, on memory or in the
+ * crypto library, with one of these. They are never results: the caller
+ * returns da_reason_status() and no report carries them (issue 16).
+ */
+#define DA_REASON_ENOMEM  ((dkimarc_reason)-1)
+#define DA_REASON_ECRYPTO ((dkimarc_reason)-2)
+
+/* DKIMARC_ENOMEM or DKIMARC_ECRYPTO for those; DKIMARC_OK for a reason that is a result. */
+static inline int da_reason_status(dkimarc_reason r)
+{
+	return r == DA_REASON_ENOMEM    ? DKIMARC_ENOMEM
+	       : r == DA_REASON_ECRYPTO ? DKIMARC_ECRYPTO
+	                                : 0;
+}
+
+/* The sentinel for an error status (DKIMARC_ECRYPTO, else DKIMARC_ENOMEM). */
+static inline dkimarc_reason da_status_reason(int status)
+{
+	return status == DKIMARC_ECRYPTO ? DA_REASON_ECRYPTO : DA_REASON_ENOMEM;
+}
+
+/* ---- jsondump.c: jansson values as text --------------------------------- */
+
+struct json_t;
+/* json_dumps(), but NULL whenever a write failed (never text with bytes missing); free(). */
+DA_HIDDEN char *da_json_dumps(const struct json_t *j, size_t flags);
+/* Whether s is UTF-8 as jansson takes it (no overlong forms, no surrogates). */
+DA_HIDDEN bool da_utf8_valid(const char *s);
 
 /* ---- tags.c: RFC 6376 §3.2 tag=value lists ------------------------------ */
 
@@ -74,7 +104,8 @@ typedef struct {
 /*
  * Parses a key record. Returns DKIMARC_REASON_OK, or DKIMARC_REASON_KEY_SYNTAX
  * with a human reason in err (bad v=, unknown k=, p= not base64, ...).
- * A revoked key (empty p=) parses OK with revoked set.
+ * A revoked key (empty p=) parses OK with revoked set. Out of memory:
+ * DA_REASON_ENOMEM.
  */
 DA_HIDDEN dkimarc_reason da_keyrec_parse(const char *txt, size_t len, da_keyrec *out, char *err,
                                          size_t errlen);
@@ -82,7 +113,10 @@ DA_HIDDEN void da_keyrec_clear(da_keyrec *k);
 
 /* ---- base64.c: strict base64 through OpenSSL ----------------------------- */
 
-/* Strict base64: whitespace already removed; padding checked. malloc'd out. */
+/*
+ * Strict base64: whitespace already removed; padding checked. malloc'd out.
+ * Returns 0, -1 when s is not base64, or -2 when out of memory.
+ */
 DA_HIDDEN int da_b64_decode(const char *s, size_t n, unsigned char **out, size_t *outlen);
 /* Base64 with padding, no line breaks; malloc'd, NUL-terminated; NULL when out of memory. */
 DA_HIDDEN char *da_b64_encode(const unsigned char *p, size_t n);

@@ -22,68 +22,82 @@ size_t da_anchor_partition(dkimarc_answer *ans)
 		any = da_rec_is_recovered(&ans->recs[i]);
 	if (!any)
 		return 0; /* the usual case: nothing to move */
-	dkimarc_keyrec *tmp = malloc(ans->n * sizeof *tmp);
-	if (!tmp)
-		return 0; /* out of memory: every record taken as the domain's own, as before */
-	for (size_t i = 0; i < ans->n; i++)
-		if (!da_rec_is_recovered(&ans->recs[i]))
-			tmp[own++] = ans->recs[i];
-	for (size_t i = 0; i < ans->n; i++)
-		if (da_rec_is_recovered(&ans->recs[i]))
-			tmp[own + nrec++] = ans->recs[i];
-	memcpy(ans->recs, tmp, ans->n * sizeof *tmp);
-	free(tmp);
+	/* In place and stable (answers are short): nothing to allocate, so nothing to fail. */
+	for (size_t i = 0; i < ans->n; i++) {
+		if (da_rec_is_recovered(&ans->recs[i])) {
+			nrec++;
+			continue;
+		}
+		dkimarc_keyrec r = ans->recs[i];
+		memmove(&ans->recs[own + 1], &ans->recs[own], (i - own) * sizeof r);
+		ans->recs[own++] = r;
+	}
 	return nrec;
 }
 
-/* The record's key, decoded through the context's cache; NULL when it has none. */
-static EVP_PKEY *rec_key(const dkimarc_ctx *ctx, const dkimarc_keyrec *r, da_pkinfo *pi)
+/*
+ * The record's key, decoded through the context's cache, into *pk (NULL when
+ * it has none). Returns 0, or DKIMARC_ENOMEM / DKIMARC_ECRYPTO.
+ */
+static int rec_key(const dkimarc_ctx *ctx, const dkimarc_keyrec *r, da_pkinfo *pi, EVP_PKEY **pk)
 {
 	char err[300];
-	if (da_pkcache_record(ctx->pkcache, r->txt, r->txt_len, pi, err, sizeof err) !=
-	    DKIMARC_REASON_OK) {
+	dkimarc_reason why =
+	    da_pkcache_record(ctx->pkcache, r->txt, r->txt_len, pi, err, sizeof err);
+	*pk = NULL;
+	if (why != DKIMARC_REASON_OK) {
 		memset(pi, 0, sizeof *pi);
-		return NULL;
+		return da_reason_status(why);
 	}
-	return pi->pkey;
+	*pk = pi->pkey;
+	return 0;
 }
 
-/* Whether the RSA key pk made b= (over any content: the padding comes out well-formed). */
-static bool made(EVP_PKEY *pk, const da_sigparams *sp)
+/*
+ * Whether the RSA key pk made b= (over any content: the padding comes out
+ * well-formed), into *yes. Returns 0, or the crypto library's failure.
+ */
+static int made(EVP_PKEY *pk, const da_sigparams *sp, bool *yes)
 {
 	da_recovered rec;
+	*yes = false;
 	if (!pk || EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
-		return false;
-	da_rsa_recover(pk, DA_KEY_RSA, sp->b, sp->b_len, &rec);
-	return rec.made == DA_MADE_THIS_KEY;
+		return 0;
+	int rc = da_rsa_recover(pk, DA_KEY_RSA, sp->b, sp->b_len, &rec);
+	*yes = rc == 0 && rec.made == DA_MADE_THIS_KEY;
+	return rc;
 }
 
 /* What the archive says of a recovered record: how many signatures, and whether sp's. */
-static void recovered_facts(const dkimarc_ctx *ctx, const dkimarc_keyrec *r, const da_sigparams *sp,
-                            da_recovered_use *ru)
+static int recovered_facts(const dkimarc_ctx *ctx, const dkimarc_keyrec *r, const da_sigparams *sp,
+                           da_recovered_use *ru)
 {
 	const da_recinfo *ri = da_archive_recinfo(ctx->keysrc, r->file, r->line);
 	ru->recovered = true;
 	ru->n = ri ? ri->signatures : 0;
 	ru->self = false;
 	char *b = ri && ri->nb ? da_b64_encode(sp->b, sp->b_len) : NULL;
+	if (ri && ri->nb && !b)
+		return DKIMARC_ENOMEM;
 	for (size_t i = 0; b && i < ri->nb && !ru->self; i++) {
 		size_t n = strlen(ri->b[i]);
 		/* RFC 6008 names a signature by 8 characters of b=; the archive keeps more. */
 		ru->self = n >= 8 && strncmp(b, ri->b[i], n) == 0;
 	}
 	free(b);
+	return 0;
 }
 
 /* Appends "; text" to *choice (or sets it). */
-static void add_choice(char **choice, const char *text)
+static int add_choice(char **choice, const char *text)
 {
 	size_t n = *choice ? strlen(*choice) : 0;
 	char *c = realloc(*choice, n + strlen(text) + 3);
 	if (!c)
-		return;
+		return DKIMARC_ENOMEM;
 	snprintf(c + n, strlen(text) + 3, "%s%s", n ? "; " : "", text);
 	*choice = c;
+	return 0;
 }
 
 /* "recovered from 3 signatures in this corpus" */
@@ -106,44 +120,55 @@ char *da_anchor_source(const dkimarc_keyrec *r, const da_recovered_use *ru)
 }
 
 int da_anchor_pick(const dkimarc_ctx *ctx, const da_sigparams *sp, const dkimarc_answer *ans,
-                   size_t nrec, int idx, da_key *k)
+                   size_t nrec, int idx, da_key *k, int *pick)
 {
 	size_t nown = ans->n - nrec;
 	char buf[900], from[96];
 	da_pkinfo own = {0};
-	EVP_PKEY *opk = idx >= 0 ? rec_key(ctx, &ans->recs[idx], &own) : NULL;
+	EVP_PKEY *opk = NULL;
+	bool yes = false;
+	int rc = idx >= 0 ? rec_key(ctx, &ans->recs[idx], &own, &opk) : 0;
 
+	*pick = idx;
+	if (rc == 0)
+		rc = made(opk, sp, &yes);
 	/* The domain's own record made the signature: it is the key; a recovered copy is named. */
-	if (made(opk, sp)) {
-		for (size_t j = nown; j < ans->n; j++) {
+	if (rc == 0 && yes) {
+		for (size_t j = nown; j < ans->n && rc == 0; j++) {
 			da_pkinfo pi;
-			EVP_PKEY *pk = rec_key(ctx, &ans->recs[j], &pi);
-			if (pk && EVP_PKEY_eq(opk, pk) == 1) {
+			EVP_PKEY *pk;
+			rc = rec_key(ctx, &ans->recs[j], &pi, &pk);
+			if (rc == 0 && pk && EVP_PKEY_eq(opk, pk) == 1) {
 				da_recovered_use ru = {0};
-				recovered_facts(ctx, &ans->recs[j], sp, &ru);
+				rc = recovered_facts(ctx, &ans->recs[j], sp, &ru);
 				recovered_from(&ru, from, sizeof from);
 				snprintf(buf, sizeof buf,
 				         "%s holds the key %s (%s): that record anchors it",
 				         ans->recs[idx].origin ? ans->recs[idx].origin : "?", from,
 				         ans->recs[j].origin ? ans->recs[j].origin : "?");
-				add_choice(&k->choice, buf);
+				if (rc == 0)
+					rc = add_choice(&k->choice, buf);
 				da_pkinfo_clear(&pi);
 				break;
 			}
 			da_pkinfo_clear(&pi);
 		}
 		da_pkinfo_clear(&own);
-		return idx;
+		return rc;
 	}
 	/* Otherwise a recovered key that made it, if any. */
-	for (size_t j = nown; j < ans->n; j++) {
+	for (size_t j = nown; j < ans->n && rc == 0; j++) {
 		da_pkinfo pi;
-		bool m = made(rec_key(ctx, &ans->recs[j], &pi), sp);
+		EVP_PKEY *pk;
+		rc = rec_key(ctx, &ans->recs[j], &pi, &pk);
+		if (rc == 0)
+			rc = made(pk, sp, &yes);
 		da_pkinfo_clear(&pi);
-		if (!m)
+		if (rc != 0 || !yes)
 			continue;
 		const dkimarc_keyrec *o = idx >= 0 ? &ans->recs[idx] : NULL;
-		recovered_facts(ctx, &ans->recs[j], sp, &k->ru);
+		if ((rc = recovered_facts(ctx, &ans->recs[j], sp, &k->ru)) != 0)
+			break;
 		if (o)
 			snprintf(
 			    buf, sizeof buf, "the record at %s %s", o->origin ? o->origin : "?",
@@ -153,35 +178,39 @@ int da_anchor_pick(const dkimarc_ctx *ctx, const da_sigparams *sp, const dkimarc
 		else if (nown)
 			snprintf(buf, sizeof buf,
 			         "the %zu records at the name parse as different keys", nown);
-		if (nown)
-			k->ru.other = da_strdup(buf);
+		if (nown && !(k->ru.other = da_strdup(buf))) {
+			rc = DKIMARC_ENOMEM;
+			break;
+		}
 		recovered_from(&k->ru, from, sizeof from);
 		snprintf(buf, sizeof buf, "the key %s (%s) made this signature%s%s", from,
 		         ans->recs[j].origin ? ans->recs[j].origin : "?", nown ? "; " : "",
 		         nown ? k->ru.other : "");
-		add_choice(&k->choice, buf);
+		if ((rc = add_choice(&k->choice, buf)) != 0)
+			break;
 		/* The own records' window no longer describes the key used. */
 		k->flags &= ~DKIMARC_FLAG_KEY_OUTSIDE_WINDOW;
 		da_pkinfo_clear(&own);
-		return (int)j;
-	}
-	da_pkinfo_clear(&own);
-	if (nown == 0) {
-		/* Only recovered records, and none made b=: the first one is judged (key_mismatch).
-		 */
-		recovered_facts(ctx, &ans->recs[0], sp, &k->ru);
+		*pick = (int)j;
 		return 0;
 	}
-	return idx;
+	da_pkinfo_clear(&own);
+	if (rc == 0 && nown == 0) {
+		/* Only recovered records, and none made b=: the first one is judged (key_mismatch).
+		 */
+		*pick = 0;
+		rc = recovered_facts(ctx, &ans->recs[0], sp, &k->ru);
+	}
+	return rc;
 }
 
-void da_anchor_judged(dkimarc_sig *o, const da_sigparams *sp, const da_recovered_use *ru)
+int da_anchor_judged(dkimarc_sig *o, const da_sigparams *sp, const da_recovered_use *ru)
 {
 	char buf[1200], from[96];
 	/* Nobody's key in particular: its failures are no evidence that d= signed anything. */
 	o->key_made = false;
 	if (o->result != DKIMARC_RES_PASS)
-		return;
+		return 0;
 	size_t others = ru->n > 0 && ru->self ? ru->n - 1 : ru->n;
 	if (ru->n == 0)
 		snprintf(from, sizeof from, "recovered from signatures in this corpus");
@@ -197,5 +226,5 @@ void da_anchor_judged(dkimarc_sig *o, const da_sigparams *sp, const da_recovered
 	         ru->other ? ru->other : "");
 	if (ru->other)
 		strncat(buf, ")", sizeof buf - strlen(buf) - 1);
-	da_sig_set_result(o, DKIMARC_RES_NEUTRAL, DKIMARC_REASON_KEY_RECOVERED, buf);
+	return da_sig_set_result(o, DKIMARC_RES_NEUTRAL, DKIMARC_REASON_KEY_RECOVERED, buf);
 }

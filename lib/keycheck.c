@@ -45,8 +45,8 @@ bool da_reason_is_key_finding(dkimarc_reason r)
 	}
 }
 
-/* e even, 1 or below 3: no RSA key generator makes one. */
-static void exponent_check(const BIGNUM *e, da_findings *fs)
+/* e even, 1 or below 3: no RSA key generator makes one. -1 on a failure (memory). */
+static int exponent_check(const BIGNUM *e, da_findings *fs)
 {
 	if (BN_is_one(e))
 		da_findings_add(fs, false, DKIMARC_REASON_KEY_BAD_EXPONENT,
@@ -54,14 +54,16 @@ static void exponent_check(const BIGNUM *e, da_findings *fs)
 		                "digest itself, which anyone can write");
 	else if (BN_is_zero(e) || !BN_is_odd(e)) {
 		char *dec = BN_bn2dec(e);
+		if (!dec)
+			return -1;
+		bool show = strlen(dec) < 24;
 		da_findings_add(fs, false, DKIMARC_REASON_KEY_BAD_EXPONENT,
 		                "the RSA public exponent %s%s%s is even: no RSA key has one, so "
 		                "this key was not made by a key generator and proves nothing",
-		                dec && strlen(dec) < 24 ? "(" : "",
-		                dec && strlen(dec) < 24 ? dec : "",
-		                dec && strlen(dec) < 24 ? ")" : "");
+		                show ? "(" : "", show ? dec : "", show ? ")" : "");
 		OPENSSL_free(dec);
 	}
+	return 0;
 }
 
 int da_rsa_key_checks(const BIGNUM *n, const BIGNUM *e, da_findings *fs)
@@ -69,41 +71,38 @@ int da_rsa_key_checks(const BIGNUM *n, const BIGNUM *e, da_findings *fs)
 	char err[DA_FINDING_TEXT];
 	unsigned bits = (unsigned)BN_num_bits(n);
 
-	exponent_check(e, fs);
+	if (exponent_check(e, fs) < 0)
+		return -1;
 	int weak = da_rsa_modulus_check(n, err, sizeof err);
 	if (weak < 0)
 		return -1;
 	if (weak)
 		da_findings_add(fs, false, DKIMARC_REASON_KEY_SMALL_FACTOR, "%s", err);
 
-	mpz_t m, p;
-	mpz_inits(m, p, NULL);
-	if (da_bn_to_mpz(n, m) != 0) {
-		mpz_clears(m, p, NULL);
-		return -1;
-	}
+	BN_CTX *bc = BN_CTX_new();
+	BIGNUM *p = BN_new(), *d = BN_new();
 	unsigned long took = 0;
 	/* A prime modulus or one with small factors is refused already. */
-	if (!weak && da_fermat(m, DA_FERMAT_STEPS, p, &took)) {
-		mpz_t d;
-		mpz_init(d);
-		mpz_divexact(d, m, p);
-		mpz_sub(d, d, p);
+	int fermat = !bc || !p || !d ? -1 : weak ? 0 : da_fermat(n, DA_FERMAT_STEPS, p, &took);
+	if (fermat > 0 && (!BN_div(d, NULL, n, p, bc) || !BN_sub(d, d, p)))
+		fermat = -1;
+	if (fermat > 0)
 		da_findings_add(fs, false, DKIMARC_REASON_KEY_FERMAT,
-		                "the RSA modulus's two primes differ by a number of only %zu bits "
+		                "the RSA modulus's two primes differ by a number of only %d bits "
 		                "(the modulus has %u): Fermat's method factors it in %lu step%s, "
 		                "so anyone can compute the private key and sign with this key",
-		                mpz_sgn(d) ? mpz_sizeinbase(d, 2) : (size_t)0, bits, took,
-		                took == 1 ? "" : "s");
-		mpz_clear(d);
-	}
-	if (da_roca_fingerprint(m, bits))
+		                BN_num_bits(d), bits, took, took == 1 ? "" : "s");
+	BN_free(p);
+	BN_free(d);
+	BN_CTX_free(bc);
+	if (fermat < 0)
+		return -1;
+	if (da_roca_fingerprint(n, bits))
 		da_findings_add(
 		    fs, false, DKIMARC_REASON_KEY_ROCA,
 		    "the RSA modulus has the fingerprint of keys made by Infineon's "
 		    "RSALib (ROCA, CVE-2017-15361): such keys can be factored at a cost "
 		    "within reach (Nemec et al. 2017), after which anyone can sign "
 		    "with this key");
-	mpz_clears(m, p, NULL);
 	return 0;
 }

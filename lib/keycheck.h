@@ -14,6 +14,12 @@
 #include <gmp.h>
 #include <openssl/bn.h>
 
+/*
+ * Everything here runs while verifying, on OpenSSL's BIGNUM: GMP ends the
+ * process when memory runs out. GMP serves only the corpus-wide work (batch
+ * GCD, key recovery), where that is documented.
+ */
+
 #define DA_MAX_FINDINGS 8
 #define DA_FINDING_TEXT 360
 
@@ -45,7 +51,7 @@ DA_HIDDEN bool da_reason_is_key_finding(dkimarc_reason r);
  */
 DA_HIDDEN int da_rsa_key_checks(const BIGNUM *n, const BIGNUM *e, da_findings *fs);
 
-/* n as a GMP integer (mpz_init'ed by the caller). */
+/* n as a GMP integer (mpz_init'ed by the caller); batchgcd.c. */
 DA_HIDDEN int da_bn_to_mpz(const BIGNUM *n, mpz_t out);
 
 /* ---- fermat.c ------------------------------------------------------------------ */
@@ -56,9 +62,10 @@ DA_HIDDEN int da_bn_to_mpz(const BIGNUM *n, mpz_t out);
 /*
  * Fermat's method on n (odd, composite): whether a^2 - n is a square b^2 for
  * one of the first `steps` values of a from ceil(sqrt(n)). Returns 1 with
- * p = a - b (the smaller factor) and *took the steps, or 0.
+ * p = a - b (the smaller factor) and *took the steps, 0, or -1 on a failure
+ * (memory).
  */
-DA_HIDDEN int da_fermat(const mpz_t n, unsigned long steps, mpz_t p, unsigned long *took);
+DA_HIDDEN int da_fermat(const BIGNUM *n, unsigned long steps, BIGNUM *p, unsigned long *took);
 
 /* ---- roca.c ---------------------------------------------------------------------- */
 
@@ -68,6 +75,6 @@ DA_HIDDEN int da_fermat(const mpz_t n, unsigned long steps, mpz_t p, unsigned lo
  * prime r of the primorial RSALib uses at that size. Always false outside
  * 512..4096 bits, the sizes RSALib makes.
  */
-DA_HIDDEN bool da_roca_fingerprint(const mpz_t n, unsigned bits);
+DA_HIDDEN bool da_roca_fingerprint(const BIGNUM *n, unsigned bits);
 
 #endif

@@ -18,6 +18,12 @@ static char *fmt_time(int64_t t, char *buf, size_t n)
 	return buf;
 }
 
+static int nomem(dkimarc_reason *reason)
+{
+	*reason = DA_REASON_ENOMEM;
+	return -1;
+}
+
 static bool has_window(const dkimarc_keyrec *r)
 {
 	return r->first_seen >= 0 || r->last_seen >= 0;
@@ -25,7 +31,8 @@ static bool has_window(const dkimarc_keyrec *r)
 
 /*
  * Picks the record to use among an answer's records. Returns its index, or
- * -1 with *reason and err set (ambiguous).
+ * -1 with *reason and err set (ambiguous), or -1 with *reason
+ * DA_REASON_ENOMEM.
  */
 static int choose_record(const dkimarc_answer *ans, int64_t when, const char *when_what,
                          char **choice, uint32_t *flags, dkimarc_reason *reason, char *err,
@@ -44,8 +51,13 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 		for (size_t i = 0; i < n; i++) {
 			da_keyrec k;
 			char e[64];
-			if (da_keyrec_parse(ans->recs[i].txt, ans->recs[i].txt_len, &k, e,
-			                    sizeof e) == DKIMARC_REASON_OK) {
+			dkimarc_reason r = da_keyrec_parse(ans->recs[i].txt, ans->recs[i].txt_len,
+			                                   &k, e, sizeof e);
+			if (da_reason_status(r)) {
+				*reason = r;
+				return -1;
+			}
+			if (r == DKIMARC_REASON_OK) {
 				if (found >= 0 &&
 				    !(ans->recs[found].txt_len == ans->recs[i].txt_len &&
 				      memcmp(ans->recs[found].txt, ans->recs[i].txt,
@@ -67,8 +79,7 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 			found = 0;
 		snprintf(buf, sizeof buf,
 		         "%zu records at the name; the one that is a DKIM key used", n);
-		*choice = da_strdup(buf);
-		return found;
+		return (*choice = da_strdup(buf)) ? found : nomem(reason);
 	}
 	if (when < 0) {
 		/* Without a time, the most recently seen record. */
@@ -80,8 +91,7 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 		         "%zu records; no signature time or Date, so the most recently seen "
 		         "(%s) used",
 		         n, ans->recs[best].origin ? ans->recs[best].origin : "?");
-		*choice = da_strdup(buf);
-		return (int)best;
+		return (*choice = da_strdup(buf)) ? (int)best : nomem(reason);
 	}
 	int best = -1;
 	int64_t bestd = INT64_MAX;
@@ -113,8 +123,7 @@ static int choose_record(const dkimarc_answer *ans, int64_t when, const char *wh
 		         fmt_time(r->first_seen, t1, sizeof t1),
 		         fmt_time(r->last_seen, t2, sizeof t2));
 	}
-	*choice = da_strdup(buf);
-	return best;
+	return (*choice = da_strdup(buf)) ? best : nomem(reason);
 }
 
 /* kind: the source that answered (a chain's member); DNS origins already name it. */
@@ -197,7 +206,13 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 		return DKIMARC_REASON_KEY_NOT_FOUND;
 	}
 	dkimarc_answer *ans = NULL;
-	if (dkimarc_keysrc_lookup(ctx->keysrc, name, &ans) != DKIMARC_OK || !ans) {
+	int rc = dkimarc_keysrc_lookup(ctx->keysrc, name, &ans);
+	if (rc == DKIMARC_ENOMEM || rc == DKIMARC_ECRYPTO) {
+		/* Our failure, not the source's answer: an error, not a temperror. */
+		dkimarc_answer_free(ans);
+		return da_status_reason(rc);
+	}
+	if (rc != DKIMARC_OK || !ans) {
 		snprintf(err, errlen, "key lookup for %s failed: %s", name, dkimarc_last_error());
 		dkimarc_answer_free(ans);
 		*res = DKIMARC_RES_TEMPERROR;
@@ -222,8 +237,17 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 		idx = choose_record(ans, when, sp->t >= 0 ? "signature time t=" : "Date",
 		                    &k->choice, &k->flags, &why, err, errlen);
 	ans->n = nall;
+	if (da_reason_status(why)) {
+		dkimarc_answer_free(ans);
+		return why;
+	}
 	if (use_rec) {
-		int j = da_anchor_pick(ctx, sp, ans, nrec, idx, k);
+		int j;
+		int arc = da_anchor_pick(ctx, sp, ans, nrec, idx, k, &j);
+		if (arc != 0) {
+			dkimarc_answer_free(ans);
+			return da_status_reason(arc);
+		}
 		if (j >= 0 && j != idx)
 			why = DKIMARC_REASON_OK;
 		idx = j;
@@ -245,6 +269,10 @@ dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int6
 	k->has_rec = da_keyrec_copy(&k->rec, rec) == 0;
 	k->source =
 	    k->ru.recovered ? da_anchor_source(rec, &k->ru) : key_source_text(ans->kind, rec);
+	if (!k->has_rec || !k->source) {
+		dkimarc_answer_free(ans);
+		return DA_REASON_ENOMEM;
+	}
 	da_pkinfo pi;
 	why = da_pkcache_record(ctx->pkcache, rec->txt, rec->txt_len, &pi, err, errlen);
 	dkimarc_answer_free(ans);

@@ -39,7 +39,9 @@ typedef struct {
  * when unknown). Returns DKIMARC_REASON_OK with k->pkey set (and k->defect
  * when anyone could sign with it), or the reason the key is unusable, with
  * *res (permerror or temperror) and err set; k's facts are filled as far as
- * they got either way. Clear k with da_key_clear.
+ * they got either way. DA_REASON_ENOMEM or DA_REASON_ECRYPTO when it failed
+ * inside (memory, the crypto library, a key source out of memory): never a
+ * result. Clear k with da_key_clear.
  */
 DA_HIDDEN dkimarc_reason da_key_fetch(const dkimarc_ctx *ctx, const da_sigparams *sp, int64_t date,
                                       da_key *k, dkimarc_result *res, char *err, size_t errlen);

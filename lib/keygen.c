@@ -104,14 +104,16 @@ static int record_archive_impl(const char *name, const char *txt, const char *so
 	if (name == NULL || txt == NULL || out == NULL)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_record_archive: NULL argument");
 	*out = NULL;
+	if (!da_utf8_valid(name) || !da_utf8_valid(txt) || (source && !da_utf8_valid(source)))
+		return da_fail(DKIMARC_EINVAL, "name, text and source must be UTF-8");
 	o = json_object();
 	if (o == NULL || json_object_set_new(o, "name", json_string(name)) != 0 ||
 	    json_object_set_new(o, "txt", json_string(txt)) != 0 ||
 	    (source != NULL && json_object_set_new(o, "source", json_string(source)) != 0)) {
 		json_decref(o);
-		return da_fail(DKIMARC_EINVAL, "name, text and source must be UTF-8");
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	}
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	s = da_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (s == NULL)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");

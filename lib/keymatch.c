@@ -1,6 +1,9 @@
 /* RSA signature recovery: the right key, or another one (keymatch.h). */
 #include "keymatch.h"
 
+#include "crypto.h"
+
+#include <openssl/err.h>
 #include <openssl/rsa.h>
 #include <string.h>
 
@@ -52,8 +55,8 @@ int da_emsa_encode(int hash, const unsigned char *digest, size_t dlen, unsigned 
 	return -1;
 }
 
-void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
-                    da_recovered *out)
+int da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
+                   da_recovered *out)
 {
 	unsigned char buf[1024]; /* up to 8192-bit keys */
 	size_t n = sizeof buf;
@@ -63,26 +66,31 @@ void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t
 	memset(out, 0, sizeof *out);
 	out->made = DA_MADE_UNKNOWN;
 	if (key_type != DA_KEY_RSA || !pk || (size_t)EVP_PKEY_get_size(pk) > sizeof buf)
-		return;
+		return DKIMARC_OK;
+	ERR_clear_error();
 	pc = EVP_PKEY_CTX_new(pk, NULL);
 	if (!pc)
-		return;
+		return da_crypto_status();
 	/* No digest set: OpenSSL checks the type 1 padding and hands back the DigestInfo. */
 	if (EVP_PKEY_verify_recover_init(pc) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1) {
 		EVP_PKEY_CTX_free(pc);
-		return;
+		return da_crypto_status();
 	}
 	rc = EVP_PKEY_verify_recover(pc, buf, &n, sig, slen);
 	EVP_PKEY_CTX_free(pc);
 	/*
 	 * A signature of the wrong length or value, or padding that is not
 	 * 00 01 FF..FF 00: this key's public operation does not undo it. A
-	 * random value passes the padding check with odds of about 2^-80.
+	 * random value passes the padding check with odds of about 2^-80. A
+	 * failure of the library is not that (OpenSSL 3 says 0 for both).
 	 */
+	if (rc < 0 || (rc != 1 && da_crypto_nomem()))
+		return rc < 0 ? da_crypto_status() : DKIMARC_ENOMEM;
 	out->made = DA_MADE_OTHER_KEY;
 	if (rc != 1)
-		return;
+		return DKIMARC_OK;
+	ERR_clear_error();
 	out->made = DA_MADE_THIS_KEY;
 	for (size_t i = 0; i < sizeof infos / sizeof infos[0]; i++) {
 		if (n == infos[i].plen + infos[i].dlen &&
@@ -90,7 +98,8 @@ void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t
 			out->hash = infos[i].hash;
 			out->digest_len = infos[i].dlen;
 			memcpy(out->digest, buf + infos[i].plen, infos[i].dlen);
-			return;
+			return DKIMARC_OK;
 		}
 	}
+	return DKIMARC_OK;
 }

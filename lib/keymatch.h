@@ -10,7 +10,7 @@
 #include "internal.h"
 
 enum {
-	DA_MADE_UNKNOWN = -1, /* Ed25519, or the crypto library failed */
+	DA_MADE_UNKNOWN = -1, /* Ed25519, or no key */
 	DA_MADE_OTHER_KEY = 0,
 	DA_MADE_THIS_KEY = 1,
 };
@@ -33,8 +33,12 @@ typedef struct {
 DA_HIDDEN int da_emsa_encode(int hash, const unsigned char *digest, size_t dlen, unsigned char *em,
                              size_t k);
 
-/* Recovers what sig signed with pk (key_type DA_KEY_*); fills *out. */
-DA_HIDDEN void da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
-                              da_recovered *out);
+/*
+ * Recovers what sig signed with pk (key_type DA_KEY_*); fills *out. Returns
+ * DKIMARC_OK, or DKIMARC_ENOMEM / DKIMARC_ECRYPTO when the crypto library
+ * failed (never "another key made it" then).
+ */
+DA_HIDDEN int da_rsa_recover(EVP_PKEY *pk, int key_type, const unsigned char *sig, size_t slen,
+                             da_recovered *out);
 
 #endif

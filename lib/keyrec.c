@@ -97,19 +97,18 @@ static dkimarc_reason parse_p(const da_tag *p, da_keyrec *out, char *err, size_t
 	/* Real records carry spaces (and folding) inside p=: drop them all. */
 	b64 = malloc(p->val_len + 1);
 	if (b64 == NULL)
-		return syntax(err, errlen, "out of memory decoding p=");
+		return DA_REASON_ENOMEM;
 	n = da_strip_ws(p->val, p->val_len, b64);
 	if (n == 0) {
 		free(b64);
 		out->revoked = true;
 		return DKIMARC_REASON_OK;
 	}
-	if (da_b64_decode(b64, n, &out->pk, &out->pk_len) != 0) {
-		free(b64);
-		return syntax(err, errlen, "p= is not valid base64");
-	}
+	int rc = da_b64_decode(b64, n, &out->pk, &out->pk_len);
 	free(b64);
-	return DKIMARC_REASON_OK;
+	if (rc == -2)
+		return DA_REASON_ENOMEM;
+	return rc == 0 ? DKIMARC_REASON_OK : syntax(err, errlen, "p= is not valid base64");
 }
 
 dkimarc_reason da_keyrec_parse(const char *txt, size_t len, da_keyrec *out, char *err,

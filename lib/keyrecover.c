@@ -165,10 +165,12 @@ static void refine(mpz_t g, const sample *ss, size_t n, size_t a, size_t b, unsi
 }
 
 /* Whether key made s over another digest: the header fields it signed changed since. */
-static bool made_over_other(EVP_PKEY *key, const dkimarc_rsa_sample *s)
+/* 1 when key made s over other content, 0 not, -1 when the crypto library failed. */
+static int made_over_other(EVP_PKEY *key, const dkimarc_rsa_sample *s)
 {
 	da_recovered rec;
-	da_rsa_recover(key, DA_KEY_RSA, s->sig, s->sig_len, &rec);
+	if (da_rsa_recover(key, DA_KEY_RSA, s->sig, s->sig_len, &rec) != 0)
+		return -1;
 	return rec.made == DA_MADE_THIS_KEY;
 }
 
@@ -211,8 +213,12 @@ static int try_pair(const sample *ss, size_t n, size_t a, size_t b, unsigned lon
 					if (ok < 0)
 						found = -1;
 					used[i] = ok == 1;
-					if (ok == 0)
-						used[i] = made_over_other(key, s) ? 2 : 0;
+					if (ok == 0) {
+						int other = made_over_other(key, s);
+						if (other < 0)
+							found = -1;
+						used[i] = other == 1 ? 2 : 0;
+					}
 				}
 				if (found == 0 && used[a] == 1 && used[b] == 1) {
 					*pk = key;

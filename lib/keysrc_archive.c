@@ -1455,7 +1455,7 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 		a->files_cap = cap;
 	}
 	if (file_sha256(data, len, a->sha256[a->nfiles]) != 0)
-		return da_fail(DKIMARC_ECRYPTO, "cannot hash %s", name);
+		return da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing %s", name);
 	if ((file = da_strdup(name)) == NULL)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	/* A UTF-8 byte order mark is not content. */

@@ -66,6 +66,7 @@ typedef struct {
 	int dnssec;
 	char origin[SERVER_BUF + 8];
 	int64_t fetched_at;
+	bool nomem; /* memory ran out here, not in DNS: an error for the lookup, never cached */
 } result;
 
 struct dns;
@@ -526,6 +527,8 @@ static void sweep(dns *d, int64_t now)
 
 static int fill_answer(const result *r, dkimarc_answer *ans)
 {
+	if (r->nomem)
+		return da_fail(DKIMARC_ENOMEM, "out of memory during a DNS lookup");
 	if (r->status != DKIMARC_LOOKUP_FOUND)
 		return dkimarc_answer_fail(ans, r->status, r->why);
 	for (size_t i = 0; i < r->ntxt; i++) {
@@ -595,7 +598,7 @@ static uint32_t clamp_ttl(const dns *d, uint32_t t)
  * entry as a cache entry or drops it.
  */
 static void finish(dns *d, entry *e, dkimarc_lookup_status st, dkimarc_dns_failure kind,
-                   const char *why, da_dns_parsed *p)
+                   const char *why, da_dns_parsed *p, bool nomem)
 {
 	result *r = &e->res;
 	uint32_t ttl;
@@ -614,14 +617,19 @@ static void finish(dns *d, entry *e, dkimarc_lookup_status st, dkimarc_dns_failu
 		d->stats.found++;
 	} else {
 		r->why = da_strdup(why);
-		if (st == DKIMARC_LOOKUP_NOT_FOUND) {
+		r->nomem = nomem || !r->why;
+		if (r->nomem) {
+			/* Not a DNS failure: neither counted as one nor remembered. */
+		} else if (st == DKIMARC_LOOKUP_NOT_FOUND) {
 			d->stats.not_found++;
 		} else {
 			d->stats.tempfail++;
 			d->fails[kind]++;
 		}
 	}
-	if (st == DKIMARC_LOOKUP_TEMPFAIL)
+	if (r->nomem)
+		ttl = 0;
+	else if (st == DKIMARC_LOOKUP_TEMPFAIL)
 		ttl =
 		    d->opt.tempfail_ttl < MAX_TEMPFAIL_TTL ? d->opt.tempfail_ttl : MAX_TEMPFAIL_TTL;
 	else
@@ -686,10 +694,10 @@ static void pump(dns *d)
 			d->qtail = &d->qhead;
 		if (d->closing)
 			finish(d, e, DKIMARC_LOOKUP_TEMPFAIL, DKIMARC_DNS_FAIL_OTHER,
-			       "lookup cancelled (the key source was freed)", NULL);
-		else if (send_query(d, e, e->name) < 0)
+			       "lookup cancelled (the key source was freed)", NULL, false);
+		else if (send_query(d, e, e->name) < 0) /* the name is valid: memory */
 			finish(d, e, DKIMARC_LOOKUP_TEMPFAIL, DKIMARC_DNS_FAIL_OTHER,
-			       "cannot build the DNS query", NULL);
+			       "cannot build the DNS query", NULL, true);
 	}
 	d->pumping = false;
 }
@@ -726,6 +734,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	char why[WHY_BUF], err[256];
 	da_dns_parsed p;
 	int rc;
+	bool nomem = status == ARES_ENOMEM; /* ours, not the resolver's */
 
 	(void)timeouts;
 	memset(&p, 0, sizeof p);
@@ -760,6 +769,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 	rc = da_dns_parse(abuf, alen > 0 ? (size_t)alen : 0, qname, d->opt.max_txt_bytes, &p, err,
 	                  sizeof err);
 	if (rc != 0) {
+		nomem = rc == DA_DNS_NOMEM;
 		snprintf(why, sizeof why, "%s: %s answer from %s: %s", qname,
 		         rc == DA_DNS_TOO_BIG ? "refused the" : "cannot read the", srv, err);
 		goto done;
@@ -814,6 +824,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 				return;
 			}
 			st = DKIMARC_LOOKUP_TEMPFAIL;
+			nomem = true; /* the target was read as a valid name */
 			snprintf(why, sizeof why, "%s: cannot build a query for CNAME target %s",
 			         e->name, e->seen[e->nseen - 1]);
 		}
@@ -822,7 +833,7 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 		snprintf(why, sizeof why, "%s: no TXT record (NODATA from %s)", qname, srv);
 	}
 done:
-	finish(d, e, st, kind, why, &p);
+	finish(d, e, st, kind, why, &p, nomem);
 	da_dns_parsed_clear(&p);
 	pump(d);
 }

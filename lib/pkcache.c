@@ -242,6 +242,12 @@ dkimarc_reason da_pkcache_record(da_pkcache *c, const char *txt, size_t len, da_
 	out->tags.pk = NULL;
 	out->tags.pk_len = 0;
 	da_keyrec_clear(&kr);
+	/* A failure of the library is not a fact about the record: never remembered. */
+	if (da_reason_status(out->decode)) {
+		why = out->decode;
+		da_pkinfo_clear(out);
+		return why;
+	}
 	if (!c)
 		return DKIMARC_REASON_OK;
 	recentry *ne = malloc(sizeof *ne + len);

@@ -18,8 +18,9 @@ DA_HIDDEN void da_pkcache_free(da_pkcache *c);
 /*
  * Like da_pkey_decode, through the cache: returns a new reference (free it
  * with EVP_PKEY_free) or NULL with *reason and err; a key anyone can sign
- * with is NULL with key_small_factor (remembered, so checked once per key).
- * c may be NULL. *prep is
+ * with is NULL with key_small_factor (remembered, so checked once per key);
+ * a failure of the crypto library is NULL with DA_REASON_ENOMEM or
+ * DA_REASON_ECRYPTO (never remembered). c may be NULL. *prep is
  * the cached RSA key's prepared contexts, borrowed from the cache until it is
  * freed, or NULL.
  */
@@ -49,7 +50,8 @@ typedef struct {
  * Parses the key record txt and decodes its key, remembering both by the
  * record's exact text, so a corpus signed with a few keys parses each once.
  * Returns DKIMARC_REASON_OK with *out filled (clear it with da_pkinfo_clear),
- * or KEY_SYNTAX with err set (not remembered). c may be NULL.
+ * or KEY_SYNTAX with err set (not remembered), or DA_REASON_ENOMEM /
+ * DA_REASON_ECRYPTO (nothing remembered). c may be NULL.
  */
 DA_HIDDEN dkimarc_reason da_pkcache_record(da_pkcache *c, const char *txt, size_t len,
                                            da_pkinfo *out, char *err, size_t errlen);

@@ -179,9 +179,12 @@ static EVP_PKEY *decode(const char *data, size_t len, const char *name, int *rc)
 			return NULL;
 		}
 		n = da_strip_ws(data + a, b - a, tmp);
-		if (da_b64_decode(tmp, n, &raw, &rawlen) != 0) {
+		int dec = da_b64_decode(tmp, n, &raw, &rawlen);
+		if (dec != 0) {
 			free(tmp);
-			*rc = da_fail(DKIMARC_EFORMAT, "%s: neither PEM nor valid base64", name);
+			*rc = dec == -2 ? da_fail(DKIMARC_ENOMEM, "out of memory")
+			                : da_fail(DKIMARC_EFORMAT,
+			                          "%s: neither PEM nor valid base64", name);
 			return NULL;
 		}
 		free(tmp);

@@ -664,11 +664,11 @@ static int report_json_impl(const dkimarc_report *r, const char *file, char **ou
 	jset(root, "signatures", sigs, &ok);
 	jset(root, "arc", jarc(&r->arc, &ok), &ok);
 
-	text = ok ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+	text = ok ? da_json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (!text)
 		return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
-	/* json_dumps allocates with jansson's allocator (malloc by default); callers free(). */
+	/* da_json_dumps allocates with malloc; callers free(). */
 	*out = text;
 	return DKIMARC_OK;
 }
@@ -851,6 +851,8 @@ static void text_sig(strbuf *b, const dkimarc_sig *s, size_t index)
 	if (what) {
 		sb_puts(b, what);
 		free(what);
+	} else if (dkimarc_sig_finding_count(s)) {
+		b->failed = true; /* out of memory: a report without them would be another */
 	}
 }
 

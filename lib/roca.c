@@ -51,14 +51,15 @@ static size_t primes_for(unsigned bits)
 	return bits >= 3968 ? 225 : bits >= 1984 ? 126 : bits >= 992 ? 71 : 39;
 }
 
-bool da_roca_fingerprint(const mpz_t n, unsigned bits)
+bool da_roca_fingerprint(const BIGNUM *n, unsigned bits)
 {
 	if (bits < BITS_MIN || bits > BITS_MAX)
 		return false;
 	pthread_once(&once, init);
 	size_t m = primes_for(bits);
 	for (size_t i = 1; i < m; i++) {
-		unsigned long x = mpz_fdiv_ui(n, rprimes[i]);
+		/* A word division: it cannot fail on a non-zero divisor. */
+		unsigned long x = (unsigned long)BN_mod_word(n, rprimes[i]);
 		if (!(member[i][x / 8] & (1u << (x % 8))))
 			return false;
 	}

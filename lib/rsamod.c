@@ -6,26 +6,43 @@
  * m is prime anyone signs the same way. No key generator makes either, so both
  * are refused: a factor below 2^20 (every odd prime there), or a modulus that
  * passes a Fermat test.
+ *
+ * OpenSSL's BIGNUM, not GMP: this runs for every key a verification decodes,
+ * and GMP ends the process when memory runs out, where the verifier must
+ * return DKIMARC_ENOMEM (SECURITY.md).
  */
 #include "crypto.h"
 #include "keycheck.h"
 
-#include <gmp.h>
 #include <openssl/bn.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define SMALL_BOUND (1ul << 20) /* every odd prime below this is tried */
 
-static uint32_t *primes; /* the odd primes below SMALL_BOUND, ascending */
-static size_t nprimes;
-static mpz_t product; /* their product: about 1.5 million bits */
-static bool tables_ok;
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+/* Their product, big-endian (about 1.5 million bits), made at build time (lib/gen/). */
+extern const unsigned char da_small_product[];
+extern const size_t da_small_product_len;
 
-static void tables_init(void)
+static BIGNUM *product;
+static uint32_t *primes; /* the odd primes below SMALL_BOUND, ascending: only to name a factor */
+static size_t nprimes;
+static atomic_bool product_ok, primes_ok;
+static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Under tables_lock; on a failure (memory) nothing is kept, so a later call tries again. */
+static void product_init(void)
+{
+	product = BN_bin2bn(da_small_product, (int)da_small_product_len, NULL);
+	if (product)
+		atomic_store_explicit(&product_ok, true, memory_order_release);
+}
+
+/* The same, for the list of primes (wanted only once a small factor was found). */
+static void primes_init(void)
 {
 	unsigned char *composite = calloc(SMALL_BOUND, 1);
 	uint32_t *p = malloc(90000 * sizeof *p); /* 82,024 odd primes below 2^20 */
@@ -34,95 +51,88 @@ static void tables_init(void)
 		free(p);
 		return;
 	}
+	size_t np = 0;
 	for (unsigned long i = 3; i < SMALL_BOUND; i += 2) {
 		if (composite[i])
 			continue;
-		p[nprimes++] = (uint32_t)i;
+		p[np++] = (uint32_t)i;
 		for (unsigned long j = i * i; j < SMALL_BOUND; j += 2 * i)
 			composite[j] = 1;
 	}
 	free(composite);
 	primes = p;
-	/* GMP's primorial: a product tree, about a millisecond, once. */
-	mpz_init(product);
-	mpz_primorial_ui(product, SMALL_BOUND - 1);
-	mpz_tdiv_q_2exp(product, product, 1);
-	tables_ok = true;
+	nprimes = np;
+	atomic_store_explicit(&primes_ok, true, memory_order_release);
 }
 
-int da_bn_to_mpz(const BIGNUM *n, mpz_t out)
+static bool ready(atomic_bool *ok, void (*init)(void))
 {
-	int len = BN_num_bytes(n);
-	unsigned char *buf = malloc(len > 0 ? (size_t)len : 1);
-	if (!buf)
-		return -1;
-	BN_bn2bin(n, buf);
-	mpz_import(out, (size_t)len, 1, 1, 1, 0, buf);
-	free(buf);
-	return 0;
+	if (atomic_load_explicit(ok, memory_order_acquire))
+		return true;
+	pthread_mutex_lock(&tables_lock);
+	if (!atomic_load_explicit(ok, memory_order_relaxed))
+		init();
+	pthread_mutex_unlock(&tables_lock);
+	return atomic_load_explicit(ok, memory_order_relaxed);
 }
 
 /* 1 when m passes a Fermat test to base 2 (primes do; RSA moduli never), 0 not, -1 failure. */
-static int fermat2(const BIGNUM *m, BN_CTX *bc, BN_MONT_CTX *mont)
+static int fermat2(const BIGNUM *m, BN_CTX *bc)
 {
+	BN_CTX_start(bc);
 	BIGNUM *r = BN_CTX_get(bc), *m1 = BN_CTX_get(bc);
-	if (!m1 || !BN_copy(m1, m) || !BN_sub_word(m1, 1) ||
-	    !BN_mod_exp_mont_word(r, 2, m1, m, bc, mont))
-		return -1;
-	return BN_is_one(r);
-}
-
-/* The same in GMP, for a cofactor (rare: only when a small factor was found). */
-static bool fermat2_mpz(const mpz_t m)
-{
-	mpz_t b, m1;
-	mpz_inits(b, m1, NULL);
-	mpz_sub_ui(m1, m, 1);
-	mpz_set_ui(b, 2);
-	mpz_powm(b, b, m1, m);
-	bool prime = mpz_cmp_ui(b, 1) == 0;
-	mpz_clears(b, m1, NULL);
+	BN_MONT_CTX *mont = BN_MONT_CTX_new();
+	int prime = -1;
+	if (m1 && mont && BN_copy(m1, m) && BN_sub_word(m1, 1) && BN_MONT_CTX_set(mont, m, bc) &&
+	    BN_mod_exp_mont_word(r, 2, m1, m, bc, mont))
+		prime = BN_is_one(r);
+	BN_MONT_CTX_free(mont);
+	BN_CTX_end(bc);
 	return prime;
 }
 
 /*
  * g: the product of the small primes dividing n (> 1). The smallest of them
  * into *first, and n with every small prime factor divided out into cof.
+ * Word divisions only: they cannot fail on a prime divisor.
  */
-static void split_small(const mpz_t n, mpz_t g, mpz_t cof, unsigned long *first)
+static void split_small(BIGNUM *g, BIGNUM *cof, unsigned long *first)
 {
 	*first = 0;
-	mpz_set(cof, n);
-	for (size_t i = 0; i < nprimes && mpz_cmp_ui(g, 1) != 0; i++) {
-		unsigned long p = primes[i];
-		if (!mpz_divisible_ui_p(g, p))
+	for (size_t i = 0; i < nprimes && !BN_is_one(g); i++) {
+		BN_ULONG p = primes[i];
+		if (BN_mod_word(g, p) != 0)
 			continue;
 		if (!*first)
 			*first = p;
-		mpz_divexact_ui(g, g, p);
-		while (mpz_cmp_ui(cof, 1) != 0 && mpz_divisible_ui_p(cof, p))
-			mpz_divexact_ui(cof, cof, p);
+		BN_div_word(g, p);
+		while (!BN_is_one(cof) && BN_mod_word(cof, p) == 0)
+			BN_div_word(cof, p);
 	}
 }
 
 int da_rsa_modulus_check(const BIGNUM *n, char *err, size_t errlen)
 {
-	pthread_once(&tables_once, tables_init);
-	if (!tables_ok || !BN_is_odd(n) || BN_is_one(n))
+	if (!BN_is_odd(n) || BN_is_one(n) || !ready(&product_ok, product_init))
 		return -1;
-	mpz_t m, g, cof;
-	mpz_inits(m, g, cof, NULL);
+	BN_CTX *bc = BN_CTX_new();
+	if (!bc)
+		return -1;
+	BN_CTX_start(bc);
+	BIGNUM *g = BN_CTX_get(bc), *cof = BN_CTX_get(bc);
 	int rc = -1;
-	if (da_bn_to_mpz(n, m) != 0)
-		goto out;
 	/* gcd(n, product of the small primes): one division of the product by n. */
-	mpz_mod(g, product, m);
-	mpz_gcd(g, g, m);
-	if (mpz_cmp_ui(g, 1) != 0) {
+	if (!cof || !BN_mod(g, product, n, bc) || !BN_gcd(g, g, n, bc))
+		goto out;
+	if (!BN_is_one(g)) {
 		unsigned long p;
-		split_small(m, g, cof, &p);
-		bool prime = mpz_cmp_ui(cof, 1) != 0 && fermat2_mpz(cof);
-		if (mpz_cmp_ui(cof, 1) == 0)
+		if (!ready(&primes_ok, primes_init) || !BN_copy(cof, n))
+			goto out;
+		split_small(g, cof, &p);
+		int prime = BN_is_one(cof) ? 0 : fermat2(cof, bc);
+		if (prime < 0)
+			goto out;
+		if (BN_is_one(cof))
 			snprintf(err, errlen,
 			         "the RSA modulus has no prime factor above 2^20 (%lu is one): "
 			         "anyone can compute a private key and sign with this key",
@@ -142,21 +152,13 @@ int da_rsa_modulus_check(const BIGNUM *n, char *err, size_t errlen)
 		rc = 1;
 		goto out;
 	}
-	BN_CTX *bc = BN_CTX_new();
-	BN_MONT_CTX *mont = BN_MONT_CTX_new();
-	if (bc && mont) {
-		BN_CTX_start(bc);
-		int prime = BN_MONT_CTX_set(mont, n, bc) ? fermat2(n, bc, mont) : -1;
-		BN_CTX_end(bc);
-		if (prime > 0)
-			snprintf(err, errlen,
-			         "the RSA modulus is prime (it passes a Fermat test): anyone can "
-			         "compute a private key (d = e^-1 mod n-1) and sign with this key");
-		rc = prime;
-	}
-	BN_MONT_CTX_free(mont);
-	BN_CTX_free(bc);
+	rc = fermat2(n, bc);
+	if (rc > 0)
+		snprintf(err, errlen,
+		         "the RSA modulus is prime (it passes a Fermat test): anyone can "
+		         "compute a private key (d = e^-1 mod n-1) and sign with this key");
 out:
-	mpz_clears(m, g, cof, NULL);
+	BN_CTX_end(bc);
+	BN_CTX_free(bc);
 	return rc;
 }

@@ -63,12 +63,13 @@ static void json_src(void *arg, dkimarc_keysrc *src)
 	if (is_kind(src, "archive")) {
 		json_t *files = json_array();
 		for (size_t i = 0; files && i < dkimarc_keysrc_archive_file_count(src); i++) {
-			json_t *f =
-			    json_pack("{s:s, s:s}", "file", dkimarc_keysrc_archive_file(src, i),
-			              "sha256", dkimarc_keysrc_archive_file_sha256(src, i));
-			if (!f) /* a file name that is not UTF-8 */
-				f = json_pack("{s:n, s:s}", "file", "sha256",
-				              dkimarc_keysrc_archive_file_sha256(src, i));
+			const char *name = dkimarc_keysrc_archive_file(src, i);
+			/* A file name that is not UTF-8 is null; a NULL from jansson, no memory. */
+			json_t *f = name && da_utf8_valid(name)
+			                ? json_pack("{s:s, s:s}", "file", name, "sha256",
+			                            dkimarc_keysrc_archive_file_sha256(src, i))
+			                : json_pack("{s:n, s:s}", "file", "sha256",
+			                            dkimarc_keysrc_archive_file_sha256(src, i));
 			if (!f || json_array_append_new(files, f) != 0)
 				w->ok = false;
 		}
@@ -119,7 +120,7 @@ static int ctx_describe_json_impl(const dkimarc_ctx *ctx, char **out)
 	    ctx->strict, "at", jtime(ctx->at), "limits", limits, "keys", w.arr, "diagnose",
 	    ctx->diagnose_max ? json_integer((json_int_t)ctx->diagnose_max) : json_null(),
 	    "explain", ctx->explain);
-	text = root && w.ok ? json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
+	text = root && w.ok ? da_json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
 	json_decref(root);
 	if (!text)
 		return da_fail(DKIMARC_ENOMEM, "out of memory describing the context");

@@ -236,7 +236,10 @@ static int ar_cv(const dkimarc_signer *s, const da_header *hdr, int *cv)
 
 /* ---- the sets already on the message --------------------------------------- */
 
-/* An ARC field's i=: the AAR's leading one, or an AMS's or AS's tag. 0 when unreadable. */
+/*
+ * An ARC field's i=: the AAR's leading one, or an AMS's or AS's tag. 0 when
+ * unreadable, -1 when out of memory.
+ */
 static int64_t field_instance(const da_field *f, int kind)
 {
 	const char *v = f->raw + f->value_off;
@@ -248,8 +251,10 @@ static int64_t field_instance(const da_field *f, int kind)
 	da_taglist *tl = malloc(sizeof *tl);
 	const da_tag *t;
 
-	if (tl == NULL || da_tags_parse(v, n, tl, NULL, 0) != 0 ||
-	    (t = da_tags_get(tl, "i")) == NULL || t->val_len == 0 || t->val_len > 3) {
+	if (tl == NULL)
+		return -1; /* out of memory: not "no instance" */
+	if (da_tags_parse(v, n, tl, NULL, 0) != 0 || (t = da_tags_get(tl, "i")) == NULL ||
+	    t->val_len == 0 || t->val_len > 3) {
 		free(tl);
 		return 0;
 	}
@@ -280,6 +285,8 @@ static int earlier_sets(const da_header *hdr, unsigned top, size_t *idx)
 				continue;
 			int64_t inst = field_instance(&hdr->f[i], k);
 
+			if (inst < 0)
+				return da_fail(DKIMARC_ENOMEM, "out of memory");
 			if (inst >= 1 && inst <= (int64_t)top && count[inst][k]++ == 0)
 				idx[3 * (size_t)(inst - 1) + (size_t)k] = i;
 		}
@@ -297,9 +304,17 @@ static int earlier_sets(const da_header *hdr, unsigned top, size_t *idx)
 
 /* ---- sealing ---------------------------------------------------------------- */
 
+/* A digest fed by the canonicalizers; a failed update sticks until the end. */
+typedef struct {
+	EVP_MD_CTX *md;
+	bool failed;
+} mdsink;
+
 static void md_sink(void *arg, const char *p, size_t n)
 {
-	EVP_DigestUpdate((EVP_MD_CTX *)arg, p, n);
+	mdsink *m = arg;
+	if (!m->failed && EVP_DigestUpdate(m->md, p, n) != 1)
+		m->failed = true;
 }
 
 /* Reads a field we wrote back with the ARC parser, as a validator will. */
@@ -309,6 +324,10 @@ static int self_check(da_sigkind kind, const da_fieldfmt *f, const char *name)
 	char err[256];
 	dkimarc_reason r =
 	    da_arc_sig_parse(kind, f->buf, f->len, strlen(name) + 1, &sp, err, sizeof err);
+	if (da_reason_status(r)) {
+		da_sigparams_clear(&sp);
+		return da_fail(da_reason_status(r), "out of memory");
+	}
 	bool same = r == DKIMARC_REASON_OK && sp.b_off == f->b_off && sp.b_end == f->b_end;
 
 	da_sigparams_clear(&sp);
@@ -542,18 +561,19 @@ static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL could not start a digest");
 		goto out;
 	}
+	mdsink ms = {.md = md};
 	for (size_t i = 0; i < 3 * (size_t)below; i++)
 		da_canon_header(DA_CANON_RELAXED, m.hdr.f[idx[i]].raw, m.hdr.f[idx[i]].len, true,
-		                md_sink, md);
-	da_canon_header(DA_CANON_RELAXED, h2.f[0].raw, h2.f[0].len, true, md_sink, md);
-	da_canon_header(DA_CANON_RELAXED, ams.buf, ams.len, true, md_sink, md);
-	if (da_sigfield_canon(DA_CANON_RELAXED, as.buf, as.len, as.b_off, as.b_end, md_sink, md) !=
+		                md_sink, &ms);
+	da_canon_header(DA_CANON_RELAXED, h2.f[0].raw, h2.f[0].len, true, md_sink, &ms);
+	da_canon_header(DA_CANON_RELAXED, ams.buf, ams.len, true, md_sink, &ms);
+	if (da_sigfield_canon(DA_CANON_RELAXED, as.buf, as.len, as.b_off, as.b_end, md_sink, &ms) !=
 	    0) {
 		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (EVP_DigestFinal_ex(md, digest, &dlen) != 1) {
-		rc = da_fail(DKIMARC_ECRYPTO, "hashing the ARC sets failed");
+	if (ms.failed || EVP_DigestFinal_ex(md, digest, &dlen) != 1) {
+		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the ARC sets");
 		goto out;
 	}
 	if ((rc = da_sign_fill(s, digest, dlen, &as)) != DKIMARC_OK ||

@@ -116,15 +116,16 @@ static char *qp_decode(const char *s, size_t n, const char **why)
 	return d;
 }
 
-static bool decode_b64_tag(const da_tag *t, unsigned char **out, size_t *outlen)
+/* 0, -1 when the value is not base64, -2 when out of memory (da_b64_decode). */
+static int decode_b64_tag(const da_tag *t, unsigned char **out, size_t *outlen)
 {
 	char *tmp = malloc(t->val_len + 1);
 	if (!tmp)
-		return false;
+		return -2;
 	size_t n = da_strip_ws(t->val, t->val_len, tmp);
 	int rc = da_b64_decode(tmp, n, out, outlen);
 	free(tmp);
-	return rc == 0;
+	return rc;
 }
 
 /* lax (an AMS): empty names are skipped, as ARC signers and verifiers do. */
@@ -144,10 +145,8 @@ static dkimarc_reason parse_headers(const da_tag *t, bool lax, da_sigparams *sp,
 		return DKIMARC_REASON_SIG_SYNTAX;
 	}
 	sp->headers = calloc(cap, sizeof *sp->headers);
-	if (!sp->headers) {
-		snprintf(err, errlen, "out of memory");
-		return DKIMARC_REASON_SIG_SYNTAX;
-	}
+	if (!sp->headers)
+		return DA_REASON_ENOMEM;
 	size_t start = 0;
 	for (size_t i = 0; i <= t->val_len; i++) {
 		if (i < t->val_len && t->val[i] != ':')
@@ -173,7 +172,9 @@ static dkimarc_reason parse_headers(const da_tag *t, bool lax, da_sigparams *sp,
 				return DKIMARC_REASON_SIG_SYNTAX;
 			}
 		}
-		sp->headers[sp->nheaders++] = da_strndup(t->val + a, b - a);
+		if (!(sp->headers[sp->nheaders] = da_strndup(t->val + a, b - a)))
+			return DA_REASON_ENOMEM;
+		sp->nheaders++;
 		start = i + 1;
 	}
 	return DKIMARC_REASON_OK;
@@ -196,11 +197,10 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 	sp->kind = kind;
 	sp->l = sp->t = sp->x = -1;
 	da_taglist *tl = malloc(sizeof *tl);
-	if (!tl) {
-		snprintf(err, errlen, "out of memory");
-		return DKIMARC_REASON_SIG_SYNTAX;
-	}
+	if (!tl)
+		return DA_REASON_ENOMEM;
 	dkimarc_reason r = DKIMARC_REASON_OK;
+	int b64;
 	const char *qp_why = NULL; /* why i= is not dkim-quoted-printable */
 	char terr[160];
 	if (da_tags_parse(raw + value_off, len - value_off, tl, terr, sizeof terr) != 0) {
@@ -217,20 +217,20 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 	             *x = da_tags_get(tl, "x"), *cv = da_tags_get(tl, "cv");
 
 	/* Facts first, so that even a broken signature reports what it claims. */
-	if (d)
-		sp->domain = lower_dup(d->val, d->val_len);
-	if (s)
-		sp->selector = lower_dup(s->val, s->val_len);
-	if (a)
-		sp->alg = da_strndup(a->val, a->val_len);
+	if ((d && !(sp->domain = lower_dup(d->val, d->val_len))) ||
+	    (s && !(sp->selector = lower_dup(s->val, s->val_len))) ||
+	    (a && !(sp->alg = da_strndup(a->val, a->val_len))))
+		goto nomem;
 	if (i && !arc) {
 		/* Shown decoded; as written when it cannot be (the signature fails below). */
 		sp->auid = qp_decode(i->val, i->val_len, &qp_why);
 		if (!sp->auid && qp_why)
 			sp->auid = da_strndup(i->val, i->val_len);
+		if (!sp->auid)
+			goto nomem;
 	}
-	if (c && kind != DA_SIG_AS)
-		sp->canon = da_strndup(c->val, c->val_len);
+	if (c && kind != DA_SIG_AS && !(sp->canon = da_strndup(c->val, c->val_len)))
+		goto nomem;
 	if (cv && kind == DA_SIG_AS)
 		sp->cv = val_is(cv, "none")   ? DA_CV_NONE
 		         : val_is(cv, "pass") ? DA_CV_PASS
@@ -336,12 +336,18 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 	if (sp->canon)
 		snprintf(sp->canon, 16, "%s/%s", sp->hcanon ? "relaxed" : "simple",
 		         sp->bcanon ? "relaxed" : "simple");
-	if (!decode_b64_tag(b, &sp->b, &sp->b_len) || sp->b_len == 0) {
+	else if (kind != DA_SIG_AS)
+		goto nomem;
+	if ((b64 = decode_b64_tag(b, &sp->b, &sp->b_len)) == -2)
+		goto nomem;
+	if (b64 != 0 || sp->b_len == 0) {
 		snprintf(err, errlen, "b= is not valid base64");
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
 	}
-	if (kind != DA_SIG_AS && (!decode_b64_tag(bh, &sp->bh, &sp->bh_len) || sp->bh_len == 0)) {
+	if (kind != DA_SIG_AS && (b64 = decode_b64_tag(bh, &sp->bh, &sp->bh_len)) == -2)
+		goto nomem;
+	if (kind != DA_SIG_AS && (b64 != 0 || sp->bh_len == 0)) {
 		snprintf(err, errlen, "bh= is not valid base64");
 		r = DKIMARC_REASON_SIG_SYNTAX;
 		goto out;
@@ -357,7 +363,7 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 		goto out;
 	}
 	if (h && (r = parse_headers(h, kind == DA_SIG_AMS, sp, err, errlen)) != DKIMARC_REASON_OK)
-		goto out;
+		goto fail;
 	if (!arc && !has_header(sp, "from")) {
 		snprintf(err, errlen, "h= does not include From (RFC 6376 §5.4)");
 		r = DKIMARC_REASON_SIG_FROM_NOT_SIGNED;
@@ -376,7 +382,8 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 			r = DKIMARC_REASON_SIG_SYNTAX;
 			goto out;
 		}
-		sp->auid_domain = da_strdup(sp->domain);
+		if (!(sp->auid_domain = da_strdup(sp->domain)))
+			goto nomem;
 	} else if (i) {
 		if (qp_why) {
 			snprintf(err, errlen, "i= %s", qp_why);
@@ -389,7 +396,8 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 			r = DKIMARC_REASON_SIG_SYNTAX;
 			goto out;
 		}
-		sp->auid_domain = lower_dup(at + 1, strlen(at + 1));
+		if (!(sp->auid_domain = lower_dup(at + 1, strlen(at + 1))))
+			goto nomem;
 		size_t an = strlen(sp->auid_domain), dn = strlen(sp->domain);
 		bool within = an == dn ? strcmp(sp->auid_domain, sp->domain) == 0
 		                       : an > dn && sp->auid_domain[an - dn - 1] == '.' &&
@@ -400,8 +408,8 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 			r = DKIMARC_REASON_SIG_AUID_MISMATCH;
 			goto out;
 		}
-	} else {
-		sp->auid_domain = da_strdup(sp->domain);
+	} else if (!(sp->auid_domain = da_strdup(sp->domain))) {
+		goto nomem;
 	}
 	if (q) {
 		/* A list of query methods; we can only use dns/txt. */
@@ -450,6 +458,13 @@ static dkimarc_reason parse(da_sigkind kind, const char *raw, size_t len, size_t
 out:
 	free(tl);
 	return r;
+fail:
+	if (r != DA_REASON_ENOMEM)
+		goto out;
+nomem:
+	snprintf(err, errlen, "out of memory");
+	free(tl);
+	return DA_REASON_ENOMEM;
 }
 
 dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off, da_sigparams *sp,

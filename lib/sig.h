@@ -31,7 +31,8 @@ enum { DA_CV_NONE = 1, DA_CV_PASS, DA_CV_FAIL };
 /*
  * Parses the DKIM-Signature whose value starts at value_off in the raw
  * field. Returns DKIMARC_REASON_OK or the reason it is unusable (with err);
- * facts are filled as far as they could be read either way.
+ * facts are filled as far as they could be read either way. Out of memory:
+ * DA_REASON_ENOMEM, never a reason.
  */
 DA_HIDDEN dkimarc_reason da_sig_parse(const char *raw, size_t len, size_t value_off,
                                       da_sigparams *sp, char *err, size_t errlen);

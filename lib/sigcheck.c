@@ -10,33 +10,42 @@
 #include <stdlib.h>
 #include <string.h>
 
-void da_sig_set_result(dkimarc_sig *o, dkimarc_result res, dkimarc_reason reason, const char *text)
+int da_sig_set_result(dkimarc_sig *o, dkimarc_result res, dkimarc_reason reason, const char *text)
 {
 	o->result = res;
 	o->reason = reason;
 	free(o->reason_text);
 	o->reason_text = da_strdup(text);
+	return o->reason_text ? DKIMARC_OK : DKIMARC_ENOMEM;
 }
 
-void da_sig_facts(dkimarc_sig *o, const da_sigparams *sp)
+/* A copy of an optional string: false only when s was there and could not be copied. */
+static bool dup_opt(char **out, const char *s)
 {
-	o->domain = da_strdup(sp->domain);
-	o->selector = da_strdup(sp->selector);
-	o->algorithm = da_strdup(sp->alg);
-	o->auid = da_strdup(sp->auid);
-	o->canon = da_strdup(sp->canon);
+	*out = s ? da_strdup(s) : NULL;
+	return !s || *out;
+}
+
+int da_sig_facts(dkimarc_sig *o, const da_sigparams *sp)
+{
 	o->l = sp->l;
 	o->t = sp->t;
 	o->x = sp->x;
 	o->body_hash_ok = -1;
+	if (!dup_opt(&o->domain, sp->domain) || !dup_opt(&o->selector, sp->selector) ||
+	    !dup_opt(&o->algorithm, sp->alg) || !dup_opt(&o->auid, sp->auid) ||
+	    !dup_opt(&o->canon, sp->canon))
+		return DKIMARC_ENOMEM;
 	if (sp->nheaders) {
 		o->headers = calloc(sp->nheaders, sizeof *o->headers);
-		if (o->headers) {
-			for (size_t i = 0; i < sp->nheaders; i++)
-				o->headers[i] = da_strdup(sp->headers[i]);
-			o->nheaders = sp->nheaders;
-		}
+		if (!o->headers)
+			return DKIMARC_ENOMEM;
+		/* Counted as copied, so that da_sig_clear frees what was. */
+		for (; o->nheaders < sp->nheaders; o->nheaders++)
+			if (!dup_opt(&o->headers[o->nheaders], sp->headers[o->nheaders]))
+				return DKIMARC_ENOMEM;
 	}
+	return DKIMARC_OK;
 }
 
 /* Moves the key's facts into the report's signature. */
@@ -53,9 +62,9 @@ static void take_key_facts(dkimarc_sig *o, da_key *k)
 	memset(&k->rec, 0, sizeof k->rec);
 }
 
-void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned char *hdigest,
-                  unsigned int hdigest_len, const da_bodyhash *bh, int64_t date, int64_t at,
-                  dkimarc_sig *o)
+int da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned char *hdigest,
+                 unsigned int hdigest_len, const da_bodyhash *bh, int64_t date, int64_t at,
+                 dkimarc_sig *o)
 {
 	char err[1200];
 
@@ -79,9 +88,8 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 			snprintf(err, sizeof err,
 			         "l=%lld is longer than the %llu-byte canonical body",
 			         (long long)sp->l, (unsigned long long)bh->total);
-			da_sig_set_result(o, DKIMARC_RES_PERMERROR,
-			                  DKIMARC_REASON_SIG_BODY_LENGTH_EXCEEDS, err);
-			return;
+			return da_sig_set_result(o, DKIMARC_RES_PERMERROR,
+			                         DKIMARC_REASON_SIG_BODY_LENGTH_EXCEEDS, err);
 		}
 		o->body_hash_ok = body_ok;
 	}
@@ -90,16 +98,21 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 	da_key k;
 	dkimarc_result res;
 	dkimarc_reason why = da_key_fetch(ctx, sp, date, &k, &res, err, sizeof err);
+	int rc = da_reason_status(why);
 	take_key_facts(o, &k);
 	o->key_bits = k.bits;
 	if (why != DKIMARC_REASON_OK) {
-		da_sig_set_result(o, res, why, err);
 		da_key_clear(&k);
-		return;
+		return rc ? rc : da_sig_set_result(o, res, why, err);
 	}
 	unsigned bits = k.bits;
 	int ok = da_verify_digest(k.pkey, k.prep, sp->key_type, sp->hash, hdigest, hdigest_len,
 	                          sp->b, sp->b_len);
+	if (ok < 0) {
+		/* The library failed: no verdict can be drawn, not even "does not verify". */
+		da_key_clear(&k);
+		return ok;
+	}
 	o->verified = ok == 1 && body_ok;
 	if (k.defect != DKIMARC_REASON_OK) {
 		/*
@@ -112,16 +125,20 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 		         ok == 1 && body_ok ? "the signature verifies, but"
 		                            : "the signature does not verify, and in any case",
 		         k.defect_err);
-		da_sig_set_result(o, DKIMARC_RES_FAIL, k.defect, err);
+		dkimarc_reason defect = k.defect;
 		da_key_clear(&k);
-		return;
+		return da_sig_set_result(o, DKIMARC_RES_FAIL, defect, err);
 	}
 	da_recovered rec = {.made = DA_MADE_UNKNOWN};
 	if (ok != 1)
-		da_rsa_recover(k.pkey, sp->key_type, sp->b, sp->b_len, &rec);
+		rc = da_rsa_recover(k.pkey, sp->key_type, sp->b, sp->b_len, &rec);
 	da_recovered_use ru = k.ru; /* judged below, once the result is known */
 	k.ru.other = NULL;
 	da_key_clear(&k);
+	if (rc) {
+		free(ru.other);
+		return rc;
+	}
 	/* The key made b= (over these or other header fields): its claims, bh= too, hold. */
 	o->key_made = ok == 1 || rec.made == DA_MADE_THIS_KEY;
 	if (rec.made == DA_MADE_OTHER_KEY) {
@@ -130,46 +147,51 @@ void da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned
 		         "the signature was not made with this key: the key at %s._domainkey.%s "
 		         "was rotated or replaced since signing (or b= was damaged)",
 		         sp->selector, sp->domain);
-		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_KEY_MISMATCH, err);
+		rc = da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_KEY_MISMATCH, err);
 	} else if (!body_ok) {
 		snprintf(err, sizeof err,
 		         "the body was changed after signing: its hash does not match "
 		         "bh= (%llu canonical bytes%s)",
 		         (unsigned long long)bh->total, sp->l >= 0 ? ", l= set" : "");
-		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_BODY_HASH_MISMATCH, err);
+		rc = da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_BODY_HASH_MISMATCH, err);
 	} else if (ok != 1 && rec.made == DA_MADE_THIS_KEY) {
-		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIGNATURE_MISMATCH,
-		                  bh ? "the body is intact, but signed header fields changed: this "
-		                       "key made the signature, over other header content"
-		                     : "the sealed ARC header fields changed: this key made the "
-		                       "seal, over other header content");
+		rc = da_sig_set_result(
+		    o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIGNATURE_MISMATCH,
+		    bh ? "the body is intact, but signed header fields changed: this "
+		         "key made the signature, over other header content"
+		       : "the sealed ARC header fields changed: this key made the "
+		         "seal, over other header content");
 	} else if (ok != 1) {
-		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIGNATURE_MISMATCH,
-		                  bh ? "the body is intact, but the signature does not verify: "
-		                       "signed header fields changed, or another key signed"
-		                     : "the signature does not verify: the sealed ARC header "
-		                       "fields changed, or another key signed");
+		rc =
+		    da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIGNATURE_MISMATCH,
+		                      bh ? "the body is intact, but the signature does not verify: "
+		                           "signed header fields changed, or another key signed"
+		                         : "the signature does not verify: the sealed ARC header "
+		                           "fields changed, or another key signed");
 	} else if (sp->key_type == DA_KEY_RSA && bits < DA_RSA_MIN_BITS) {
 		snprintf(err, sizeof err,
 		         "the signature verifies, but only with a %u-bit RSA key; "
 		         "RFC 8301 requires at least 1024 bits and such keys can be "
 		         "factored",
 		         bits);
-		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_KEY_TOO_WEAK, err);
+		rc = da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_KEY_TOO_WEAK, err);
 	} else if (sp->hash == DA_HASH_SHA1 && ctx->strict) {
-		da_sig_set_result(o, DKIMARC_RES_POLICY, DKIMARC_REASON_POLICY_RSA_SHA1,
-		                  "the signature verifies, but rsa-sha1 is not acceptable "
-		                  "(RFC 8301) under --strict");
+		rc = da_sig_set_result(o, DKIMARC_RES_POLICY, DKIMARC_REASON_POLICY_RSA_SHA1,
+		                       "the signature verifies, but rsa-sha1 is not acceptable "
+		                       "(RFC 8301) under --strict");
 	} else if ((o->flags & DKIMARC_FLAG_EXPIRED) && ctx->strict) {
 		snprintf(err, sizeof err,
 		         "the signature verifies, but it expired (x=%lld) before the "
 		         "verification time",
 		         (long long)sp->x);
-		da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIG_EXPIRED, err);
+		rc = da_sig_set_result(o, DKIMARC_RES_FAIL, DKIMARC_REASON_SIG_EXPIRED, err);
 	} else {
-		da_sig_set_result(o, DKIMARC_RES_PASS, DKIMARC_REASON_OK, "signature verified");
+		rc =
+		    da_sig_set_result(o, DKIMARC_RES_PASS, DKIMARC_REASON_OK, "signature verified");
 	}
-	if (ru.recovered)
-		da_anchor_judged(o, sp, &ru);
+	/* A recovered key's result is judged again: it proves nothing of d= (keyanchor.h). */
+	if (rc == 0 && ru.recovered)
+		rc = da_anchor_judged(o, sp, &ru);
 	free(ru.other);
+	return rc;
 }

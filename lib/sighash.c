@@ -7,56 +7,68 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A digest fed by the canonicalizers; a failed update sticks until the end. */
+typedef struct {
+	EVP_MD_CTX *md;
+	bool failed;
+} mdsink;
+
 static void md_sink(void *arg, const char *p, size_t n)
 {
-	EVP_DigestUpdate((EVP_MD_CTX *)arg, p, n);
+	mdsink *m = arg;
+	if (!m->failed && EVP_DigestUpdate(m->md, p, n) != 1)
+		m->failed = true;
 }
 
-static EVP_MD_CTX *md_start(int hash)
+static int md_start(mdsink *m, int hash)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (md && EVP_DigestInit_ex(md, da_hash_md(hash), NULL) != 1) {
-		EVP_MD_CTX_free(md);
-		md = NULL;
+	m->failed = false;
+	if (!(m->md = EVP_MD_CTX_new()))
+		return DKIMARC_ENOMEM;
+	if (EVP_DigestInit_ex(m->md, da_hash_md(hash), NULL) != 1) {
+		EVP_MD_CTX_free(m->md);
+		return da_crypto_status();
 	}
-	return md;
+	return DKIMARC_OK;
 }
 
 /* Hashes the signature field with its b= value cut out, no CRLF, and finishes. */
-static int md_finish_with_self(EVP_MD_CTX *md, const da_field *f, const da_sigparams *sp,
+static int md_finish_with_self(mdsink *m, const da_field *f, const da_sigparams *sp,
                                unsigned char *out, unsigned int *outlen)
 {
-	if (da_sigfield_canon(sp->hcanon, f->raw, f->len, sp->b_off, sp->b_end, md_sink, md)) {
-		EVP_MD_CTX_free(md);
-		return DKIMARC_ENOMEM;
-	}
-	int ok = EVP_DigestFinal_ex(md, out, outlen) == 1;
-	EVP_MD_CTX_free(md);
-	return ok ? DKIMARC_OK : DKIMARC_ECRYPTO;
+	int rc = DKIMARC_OK;
+	if (da_sigfield_canon(sp->hcanon, f->raw, f->len, sp->b_off, sp->b_end, md_sink, m))
+		rc = DKIMARC_ENOMEM;
+	else if (m->failed || EVP_DigestFinal_ex(m->md, out, outlen) != 1)
+		rc = da_crypto_status();
+	EVP_MD_CTX_free(m->md);
+	return rc;
 }
 
 int da_sig_header_digest(const da_header *hdr, size_t self, const da_sigparams *sp, bool *used,
                          unsigned char *out, unsigned int *outlen)
 {
-	EVP_MD_CTX *md = md_start(sp->hash);
-	if (!md)
-		return DKIMARC_ECRYPTO;
+	mdsink m;
+	int rc = md_start(&m, sp->hash);
+	if (rc)
+		return rc;
 	memset(used, 0, hdr->n * sizeof *used);
 	used[self] = true; /* a signature never covers itself */
-	da_headers_canon(hdr, sp->headers, sp->nheaders, sp->hcanon, used, md_sink, md);
-	return md_finish_with_self(md, &hdr->f[self], sp, out, outlen);
+	da_headers_canon(hdr, sp->headers, sp->nheaders, sp->hcanon, used, md_sink, &m);
+	return md_finish_with_self(&m, &hdr->f[self], sp, out, outlen);
 }
 
 int da_seal_digest(const da_header *hdr, const size_t *fields, size_t n, size_t self,
                    const da_sigparams *sp, unsigned char *out, unsigned int *outlen)
 {
-	EVP_MD_CTX *md = md_start(sp->hash);
-	if (!md)
-		return DKIMARC_ECRYPTO;
+	mdsink m;
+	int rc = md_start(&m, sp->hash);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < n; i++)
 		da_canon_header(DA_CANON_RELAXED, hdr->f[fields[i]].raw, hdr->f[fields[i]].len,
-		                true, md_sink, md);
-	return md_finish_with_self(md, &hdr->f[self], sp, out, outlen);
+		                true, md_sink, &m);
+	return md_finish_with_self(&m, &hdr->f[self], sp, out, outlen);
 }
 
 int da_bhreg_index(da_bhreg *r, const da_sigparams *sp)

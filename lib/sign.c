@@ -488,7 +488,7 @@ int da_sign_bodyhash(const dkimarc_signer *s, const da_inmsg *m, char **b64, uin
 	da_inmsg_body(m, bh_sink, &bh);
 	if (da_bodyhash_final(&bh) != 0) {
 		da_bodyhash_clear(&bh);
-		return da_fail(DKIMARC_ECRYPTO, "hashing the body failed");
+		return da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the body");
 	}
 	*total = bh.total;
 	*b64 = da_b64_encode(bh.digest, bh.digest_len);
@@ -534,9 +534,17 @@ int da_sign_fill(const dkimarc_signer *s, const unsigned char *digest, size_t dl
 	return DKIMARC_OK;
 }
 
+/* A digest fed by the canonicalizers; a failed update sticks until the end. */
+typedef struct {
+	EVP_MD_CTX *md;
+	bool failed;
+} mdsink;
+
 static void md_sink(void *arg, const char *p, size_t n)
 {
-	EVP_DigestUpdate((EVP_MD_CTX *)arg, p, n);
+	mdsink *m = arg;
+	if (!m->failed && EVP_DigestUpdate(m->md, p, n) != 1)
+		m->failed = true;
 }
 
 int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr, const char *const *names,
@@ -554,13 +562,14 @@ int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr, const c
 		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL could not start a digest");
 		goto out;
 	}
-	da_headers_canon(hdr, (char *const *)names, n, s->hc, used, md_sink, md);
-	if (da_sigfield_canon(s->hc, f->buf, f->len, f->b_off, f->b_end, md_sink, md) != 0) {
+	mdsink m = {.md = md};
+	da_headers_canon(hdr, (char *const *)names, n, s->hc, used, md_sink, &m);
+	if (da_sigfield_canon(s->hc, f->buf, f->len, f->b_off, f->b_end, md_sink, &m) != 0) {
 		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (EVP_DigestFinal_ex(md, digest, dlen) != 1)
-		rc = da_fail(DKIMARC_ECRYPTO, "hashing the header failed");
+	if (m.failed || EVP_DigestFinal_ex(md, digest, dlen) != 1)
+		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the header");
 out:
 	EVP_MD_CTX_free(md);
 	free(used);
@@ -576,6 +585,10 @@ static int self_check(const da_fieldfmt *f)
 	da_sigparams sp;
 	char err[256];
 	dkimarc_reason r = da_sig_parse(f->buf, f->len, voff, &sp, err, sizeof err);
+	if (da_reason_status(r)) {
+		da_sigparams_clear(&sp);
+		return da_fail(da_reason_status(r), "out of memory");
+	}
 	bool same = r == DKIMARC_REASON_OK && sp.b_off == f->b_off && sp.b_end == f->b_end;
 
 	da_sigparams_clear(&sp);

@@ -50,7 +50,7 @@ void da_keep_add(da_keep *k, const char *p, size_t n, uint64_t max)
 		char *np = realloc(k->p, cap);
 		if (!np) {
 			da_keep_free(k);
-			k->over = true;
+			k->over = k->nomem = true;
 			return;
 		}
 		k->p = np;
@@ -108,14 +108,14 @@ static char *raw_tag(const da_field *fl, size_t off, size_t end)
 }
 
 /* The header hash input, as sighash.c feeds it to the digest. */
-static void capture_hashed(const da_sigfacts *f, struct da_sigx *x)
+static int capture_hashed(const da_sigfacts *f, struct da_sigx *x)
 {
 	const da_field *fl = &f->hdr->f[f->self];
 	bool *used = calloc(f->hdr->n ? f->hdr->n : 1, sizeof *used);
 	membuf m = {0};
 
 	if (!used)
-		return;
+		return DKIMARC_ENOMEM;
 	used[f->self] = true;
 	da_headers_canon(f->hdr, f->sp->headers, f->sp->nheaders, f->sp->hcanon, used, mem_sink,
 	                 &m);
@@ -125,37 +125,44 @@ static void capture_hashed(const da_sigfacts *f, struct da_sigx *x)
 	free(used);
 	if (m.failed) {
 		free(m.p);
-		return;
+		return DKIMARC_ENOMEM;
 	}
-	x->hashed = m.p ? m.p : calloc(1, 1);
+	if (!(x->hashed = m.p ? m.p : calloc(1, 1)))
+		return DKIMARC_ENOMEM;
 	x->hashed_len = m.n;
 	if (f->hdigest_len <= sizeof x->digest) {
 		memcpy(x->digest, f->hdigest, f->hdigest_len);
 		x->digest_len = f->hdigest_len;
 	}
-	if (f->sp->b_len && (x->sig = malloc(f->sp->b_len)) != NULL) {
+	if (f->sp->b_len) {
+		if (!(x->sig = malloc(f->sp->b_len)))
+			return DKIMARC_ENOMEM;
 		memcpy(x->sig, f->sp->b, f->sp->b_len);
 		x->sig_len = f->sp->b_len;
 	}
+	return DKIMARC_OK;
 }
 
-void da_forensic_attach(const da_sigfacts *f, dkimarc_sig *o)
+int da_forensic_attach(const da_sigfacts *f, dkimarc_sig *o)
 {
 	const da_field *fl = &f->hdr->f[f->self];
 	struct da_sigx *x = calloc(1, sizeof *x);
+	int rc = DKIMARC_OK;
 
 	if (!x)
-		return;
+		return DKIMARC_ENOMEM;
 	o->fx = x;
-	x->b64 = raw_tag(fl, f->sp->b_off, f->sp->b_end);
-	if (f->sp->bh_len)
-		x->bh64 = da_b64_encode(f->sp->bh, f->sp->bh_len);
-	if (f->bh && f->bh->digest_len)
-		x->bh_computed = da_b64_encode(f->bh->digest, f->bh->digest_len);
+	bool has_b = f->sp->b_end > f->sp->b_off && f->sp->b_end <= fl->len;
+	if ((has_b && !(x->b64 = raw_tag(fl, f->sp->b_off, f->sp->b_end))) ||
+	    (f->sp->bh_len && !(x->bh64 = da_b64_encode(f->sp->bh, f->sp->bh_len))) ||
+	    (f->bh && f->bh->digest_len &&
+	     !(x->bh_computed = da_b64_encode(f->bh->digest, f->bh->digest_len))))
+		return DKIMARC_ENOMEM;
 	if (f->ctx->explain)
-		capture_hashed(f, x);
-	if (f->ctx->diagnose_max)
-		da_diagnose(f, o);
+		rc = capture_hashed(f, x);
+	if (!rc && f->ctx->diagnose_max)
+		rc = da_diagnose(f, o);
+	return rc ? rc : x->nomem ? DKIMARC_ENOMEM : DKIMARC_OK;
 }
 
 void da_sigx_free(struct da_sigx *x)
@@ -184,8 +191,10 @@ void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const char *field, 
 	if (x->nf == x->capf) {
 		size_t cap = x->capf ? x->capf * 2 : 4;
 		da_finding *nf = realloc(x->f, cap * sizeof *nf);
-		if (!nf)
+		if (!nf) {
+			x->nomem = true;
 			return;
+		}
 		x->f = nf;
 		x->capf = cap;
 	}
@@ -197,8 +206,10 @@ void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const char *field, 
 	d->undo = undo;
 	d->text = da_strdup(buf);
 	d->field = field ? da_strdup(field) : NULL;
-	if (!d->text) {
+	if (!d->text || (field && !d->field)) {
+		free(d->text);
 		free(d->field);
+		x->nomem = true;
 		return;
 	}
 	x->nf++;
@@ -319,11 +330,18 @@ static int sig_key_pem_impl(const dkimarc_sig *s, char **out)
 	*out = NULL;
 	if (!s || !s->has_key)
 		return da_fail(DKIMARC_EINVAL, "the signature has no key record");
-	if (da_keyrec_parse(s->key.txt, s->key.txt_len, &kr, err, sizeof err) != DKIMARC_REASON_OK)
+	why = da_keyrec_parse(s->key.txt, s->key.txt_len, &kr, err, sizeof err);
+	if (da_reason_status(why))
+		return da_fail(da_reason_status(why), "%s",
+		               dkimarc_strerror(da_reason_status(why)));
+	if (why != DKIMARC_REASON_OK)
 		return da_fail(DKIMARC_EINVAL, "the key record is not usable: %s", err);
 	if (!kr.revoked)
 		pk = da_pkey_decode(&kr, &bits, &why, err, sizeof err);
 	da_keyrec_clear(&kr);
+	if (!pk && da_reason_status(why))
+		return da_fail(da_reason_status(why), "%s",
+		               dkimarc_strerror(da_reason_status(why)));
 	if (!pk)
 		return da_fail(DKIMARC_EINVAL, "the key record holds no usable key");
 	bio = BIO_new(BIO_s_mem());
@@ -332,7 +350,7 @@ static int sig_key_pem_impl(const dkimarc_sig *s, char **out)
 	BIO_free(bio);
 	EVP_PKEY_free(pk);
 	if (!copy)
-		return da_fail(DKIMARC_ECRYPTO, "cannot write the key as PEM");
+		return da_fail(DKIMARC_ECRYPTO, "OpenSSL could not write the key as PEM");
 	*out = copy;
 	return DKIMARC_OK;
 }
@@ -351,16 +369,16 @@ struct json_t *da_findings_json(const dkimarc_sig *s)
 	json_t *arr = json_array();
 	for (size_t i = 0; arr && i < s->fx->nf; i++) {
 		const da_finding *d = &s->fx->f[i];
-		/* Texts quote message bytes: jansson refuses bad UTF-8, so pack may fail. */
-		json_t *o =
-		    json_pack("{s:s, s:s?, s:s?, s:o}", "finding", dkimarc_finding_str(d->kind),
-		              "field", d->field, "text", d->text, "undo_verifies",
-		              d->undo < 0 ? json_null() : json_boolean(d->undo));
-		if (!o)
-			o = json_pack("{s:s, s:n, s:s, s:o}", "finding",
-			              dkimarc_finding_str(d->kind), "field", "text",
-			              "(not valid UTF-8)", "undo_verifies",
-			              d->undo < 0 ? json_null() : json_boolean(d->undo));
+		/* Texts quote message bytes, and jansson refuses bad UTF-8. */
+		bool utf8 = (!d->field || da_utf8_valid(d->field)) && da_utf8_valid(d->text);
+		json_t *o = utf8 ? json_pack("{s:s, s:s?, s:s?, s:o}", "finding",
+		                             dkimarc_finding_str(d->kind), "field", d->field,
+		                             "text", d->text, "undo_verifies",
+		                             d->undo < 0 ? json_null() : json_boolean(d->undo))
+		                 : json_pack("{s:s, s:n, s:s, s:o}", "finding",
+		                             dkimarc_finding_str(d->kind), "field", "text",
+		                             "(not valid UTF-8)", "undo_verifies",
+		                             d->undo < 0 ? json_null() : json_boolean(d->undo));
 		if (!o || json_array_append_new(arr, o) != 0) {
 			json_decref(arr);
 			return NULL;

@@ -156,7 +156,7 @@ static int display_checks(dkimarc_report *r, const da_msgfacts *mf, int best, co
 	if (!cov)
 		return DKIMARC_ENOMEM;
 	da_view_hit hit;
-	int rc = DKIMARC_OK;
+	int rc = DKIMARC_OK, differs = 0;
 	if (da_view_added(mf->hdr, cov, &hit)) {
 		r->flags |= DKIMARC_FLAG_UNSIGNED_FIELD_ADDED;
 		excerpt(&mf->hdr->f[hit.field], ex, sizeof ex);
@@ -172,7 +172,9 @@ static int display_checks(dkimarc_report *r, const da_msgfacts *mf, int best, co
 		    "the signature by %s verifies, but the message has %zu From fields; one may "
 		    "have been added after signing",
 		    d, mf->nfrom);
-	} else if (da_view_differs(mf->hblock, mf->hblock_len, mf->hdr, &hit)) {
+	} else if ((differs = da_view_differs(mf->hblock, mf->hblock_len, mf->hdr, &hit)) < 0) {
+		rc = differs; /* out of memory: no verdict */
+	} else if (differs) {
 		r->flags |= DKIMARC_FLAG_DISPLAY_DIFFERS;
 		if (strcmp(hit.name, "body") == 0)
 			rc = set(

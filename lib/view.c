@@ -214,7 +214,7 @@ static bool compare_tops(const char *h, const rfield *rf, size_t nrf, const da_h
 	return false;
 }
 
-bool da_view_differs(const char *h, size_t len, const da_header *hdr, da_view_hit *hit)
+int da_view_differs(const char *h, size_t len, const da_header *hdr, da_view_hit *hit)
 {
 	/* Without a bare CR, readers and DKIM cut the same lines (bare LF is CRLF here). */
 	bool cr = false;
@@ -226,13 +226,14 @@ bool da_view_differs(const char *h, size_t len, const da_header *hdr, da_view_hi
 	}
 	if (!cr) {
 		/* Same lines; readers show the topmost instance, which the name checks cover. */
-		return false;
+		return 0;
 	}
 
 	/* Split as readers do: CRLF, LF or a bare CR ends a line. */
 	rfield stack[64], *rf = stack;
 	size_t nrf = 0, cap = sizeof stack / sizeof stack[0];
-	bool early = false, dyn = false, ret = false;
+	bool early = false, dyn = false;
+	int ret = 0;
 	size_t pos = 0;
 	while (pos < len) {
 		size_t e = pos;
@@ -263,11 +264,7 @@ bool da_view_differs(const char *h, size_t len, const da_header *hdr, da_view_hi
 				rfield *g =
 				    dyn ? realloc(rf, nc * sizeof *rf) : malloc(nc * sizeof *rf);
 				if (!g) {
-					/* Out of memory: report a difference rather than a pass. */
-					hit->problem = DA_VIEW_OK;
-					hit->field = hdr->n;
-					hit->name = "header";
-					ret = true;
+					ret = DKIMARC_ENOMEM; /* an error, never a verdict */
 					goto out;
 				}
 				if (!dyn)
@@ -284,7 +281,7 @@ bool da_view_differs(const char *h, size_t len, const da_header *hdr, da_view_hi
 		hit->problem = DA_VIEW_OK;
 		hit->field = hdr->n;
 		hit->name = "body";
-		ret = true;
+		ret = 1;
 	} else {
 		ret = compare_tops(h, rf, nrf, hdr, hit);
 	}

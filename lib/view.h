@@ -46,11 +46,11 @@ DA_HIDDEN bool da_view_added(const da_header *hdr, const bool *covered, da_view_
  * Splits the header block h[0..len) (the bytes hdr was split from) as a
  * reader does, and compares the topmost From, To, Cc, Subject, Date,
  * Reply-To, Sender, MIME-Version, Content-Type and Content-Transfer-Encoding
- * and where the body starts with DKIM's reading. Returns true at the first
+ * and where the body starts with DKIM's reading. Returns 1 at the first
  * difference (*hit names the field, or "body" when a reader's header ends
- * before DKIM's).
+ * before DKIM's), 0 when there is none, DKIMARC_ENOMEM when it cannot tell.
  */
-DA_HIDDEN bool da_view_differs(const char *h, size_t len, const da_header *hdr, da_view_hit *hit);
+DA_HIDDEN int da_view_differs(const char *h, size_t len, const da_header *hdr, da_view_hit *hit);
 
 /*
  * Display fields present once that covered does not mark, topmost first:

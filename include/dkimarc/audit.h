@@ -26,8 +26,10 @@ extern "C" {
  * and every answer a prefetching source fetched. A signature whose key
  * shares a prime with another of them then fails with
  * DKIMARC_REASON_KEY_SHARED_PRIME (verdict weak). Call it once the key
- * source is set (after a prefetch, for a corpus). Setup only. Errors:
- * DKIMARC_EINVAL (NULL ctx), DKIMARC_ENOMEM.
+ * source is set (after a prefetch, for a corpus). Setup only. The trees are
+ * GMP's, which ends the process if memory runs out (SECURITY.md); nothing
+ * else a verification does uses GMP. Errors: DKIMARC_EINVAL (NULL ctx),
+ * DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_ctx_check_shared_primes(dkimarc_ctx *ctx);
 /**
@@ -77,8 +79,9 @@ DKIMARC_API int dkimarc_audit_load_revealed(dkimarc_audit *a, const char *path);
 /**
  * Checks every key: its own checks, the revealed keys, and a batch GCD
  * over all RSA keys of the audit; then sorts the keys by domain, first use
- * and selector. Once. Errors: DKIMARC_EINVAL, DKIMARC_ESTATE (run already),
- * DKIMARC_ENOMEM.
+ * and selector. Once. The batch GCD is GMP's, which ends the process if
+ * memory runs out (SECURITY.md). Errors: DKIMARC_EINVAL, DKIMARC_ESTATE (run
+ * already), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_audit_run(dkimarc_audit *a);
 /** Number of keys; 0 for NULL. */

@@ -51,6 +51,8 @@ typedef enum {
 	DKIMARC_ITEM_NOT_MAIL = 5,       /**< a file that does not begin like a message */
 	DKIMARC_ITEM_SKIPPED = 6,        /**< not followed: a symlink out of the scanned tree,
 	                                      or a folder already walked (a loop) */
+	DKIMARC_ITEM_ERROR = 7,          /**< an item the library failed on (out of memory,
+	                                      crypto library): an error, not a verdict */
 } dkimarc_item_kind;
 
 /** A walk over paths. Opaque. */
@@ -141,7 +143,8 @@ DKIMARC_API const char *dkimarc_corpus_item_note(const dkimarc_corpus_item *it);
  * Turns a message item into a problem found while reading it, so that it is
  * reported as one: e.g. DKIMARC_ITEM_UNREADABLE after
  * dkimarc_corpus_item_verify() failed with DKIMARC_EIO, DKIMARC_ITEM_TOO_LARGE
- * after DKIMARC_ELIMIT, DKIMARC_ITEM_NOT_MAIL after DKIMARC_EFORMAT. text
+ * after DKIMARC_ELIMIT, DKIMARC_ITEM_NOT_MAIL after DKIMARC_EFORMAT,
+ * DKIMARC_ITEM_ERROR after DKIMARC_ENOMEM or DKIMARC_ECRYPTO. text
  * (copied) says why. Errors: DKIMARC_EINVAL (NULL, kind
  * DKIMARC_ITEM_MESSAGE), DKIMARC_ENOMEM.
  */

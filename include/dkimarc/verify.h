@@ -82,7 +82,8 @@ DKIMARC_API void dkimarc_ctx_free(dkimarc_ctx *ctx);
 /**
  * Verifies one message held in memory (not copied when it has CRLF line
  * ends; buf is not kept). On DKIMARC_OK, *out is a report to free with
- * dkimarc_report_free(); a failing signature is a result, not an error.
+ * dkimarc_report_free(); a failing signature is a result, not an error, and
+ * a failure inside (memory, OpenSSL) is an error, never a result: no report.
  * Thread-safe: any number of threads may verify with one ctx at once.
  * Errors: DKIMARC_EINVAL (NULL ctx or out, NULL buf with len > 0),
  * DKIMARC_ELIMIT (len exceeds DKIMARC_LIMIT_MESSAGE_BYTES: use the streaming
@@ -97,14 +98,15 @@ typedef struct dkimarc_verifier dkimarc_verifier;
 /**
  * Starts verifying one message with ctx, which must outlive the verifier.
  * *out is freed with dkimarc_verifier_free(); it belongs to one thread at a
- * time, while other verifiers share ctx. Errors: DKIMARC_EINVAL (NULL
- * argument), DKIMARC_ENOMEM.
+ * time, while other verifiers share ctx. On an error *out is NULL. Errors:
+ * DKIMARC_EINVAL (NULL argument), DKIMARC_ENOMEM.
  */
 DKIMARC_API int dkimarc_verifier_new(const dkimarc_ctx *ctx, dkimarc_verifier **out);
 /**
  * Feeds the next chunk of the message as stored; chunks may split anywhere.
  * buf is not kept. Errors: DKIMARC_EINVAL (NULL v, or NULL buf with len > 0),
- * DKIMARC_ENOMEM, DKIMARC_ELIMIT (header over a limit), DKIMARC_ESTATE (after
+ * DKIMARC_ENOMEM, DKIMARC_ECRYPTO (hashing the header), DKIMARC_ELIMIT
+ * (header over a limit), DKIMARC_ESTATE (after
  * dkimarc_verifier_finish()); after an error the verifier is spent and every
  * later call fails with the same status.
  */
@@ -124,9 +126,12 @@ DKIMARC_API const char *dkimarc_verifier_key_name(const dkimarc_verifier *v, siz
 /**
  * Ends the message, looks the keys up and produces the report in *out (free
  * with dkimarc_report_free()); call it once. A signature that fails is a
- * result in the report, not an error. Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM,
- * DKIMARC_ELIMIT, DKIMARC_ECRYPTO, DKIMARC_ESTATE (a second call: *out is
- * NULL), or the status of an earlier failed write.
+ * result in the report, not an error; out of memory or an OpenSSL failure
+ * anywhere in the judging (key decoding, signature checks, ARC, diagnosis)
+ * is DKIMARC_ENOMEM or DKIMARC_ECRYPTO with *out NULL, never a result.
+ * Errors: DKIMARC_EINVAL, DKIMARC_ENOMEM, DKIMARC_ELIMIT, DKIMARC_ECRYPTO,
+ * DKIMARC_ESTATE (a second call: *out is NULL), or the status of an earlier
+ * failed write.
  */
 DKIMARC_API int dkimarc_verifier_finish(dkimarc_verifier *v, dkimarc_report **out);
 /** Frees a verifier (finished or not). Accepts NULL. */

@@ -166,6 +166,21 @@ static int problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
 	return DKIMARC_OK;
 }
 
+/*
+ * What a failed call makes of a file: unreadable, unless memory ran out,
+ * which says nothing of the file: then an error item (issue 16).
+ */
+static dkimarc_item_kind unreadable(int err)
+{
+	return err == ENOMEM ? DKIMARC_ITEM_ERROR : DKIMARC_ITEM_UNREADABLE;
+}
+
+/* The same for a reader's status. */
+static int io_status(int err)
+{
+	return err == ENOMEM ? DKIMARC_ENOMEM : DKIMARC_EIO;
+}
+
 static const char *type_name(mode_t m)
 {
 	if (S_ISFIFO(m))
@@ -378,8 +393,9 @@ static int push_dir(dkimarc_corpus *c, const char *path, bool maildir_box,
 	int rc;
 
 	if (!d) {
-		rc = problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot open the folder: %s",
-		             strerror(errno));
+		int err = errno;
+		rc = problem(c, path, unreadable(err), out, "cannot open the folder: %s",
+		             strerror(err));
 		return rc == DKIMARC_OK ? 1 : rc;
 	}
 	for (;;) {
@@ -407,7 +423,7 @@ static int push_dir(dkimarc_corpus *c, const char *path, bool maildir_box,
 		for (size_t i = 0; i < n; i++)
 			free(names[i]);
 		free(names);
-		rc = problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read the folder: %s",
+		rc = problem(c, path, unreadable(err), out, "cannot read the folder: %s",
 		             strerror(err));
 		return rc == DKIMARC_OK ? 1 : rc;
 	}
@@ -524,8 +540,7 @@ static int classify_file(dkimarc_corpus *c, const char *path, int fd, const stru
 	if (k < 0) {
 		int err = errno;
 		close(fd);
-		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read: %s",
-		               strerror(err));
+		return problem(c, path, unreadable(err), out, "cannot read: %s", strerror(err));
 	}
 	size_t n = (size_t)k;
 	const char *nl = memchr(head, '\n', n);
@@ -569,14 +584,14 @@ static int open_file(dkimarc_corpus *c, const char *path, bool maildir_box,
 	struct stat st;
 	/* O_NONBLOCK: a FIFO put in place after the check must not hang the walk. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot open: %s",
-		               strerror(errno));
+	if (fd < 0) {
+		int err = errno;
+		return problem(c, path, unreadable(err), out, "cannot open: %s", strerror(err));
+	}
 	if (fstat(fd, &st) != 0) {
 		int err = errno;
 		close(fd);
-		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot stat: %s",
-		               strerror(err));
+		return problem(c, path, unreadable(err), out, "cannot stat: %s", strerror(err));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
@@ -607,9 +622,10 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 	int rc;
 
 	*out = NULL;
-	if (lstat(path, &st) != 0)
-		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read: %s",
-		               strerror(errno));
+	if (lstat(path, &st) != 0) {
+		int err = errno;
+		return problem(c, path, unreadable(err), out, "cannot read: %s", strerror(err));
+	}
 	if (S_ISLNK(st.st_mode)) {
 		char *real = realpath(path, NULL);
 		if (!real) {
@@ -617,7 +633,7 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 			if (err == ENOENT)
 				return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
 				               "dangling symlink: its target does not exist");
-			return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+			return problem(c, path, unreadable(err), out,
 			               "cannot follow the symlink: %s", strerror(err));
 		}
 		if (!root && !c->follow && c->root_real && !inside(real, c->root_real)) {
@@ -628,9 +644,11 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 			return rc;
 		}
 		free(real);
-		if (stat(path, &st) != 0)
-			return problem(c, path, DKIMARC_ITEM_UNREADABLE, out, "cannot read: %s",
-			               strerror(errno));
+		if (stat(path, &st) != 0) {
+			int err = errno;
+			return problem(c, path, unreadable(err), out, "cannot read: %s",
+			               strerror(err));
+		}
 	}
 	if (S_ISDIR(st.st_mode)) {
 		int seen = mark_seen(c, st.st_dev, st.st_ino);
@@ -642,9 +660,11 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 		if (root) {
 			free(c->root_real);
 			c->root_real = realpath(path, NULL);
-			if (!c->root_real)
-				return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
-				               "cannot resolve the folder: %s", strerror(errno));
+			if (!c->root_real) {
+				int err = errno;
+				return problem(c, path, unreadable(err), out,
+				               "cannot resolve the folder: %s", strerror(err));
+			}
 		}
 		bool box = false;
 		if (c->depth && c->stack[c->depth - 1].maildir) {
@@ -785,7 +805,7 @@ int dkimarc_corpus_next(dkimarc_corpus *c, dkimarc_corpus_item **out)
 const char *dkimarc_item_kind_str(dkimarc_item_kind k)
 {
 	static const char *const names[] = {"message", "unreadable", "too_large", "mbox_malformed",
-	                                    "empty",   "not_mail",   "skipped"};
+	                                    "empty",   "not_mail",   "skipped",   "error"};
 	if ((unsigned)k >= sizeof names / sizeof names[0])
 		return "unknown";
 	return names[k];
@@ -829,7 +849,7 @@ const char *dkimarc_corpus_item_note(const dkimarc_corpus_item *it)
 int dkimarc_corpus_item_set_problem(dkimarc_corpus_item *it, dkimarc_item_kind kind,
                                     const char *text)
 {
-	if (!it || kind == DKIMARC_ITEM_MESSAGE || (unsigned)kind > DKIMARC_ITEM_SKIPPED)
+	if (!it || kind == DKIMARC_ITEM_MESSAGE || (unsigned)kind > DKIMARC_ITEM_ERROR)
 		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_set_problem: invalid argument");
 	char *t = dc_strdup(text ? text : dkimarc_item_kind_str(kind));
 	if (!t)
@@ -871,7 +891,7 @@ int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **
 	if (r->fd < 0) {
 		int err = errno;
 		dkimarc_msgreader_free(r);
-		return dc_fail(DKIMARC_EIO, "cannot open %s: %s", it->path, strerror(err));
+		return dc_fail(io_status(err), "cannot open %s: %s", it->path, strerror(err));
 	}
 	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		dkimarc_msgreader_free(r);
@@ -886,7 +906,8 @@ int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **
 			if (k == 0)
 				return dc_fail(DKIMARC_EIO, "%s is empty now: changed since walked",
 				               it->path);
-			return dc_fail(DKIMARC_EIO, "cannot read %s: %s", it->path, strerror(err));
+			return dc_fail(io_status(err), "cannot read %s: %s", it->path,
+			               strerror(err));
 		}
 		if (!looks_like_mail(head, (size_t)k)) {
 			dkimarc_msgreader_free(r);
@@ -920,7 +941,8 @@ static int read_raw(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
 			k = read(r->fd, buf, cap);
 		while (k < 0 && errno == EINTR);
 		if (k < 0)
-			return dc_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
+			return dc_fail(io_status(errno), "cannot read %s: %s", r->path,
+			               strerror(errno));
 		r->total += (uint64_t)k;
 		if (r->total > r->max)
 			return dc_fail(DKIMARC_ELIMIT,
@@ -937,7 +959,7 @@ static int read_raw(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
 		k = pread(r->fd, buf, want, (off_t)r->pos);
 	while (k < 0 && errno == EINTR);
 	if (k < 0)
-		return dc_fail(DKIMARC_EIO, "cannot read %s: %s", r->path, strerror(errno));
+		return dc_fail(io_status(errno), "cannot read %s: %s", r->path, strerror(errno));
 	if (k == 0)
 		return dc_fail(DKIMARC_EIO,
 		               "%s ends before the message at %" PRIu64
@@ -1056,7 +1078,7 @@ static json_t *jint(int64_t v)
 
 static char *dump(json_t *o)
 {
-	char *s = o ? json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	char *s = o ? da_json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
 	json_decref(o);
 	return s;
 }

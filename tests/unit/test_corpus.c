@@ -617,7 +617,31 @@ static void kind_names(void **state)
 	assert_string_equal(dkimarc_item_kind_str(DKIMARC_ITEM_MESSAGE), "message");
 	assert_string_equal(dkimarc_item_kind_str(DKIMARC_ITEM_MBOX_MALFORMED), "mbox_malformed");
 	assert_string_equal(dkimarc_item_kind_str(DKIMARC_ITEM_SKIPPED), "skipped");
+	assert_string_equal(dkimarc_item_kind_str(DKIMARC_ITEM_ERROR), "error");
 	assert_string_equal(dkimarc_item_kind_str((dkimarc_item_kind)99), "unknown");
+}
+
+/* A message the library failed on is an "error" item, as scan reports it (issue 16). */
+static void library_failure_is_an_error_item(void **state)
+{
+	(void)state;
+	mk("e");
+	puts_("e/m.eml", MSG);
+	dkimarc_corpus *c = corpus_of("e");
+	dkimarc_corpus_item *it = NULL;
+	char *json = NULL;
+	assert_int_equal(dkimarc_corpus_next(c, &it), DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_item_kind(it), DKIMARC_ITEM_MESSAGE);
+	assert_int_equal(dkimarc_corpus_item_set_problem(it, DKIMARC_ITEM_ERROR, "out of memory"),
+	                 DKIMARC_OK);
+	assert_int_equal(dkimarc_corpus_item_kind(it), DKIMARC_ITEM_ERROR);
+	assert_int_equal(dkimarc_corpus_item_json(it, NULL, &json), DKIMARC_OK);
+	assert_non_null(strstr(json, "\"problem\":\"error\",\"problem_text\":\"out of memory\""));
+	assert_int_equal(dkimarc_corpus_item_set_problem(it, (dkimarc_item_kind)8, "x"),
+	                 DKIMARC_EINVAL);
+	dkimarc_free(json);
+	dkimarc_corpus_item_free(it);
+	dkimarc_corpus_free(c);
 }
 
 int main(void)
@@ -636,6 +660,7 @@ int main(void)
 	    cmocka_unit_test(named_messages_checked_when_read),
 	    cmocka_unit_test(json_carries_location),
 	    cmocka_unit_test(kind_names),
+	    cmocka_unit_test(library_failure_is_an_error_item),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
