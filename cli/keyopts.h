@@ -55,4 +55,14 @@ void keyopts_dns_usage(FILE *out);
 void keyopts_usage(FILE *out);
 void keyopts_free(struct keyopts *o);
 
+/*
+ * The archive file OUT that `keys pin` and `keys recover` write: "-" is
+ * standard output; --append adds to it; otherwise a file that exists is
+ * refused unless force, and the new one is written to *tmp and renamed over
+ * OUT by archive_out_close() when ok. NULL after printing why.
+ */
+FILE *archive_out_open(const char *out, bool append, bool force, char **tmp);
+/* Flushes and closes f, renames *tmp when ok; -1 after printing a write error. */
+int archive_out_close(FILE *f, const char *out, char *tmp, bool ok);
+
 #endif

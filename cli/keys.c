@@ -450,64 +450,6 @@ static int pin_line(FILE *f, const char *name, const dkimarc_keyrec *r)
 	return 0;
 }
 
-/*
- * Opens the output: '-' is standard output; a new FILE is written under a
- * temporary name and renamed when complete, so a failed run leaves nothing
- * half-written; --append adds to FILE in place.
- */
-static FILE *pin_open(const char *out, bool append, bool force, char **tmp)
-{
-	struct stat st;
-	*tmp = NULL;
-	if (strcmp(out, "-") == 0)
-		return stdout;
-	if (append) {
-		FILE *f = fopen(out, "a");
-		if (!f)
-			cli_error("cannot open %s: %s", out, strerror(errno));
-		return f;
-	}
-	if (!force && stat(out, &st) == 0) {
-		cli_error("%s exists; use --append to add to it or --force to replace it", out);
-		return NULL;
-	}
-	size_t len = strlen(out) + 32;
-	if (!(*tmp = malloc(len))) {
-		cli_error("out of memory");
-		return NULL;
-	}
-	snprintf(*tmp, len, "%s.tmp%ld", out, (long)getpid());
-	int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		cli_error("cannot create %s: %s", *tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return f;
-}
-
-static int pin_close(FILE *f, const char *out, char *tmp, bool ok)
-{
-	int bad = fflush(f) != 0 || ferror(f);
-	if (f != stdout)
-		bad |= fclose(f) != 0;
-	if (bad)
-		cli_error("cannot write %s: %s", tmp ? tmp : out, strerror(errno));
-	if (tmp) {
-		if (!bad && ok && rename(tmp, out) < 0) {
-			cli_error("cannot rename %s to %s: %s", tmp, out, strerror(errno));
-			bad = 1;
-		}
-		if (bad || !ok)
-			unlink(tmp);
-		free(tmp);
-	}
-	return bad ? -1 : 0;
-}
-
 static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const char *out,
                     bool append, bool force)
 {
@@ -608,7 +550,7 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 		st = EXIT_NOT_CONFIRMED;
 		goto done;
 	}
-	f = pin_open(out, append, force, &tmp);
+	f = archive_out_open(out, append, force, &tmp);
 	if (!f) {
 		st = EXIT_USAGE;
 		goto done;
@@ -629,7 +571,7 @@ static int keys_pin(const struct keyopts *ko, char **paths, size_t npaths, const
 			}
 		}
 	}
-	if (pin_close(f, out, tmp, true) < 0) {
+	if (archive_out_close(f, out, tmp, true) < 0) {
 		st = EXIT_USAGE;
 		goto done;
 	}

@@ -629,57 +629,6 @@ static void put_record(FILE *f, const struct group *g, size_t k)
 	fputs("}\n", f);
 }
 
-/* As `keys pin`: a new FILE is written under a temporary name and renamed when complete. */
-static FILE *out_open(const char *out, bool append, bool force, char **tmp)
-{
-	struct stat st;
-	*tmp = NULL;
-	if (strcmp(out, "-") == 0)
-		return stdout;
-	if (append) {
-		FILE *f = fopen(out, "a");
-		if (!f)
-			cli_error("cannot open %s: %s", out, strerror(errno));
-		return f;
-	}
-	if (!force && stat(out, &st) == 0) {
-		cli_error("%s exists; use --append to add to it or --force to replace it", out);
-		return NULL;
-	}
-	size_t len = strlen(out) + 32;
-	*tmp = xrealloc(NULL, len);
-	snprintf(*tmp, len, "%s.tmp%ld", out, (long)getpid());
-	int fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (!f) {
-		cli_error("cannot create %s: %s", *tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		free(*tmp);
-		*tmp = NULL;
-	}
-	return f;
-}
-
-static int out_close(FILE *f, const char *out, char *tmp, bool ok)
-{
-	int bad = fflush(f) != 0 || ferror(f);
-	if (f != stdout)
-		bad |= fclose(f) != 0;
-	if (bad)
-		cli_error("cannot write %s: %s", tmp ? tmp : out, strerror(errno));
-	if (tmp) {
-		if (!bad && ok && rename(tmp, out) < 0) {
-			cli_error("cannot rename %s to %s: %s", tmp, out, strerror(errno));
-			bad = 1;
-		}
-		if (bad || !ok)
-			unlink(tmp);
-		free(tmp);
-	}
-	return bad ? -1 : 0;
-}
-
 /* What was found, for people, on standard error; returns the number of keys recovered. */
 static size_t say_results(const struct run *r)
 {
@@ -873,14 +822,14 @@ int keys_recover(int argc, char **argv)
 	/* Sources to compare with: only when asked (keyopts_build alone would ask DNS). */
 	if ((ko.nkeys || ko.dns) && keyopts_build(&ko, &src, &dns) != 0)
 		goto done;
-	if (!(f = out_open(out, append, force, &tmp)))
+	if (!(f = archive_out_open(out, append, force, &tmp)))
 		goto done;
 	r.own = f != stdout ? f : NULL;
 	/* No key source: the digests are all that is wanted, and nothing is looked up. */
 	if (dkimarc_ctx_new(&ctx) != DKIMARC_OK || dkimarc_ctx_set_explain(ctx, 1) != DKIMARC_OK ||
 	    !(r.buf = malloc(CHUNK))) {
 		cli_error("out of memory");
-		out_close(f, out, tmp, false);
+		archive_out_close(f, out, tmp, false);
 		goto done;
 	}
 	bool tty = !no_progress && isatty(STDERR_FILENO);
@@ -908,7 +857,7 @@ int keys_recover(int argc, char **argv)
 	bool failed = r.failed;
 	for (size_t gi = 0; gi < r.ng; gi++)
 		failed |= r.g[gi].rc != 0;
-	if (out_close(f, out, tmp, keys > 0 || append) < 0) {
+	if (archive_out_close(f, out, tmp, keys > 0 || append) < 0) {
 		st = EXIT_USAGE;
 		goto done;
 	}
