@@ -48,11 +48,14 @@ DA_HIDDEN int da_sign_bodyhash(const dkimarc_signer *s, const da_inmsg *m, char 
 DA_HIDDEN int da_sign_times(const dkimarc_signer *s, int64_t *t, int64_t *x);
 /*
  * The header hash for the new field f (its b= placeholder taken out): the
- * fields names select in hdr, canonicalized by the signer's c=, then f.
+ * fields names select in hdr, canonicalized by the signer's c=, then f;
+ * computed by the verifier's da_sig_header_digest (sighash.c).
  */
 DA_HIDDEN int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr,
                                     const char *const *names, size_t n, const da_fieldfmt *f,
                                     unsigned char *digest, unsigned int *dlen);
+/* The field f is writing, as the verifier's header parser would split it. */
+DA_HIDDEN da_field da_sign_field(const da_fieldfmt *f);
 /*
  * Signs digest with the signer's key and writes the signature over f's b=
  * placeholder. Returns DKIMARC_OK or a status with da_fail set.
