@@ -236,37 +236,17 @@ static int ar_cv(const dkimarc_signer *s, const da_header *hdr, int *cv)
 
 /* ---- the sets already on the message --------------------------------------- */
 
-/*
- * An ARC field's i=: the AAR's leading one, or an AMS's or AS's tag. 0 when
- * unreadable, -1 when out of memory.
- */
+/* An ARC field's i=, read as the validator reads it; 0 when unreadable. */
 static int64_t field_instance(const da_field *f, int kind)
 {
-	const char *v = f->raw + f->value_off;
-	size_t n = f->len - f->value_off, payload;
 	int64_t inst = 0;
+	int why;
+	char val[4];
 
-	if (kind == K_AAR)
-		return da_aar_instance(v, n, &inst, &payload) ? inst : 0;
-	da_taglist *tl = malloc(sizeof *tl);
-	const da_tag *t;
-
-	if (tl == NULL)
-		return -1; /* out of memory: not "no instance" */
-	if (da_tags_parse(v, n, tl, NULL, 0) != 0 || (t = da_tags_get(tl, "i")) == NULL ||
-	    t->val_len == 0 || t->val_len > 3) {
-		free(tl);
-		return 0;
-	}
-	for (size_t i = 0; i < t->val_len; i++) {
-		if (t->val[i] < '0' || t->val[i] > '9') {
-			free(tl);
-			return 0;
-		}
-		inst = inst * 10 + (t->val[i] - '0');
-	}
-	free(tl);
-	return inst;
+	return da_arc_instance(f->raw + f->value_off, f->len - f->value_off, kind == K_AAR, &inst,
+	                       &why, val, sizeof val)
+	           ? inst
+	           : 0;
 }
 
 /*
@@ -285,8 +265,6 @@ static int earlier_sets(const da_header *hdr, unsigned top, size_t *idx)
 				continue;
 			int64_t inst = field_instance(&hdr->f[i], k);
 
-			if (inst < 0)
-				return da_fail(DKIMARC_ENOMEM, "out of memory");
 			if (inst >= 1 && inst <= (int64_t)top && count[inst][k]++ == 0)
 				idx[3 * (size_t)(inst - 1) + (size_t)k] = i;
 		}
