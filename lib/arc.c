@@ -561,15 +561,3 @@ dkimarc_arc_result da_arc_report_cv(const dkimarc_report *r, unsigned *next)
 	            : top + 1;
 	return a->result;
 }
-
-int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len, dkimarc_arc_result *cv,
-                      unsigned *next)
-{
-	dkimarc_report *r = NULL;
-	int rc = dkimarc_verify(ctx, msg, len, &r);
-	if (rc)
-		return rc;
-	*cv = da_arc_report_cv(r, next);
-	dkimarc_report_free(r);
-	return DKIMARC_OK;
-}

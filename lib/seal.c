@@ -302,6 +302,18 @@ static int self_check(da_sigkind kind, const da_fieldfmt *f, const char *name)
 	return DKIMARC_OK;
 }
 
+int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len, dkimarc_arc_result *cv,
+                      unsigned *next)
+{
+	dkimarc_report *r = NULL;
+	int rc = dkimarc_verify(ctx, msg, len, &r);
+	if (rc)
+		return rc;
+	*cv = da_arc_report_cv(r, next);
+	dkimarc_report_free(r);
+	return DKIMARC_OK;
+}
+
 /*
  * The chain's state for the new set: *stop when the latest ARC-Seal already
  * says cv=fail (RFC 8617 §5.1 step 1: no set is added), else the cv= to

@@ -63,4 +63,12 @@ DA_HIDDEN da_field da_sign_field(const da_fieldfmt *f);
 DA_HIDDEN int da_sign_fill(const dkimarc_signer *s, const unsigned char *digest, size_t dlen,
                            da_fieldfmt *f);
 
+/*
+ * seal.c: da_arc_report_cv (arc.h) for a whole message in memory, verified
+ * with ctx; DKIMARC_OK or an error status. In the sealer, not in arc.c, so
+ * that the validator does not call back into the verifier (dkim.c).
+ */
+DA_HIDDEN int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len,
+                                dkimarc_arc_result *cv, unsigned *next);
+
 #endif
