@@ -7,14 +7,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-void da_md_sink(void *arg, const char *p, size_t n)
+/*
+ * The one digest sink for header hashes, the signer's and sealer's too (they
+ * call the functions below): a failed update sticks until the end, so that
+ * it surfaces as an error, never as a wrong digest.
+ */
+typedef struct {
+	EVP_MD_CTX *md;
+	bool failed;
+} mdsink;
+
+static void md_sink(void *arg, const char *p, size_t n)
 {
-	da_mdsink *m = arg;
+	mdsink *m = arg;
 	if (!m->failed && EVP_DigestUpdate(m->md, p, n) != 1)
 		m->failed = true;
 }
 
-static int md_start(da_mdsink *m, int hash)
+static int md_start(mdsink *m, int hash)
 {
 	m->failed = false;
 	if (!(m->md = EVP_MD_CTX_new()))
@@ -27,11 +37,11 @@ static int md_start(da_mdsink *m, int hash)
 }
 
 /* Hashes the signature field with its b= value cut out, no CRLF, and finishes. */
-static int md_finish_with_self(da_mdsink *m, const da_field *f, const da_sigparams *sp,
+static int md_finish_with_self(mdsink *m, const da_field *f, const da_sigparams *sp,
                                unsigned char *out, unsigned int *outlen)
 {
 	int rc = DKIMARC_OK;
-	if (da_sigfield_canon(sp->hcanon, f->raw, f->len, sp->b_off, sp->b_end, da_md_sink, m))
+	if (da_sigfield_canon(sp->hcanon, f->raw, f->len, sp->b_off, sp->b_end, md_sink, m))
 		rc = DKIMARC_ENOMEM;
 	else if (m->failed || EVP_DigestFinal_ex(m->md, out, outlen) != 1)
 		rc = da_crypto_status();
@@ -42,26 +52,26 @@ static int md_finish_with_self(da_mdsink *m, const da_field *f, const da_sigpara
 int da_sig_header_digest(const da_header *hdr, size_t self, const da_sigparams *sp, bool *used,
                          unsigned char *out, unsigned int *outlen)
 {
-	da_mdsink m;
+	mdsink m;
 	int rc = md_start(&m, sp->hash);
 	if (rc)
 		return rc;
 	memset(used, 0, hdr->n * sizeof *used);
 	used[self] = true; /* a signature never covers itself */
-	da_headers_canon(hdr, sp->headers, sp->nheaders, sp->hcanon, used, da_md_sink, &m);
+	da_headers_canon(hdr, sp->headers, sp->nheaders, sp->hcanon, used, md_sink, &m);
 	return md_finish_with_self(&m, &hdr->f[self], sp, out, outlen);
 }
 
 int da_seal_digest(const da_header *hdr, const size_t *fields, size_t n, size_t self,
                    const da_sigparams *sp, unsigned char *out, unsigned int *outlen)
 {
-	da_mdsink m;
+	mdsink m;
 	int rc = md_start(&m, sp->hash);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++)
 		da_canon_header(DA_CANON_RELAXED, hdr->f[fields[i]].raw, hdr->f[fields[i]].len,
-		                true, da_md_sink, &m);
+		                true, md_sink, &m);
 	return md_finish_with_self(&m, &hdr->f[self], sp, out, outlen);
 }
 

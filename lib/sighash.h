@@ -10,17 +10,6 @@
 #include "sig.h"
 
 /*
- * A digest fed by the canonicalizers (a da_sink): a failed update sticks
- * until the end, so that it surfaces as an error, never as a wrong digest.
- */
-typedef struct {
-	EVP_MD_CTX *md;
-	bool failed;
-} da_mdsink;
-
-DA_HIDDEN void da_md_sink(void *arg, const char *p, size_t n);
-
-/*
  * Header digest of a DKIM-Signature or AMS at hdr->f[self]: the fields h=
  * selects (bottom-up, RFC 6376 §5.4.2), then the signature field itself with
  * b= emptied and no final CRLF (§3.7). used is scratch of hdr->n entries.
