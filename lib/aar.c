@@ -5,8 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#define INST_MAX 1000000000000LL
-
 static bool is_sp(char c)
 {
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -37,6 +35,16 @@ static size_t skip_cfws(const char *v, size_t n, size_t i)
 	return i;
 }
 
+/* Reads the digits from v[i] on (saturating at DA_ARC_INST_MAX); returns where they end. */
+static size_t digits(const char *v, size_t i, size_t n, int64_t *inst)
+{
+	int64_t x = 0;
+	for (; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+		x = x >= DA_ARC_INST_MAX ? DA_ARC_INST_MAX : x * 10 + (v[i] - '0');
+	*inst = x;
+	return i;
+}
+
 int da_aar_instance(const char *v, size_t n, int64_t *inst, size_t *payload)
 {
 	size_t i = skip_cfws(v, n, 0);
@@ -48,15 +56,65 @@ int da_aar_instance(const char *v, size_t n, int64_t *inst, size_t *payload)
 	i = skip_cfws(v, n, i + 1);
 	if (i >= n || v[i] < '0' || v[i] > '9')
 		return 0;
-	int64_t x = 0;
-	for (; i < n && v[i] >= '0' && v[i] <= '9'; i++)
-		x = x >= INST_MAX ? INST_MAX : x * 10 + (v[i] - '0');
-	i = skip_cfws(v, n, i);
+	int64_t x;
+	i = skip_cfws(v, n, digits(v, i, n, &x));
 	if (i >= n || v[i] != ';')
 		return 0;
 	*inst = x;
 	*payload = i + 1;
 	return 1;
+}
+
+/*
+ * The i= tag of an AMS or AS, found even when the tag list is otherwise
+ * broken (so that a malformed signature is reported in its instance): the
+ * first tag named i, its value all digits between FWS.
+ */
+static int tag_instance(const char *v, size_t n, int64_t *inst, int *why, char *val, size_t vallen)
+{
+	size_t a = 0;
+	while (a <= n) {
+		const char *semi = memchr(v + a, ';', n - a);
+		size_t b = semi ? (size_t)(semi - v) : n;
+		size_t i = a;
+		while (i < b && is_sp(v[i]))
+			i++;
+		if (i < b && v[i] == 'i') {
+			size_t j = i + 1;
+			while (j < b && is_sp(v[j]))
+				j++;
+			if (j < b && v[j] == '=') {
+				size_t s = j + 1, e = b;
+				while (s < e && is_sp(v[s]))
+					s++;
+				while (e > s && is_sp(v[e - 1]))
+					e--;
+				size_t m = e - s < vallen - 1 ? e - s : vallen - 1;
+				memcpy(val, v + s, m);
+				val[m] = '\0';
+				if (e == s || digits(v, s, e, inst) != e) {
+					*why = 1;
+					return 0;
+				}
+				return 1;
+			}
+		}
+		a = b + 1;
+	}
+	*why = 0;
+	val[0] = '\0';
+	return 0;
+}
+
+int da_arc_instance(const char *v, size_t n, bool aar, int64_t *inst, int *why, char *val,
+                    size_t vallen)
+{
+	size_t payload;
+	if (!aar)
+		return tag_instance(v, n, inst, why, val, vallen);
+	*why = 0;
+	val[0] = '\0';
+	return da_aar_instance(v, n, inst, &payload);
 }
 
 /*

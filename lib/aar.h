@@ -17,12 +17,26 @@ typedef struct {
 	size_t n;
 } da_aar;
 
+/* An i= value saturates here: read whole, it never overflows. */
+#define DA_ARC_INST_MAX 1000000000000LL
+
 /*
  * Reads the leading [CFWS] "i" [CFWS] "=" [CFWS] 1*DIGIT [CFWS] ";". Returns
  * 1 with *inst (saturating at 10^12; may be 0) and *payload (offset after the
  * ';'), or 0 when the value does not start that way.
  */
 DA_HIDDEN int da_aar_instance(const char *v, size_t n, int64_t *inst, size_t *payload);
+
+/*
+ * The instance of an ARC field's value v[0..n): an AAR's leading i= (as
+ * above) or an AMS's or AS's i= tag, found even when the tag list is
+ * otherwise broken. The one reading of i= for the validator (arc.c) and the
+ * sealer (seal.c). Returns 1 with *inst (saturating; may be 0), or 0 with
+ * *why (0 absent, 1 not digits) and val the value as written (for messages;
+ * vallen > 0).
+ */
+DA_HIDDEN int da_arc_instance(const char *v, size_t n, bool aar, int64_t *inst, int *why, char *val,
+                              size_t vallen);
 
 /* Parses the payload v[0..n). Returns DKIMARC_OK or DKIMARC_ENOMEM. */
 DA_HIDDEN int da_aar_parse(const char *v, size_t n, da_aar *out);

@@ -25,7 +25,6 @@ static const char *const kind_name[K_COUNT] = {"ARC-Authentication-Results",
                                                "ARC-Message-Signature", "ARC-Seal"};
 
 /* i= values are read up to here; anything larger is simply "too large". */
-#define INST_MAX 1000000000000LL
 
 typedef struct {
 	size_t n[K_COUNT]; /* fields of each kind with this i= */
@@ -73,59 +72,6 @@ static int field_kind(const da_field *f)
 	return -1;
 }
 
-static bool is_fws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/*
- * The i= of an AMS or AS, found even when the tag list is otherwise broken
- * (so that a malformed signature is reported in its instance). Returns 1
- * with *inst, or 0 (*why: 0 absent, 1 not digits) with val set.
- */
-static int tag_instance(const char *v, size_t n, int64_t *inst, int *why, char *val, size_t vallen)
-{
-	size_t a = 0;
-	while (a <= n) {
-		const char *semi = memchr(v + a, ';', n - a);
-		size_t b = semi ? (size_t)(semi - v) : n;
-		size_t i = a;
-		while (i < b && is_fws(v[i]))
-			i++;
-		if (i < b && v[i] == 'i') {
-			size_t j = i + 1;
-			while (j < b && is_fws(v[j]))
-				j++;
-			if (j < b && v[j] == '=') {
-				size_t s = j + 1, e = b;
-				while (s < e && is_fws(v[s]))
-					s++;
-				while (e > s && is_fws(v[e - 1]))
-					e--;
-				size_t m = e - s < vallen - 1 ? e - s : vallen - 1;
-				memcpy(val, v + s, m);
-				val[m] = '\0';
-				int64_t x = 0;
-				bool digits = e > s;
-				for (size_t k = s; k < e && digits; k++) {
-					digits = v[k] >= '0' && v[k] <= '9';
-					x = x >= INST_MAX ? INST_MAX : x * 10 + (v[k] - '0');
-				}
-				if (!digits) {
-					*why = 1;
-					return 0;
-				}
-				*inst = x;
-				return 1;
-			}
-		}
-		a = b + 1;
-	}
-	*why = 0;
-	val[0] = '\0';
-	return 0;
-}
-
 static void note_bad(badinst *b, int kind, int why, const char *val)
 {
 	if (b->seen)
@@ -144,15 +90,10 @@ static void place(da_arc *a, const da_field *f, size_t idx, int kind)
 	int64_t inst = 0;
 	int why = 0;
 	char val[24] = "";
-	int ok;
-	if (kind == K_AAR) {
-		size_t payload;
-		ok = da_aar_instance(v, n, &inst, &payload);
-	} else {
-		ok = tag_instance(v, n, &inst, &why, val, sizeof val);
-	}
+	int ok = da_arc_instance(v, n, kind == K_AAR, &inst, &why, val, sizeof val);
 	if (ok)
-		snprintf(val, sizeof val, "%lld%s", (long long)inst, inst >= INST_MAX ? "..." : "");
+		snprintf(val, sizeof val, "%lld%s", (long long)inst,
+		         inst >= DA_ARC_INST_MAX ? "..." : "");
 	if (!ok || inst == 0) {
 		note_bad(&a->bad, kind, ok ? 2 : why, val);
 		return;
@@ -619,16 +560,4 @@ dkimarc_arc_result da_arc_report_cv(const dkimarc_report *r, unsigned *next)
 	            ? 0
 	            : top + 1;
 	return a->result;
-}
-
-int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len, dkimarc_arc_result *cv,
-                      unsigned *next)
-{
-	dkimarc_report *r = NULL;
-	int rc = dkimarc_verify(ctx, msg, len, &r);
-	if (rc)
-		return rc;
-	*cv = da_arc_report_cv(r, next);
-	dkimarc_report_free(r);
-	return DKIMARC_OK;
 }

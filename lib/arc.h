@@ -57,11 +57,9 @@ DA_HIDDEN void da_arc_free(da_arc *a);
  * For sealers (RFC 8617 §5.1.2): the chain validation status a new ARC set
  * must carry in cv= (DKIMARC_ARC_NONE when the message has no ARC set yet),
  * and in *next the instance the new set takes, or 0 when no set may be added
- * (50 already, or an i= beyond 50). From a finished report:
+ * (50 already, or an i= beyond 50). From a finished report (for a whole
+ * message: da_arc_message_cv in sign.h).
  */
 DA_HIDDEN dkimarc_arc_result da_arc_report_cv(const dkimarc_report *r, unsigned *next);
-/* The same for a whole message in memory; DKIMARC_OK or an error status. */
-DA_HIDDEN int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len,
-                                dkimarc_arc_result *cv, unsigned *next);
 
 #endif

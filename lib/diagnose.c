@@ -915,6 +915,41 @@ static void try_body(diag *d)
 	             "§4.5.2) was not undone on receipt");
 }
 
+/* ---- findings (forensic.h): only the diagnosis adds them ------------------- */
+
+void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const char *field, int undo,
+                    const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	if (x->nf == x->capf) {
+		size_t cap = x->capf ? x->capf * 2 : 4;
+		da_finding *nf = realloc(x->f, cap * sizeof *nf);
+		if (!nf) {
+			x->nomem = true;
+			return;
+		}
+		x->f = nf;
+		x->capf = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	da_finding *d = &x->f[x->nf];
+	d->kind = kind;
+	d->undo = undo;
+	d->text = da_strdup(buf);
+	d->field = field ? da_strdup(field) : NULL;
+	if (!d->text || (field && !d->field)) {
+		free(d->text);
+		free(d->field);
+		x->nomem = true;
+		return;
+	}
+	x->nf++;
+}
+
 /* ---- the diagnosis ------------------------------------------------------------- */
 
 static const char *undo_text(const step *s, bool other_ok, bool other_fixed, bool body)

@@ -79,7 +79,7 @@ DA_HIDDEN int da_forensic_attach(const da_sigfacts *f, dkimarc_sig *o);
 
 /* diagnose.c: adds findings to o->fx (allocated by the caller); status as above. */
 DA_HIDDEN int da_diagnose(const da_sigfacts *f, dkimarc_sig *o);
-/* Adds one finding; text is formatted. Out of memory, sets x->nomem. */
+/* diagnose.c: adds one finding; text is formatted. Out of memory, sets x->nomem. */
 DA_HIDDEN void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const char *field, int undo,
                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 

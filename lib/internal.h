@@ -205,7 +205,7 @@ typedef struct {
 DA_HIDDEN const da_recinfo *da_archive_recinfo(const dkimarc_keysrc *src, const char *file,
                                                unsigned long line);
 
-/* ---- report.c: report objects (da_sig_clear); keysrc.c: string helpers -- */
+/* ---- report.c: report objects; sigrep.c: da_sig_clear; keysrc.c: strings */
 
 struct dkimarc_sig {
 	dkimarc_result result;

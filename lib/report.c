@@ -135,27 +135,6 @@ const char *dkimarc_flag_str(uint32_t flag)
 
 /* ---- lifetime ------------------------------------------------------------- */
 
-void da_sig_clear(dkimarc_sig *s)
-{
-	if (!s)
-		return;
-	free(s->reason_text);
-	free(s->domain);
-	free(s->selector);
-	free(s->algorithm);
-	free(s->auid);
-	free(s->canon);
-	free(s->key_source);
-	free(s->key_choice);
-	/* Safe on a zeroed key too, so a half-filled sig can be cleared. */
-	da_keyrec_free_strings(&s->key);
-	for (size_t i = 0; i < s->nheaders; i++)
-		free(s->headers[i]);
-	free(s->headers);
-	da_sigx_free(s->fx);
-	memset(s, 0, sizeof *s);
-}
-
 void dkimarc_report_free(dkimarc_report *r)
 {
 	if (!r)

@@ -8,7 +8,7 @@
  */
 #include "aar.h"
 #include "arc.h"
-#include "hdrsel.h"
+#include "sighash.h"
 #include "sign.h"
 
 #include <stdio.h>
@@ -236,37 +236,17 @@ static int ar_cv(const dkimarc_signer *s, const da_header *hdr, int *cv)
 
 /* ---- the sets already on the message --------------------------------------- */
 
-/*
- * An ARC field's i=: the AAR's leading one, or an AMS's or AS's tag. 0 when
- * unreadable, -1 when out of memory.
- */
+/* An ARC field's i=, read as the validator reads it; 0 when unreadable. */
 static int64_t field_instance(const da_field *f, int kind)
 {
-	const char *v = f->raw + f->value_off;
-	size_t n = f->len - f->value_off, payload;
 	int64_t inst = 0;
+	int why;
+	char val[4];
 
-	if (kind == K_AAR)
-		return da_aar_instance(v, n, &inst, &payload) ? inst : 0;
-	da_taglist *tl = malloc(sizeof *tl);
-	const da_tag *t;
-
-	if (tl == NULL)
-		return -1; /* out of memory: not "no instance" */
-	if (da_tags_parse(v, n, tl, NULL, 0) != 0 || (t = da_tags_get(tl, "i")) == NULL ||
-	    t->val_len == 0 || t->val_len > 3) {
-		free(tl);
-		return 0;
-	}
-	for (size_t i = 0; i < t->val_len; i++) {
-		if (t->val[i] < '0' || t->val[i] > '9') {
-			free(tl);
-			return 0;
-		}
-		inst = inst * 10 + (t->val[i] - '0');
-	}
-	free(tl);
-	return inst;
+	return da_arc_instance(f->raw + f->value_off, f->len - f->value_off, kind == K_AAR, &inst,
+	                       &why, val, sizeof val)
+	           ? inst
+	           : 0;
 }
 
 /*
@@ -285,8 +265,6 @@ static int earlier_sets(const da_header *hdr, unsigned top, size_t *idx)
 				continue;
 			int64_t inst = field_instance(&hdr->f[i], k);
 
-			if (inst < 0)
-				return da_fail(DKIMARC_ENOMEM, "out of memory");
 			if (inst >= 1 && inst <= (int64_t)top && count[inst][k]++ == 0)
 				idx[3 * (size_t)(inst - 1) + (size_t)k] = i;
 		}
@@ -303,19 +281,6 @@ static int earlier_sets(const da_header *hdr, unsigned top, size_t *idx)
 }
 
 /* ---- sealing ---------------------------------------------------------------- */
-
-/* A digest fed by the canonicalizers; a failed update sticks until the end. */
-typedef struct {
-	EVP_MD_CTX *md;
-	bool failed;
-} mdsink;
-
-static void md_sink(void *arg, const char *p, size_t n)
-{
-	mdsink *m = arg;
-	if (!m->failed && EVP_DigestUpdate(m->md, p, n) != 1)
-		m->failed = true;
-}
 
 /* Reads a field we wrote back with the ARC parser, as a validator will. */
 static int self_check(da_sigkind kind, const da_fieldfmt *f, const char *name)
@@ -334,6 +299,18 @@ static int self_check(da_sigkind kind, const da_fieldfmt *f, const char *name)
 	if (!same)
 		return da_fail(DKIMARC_EINVAL, "the %s written does not read back: %s", name,
 		               r == DKIMARC_REASON_OK ? "b= moved" : err);
+	return DKIMARC_OK;
+}
+
+int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len, dkimarc_arc_result *cv,
+                      unsigned *next)
+{
+	dkimarc_report *r = NULL;
+	int rc = dkimarc_verify(ctx, msg, len, &r);
+	if (rc)
+		return rc;
+	*cv = da_arc_report_cv(r, next);
+	dkimarc_report_free(r);
 	return DKIMARC_OK;
 }
 
@@ -431,7 +408,6 @@ static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 	unsigned char digest[EVP_MAX_MD_SIZE];
 	unsigned int dlen;
 	const char *why = NULL;
-	EVP_MD_CTX *md = NULL;
 
 	if (fields != NULL)
 		*fields = NULL;
@@ -473,7 +449,7 @@ static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 		goto out;
 
 	/* The AMS sees the header with the new AAR on top, as validators will. */
-	if ((h2.f = malloc((m.hdr.n + 1) * sizeof *h2.f)) == NULL) {
+	if ((h2.f = malloc((m.hdr.n + 3) * sizeof *h2.f)) == NULL) {
 		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -490,7 +466,8 @@ static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 		da_header_free(&one);
 	}
 	memcpy(h2.f + 1, m.hdr.f, m.hdr.n * sizeof *h2.f);
-	h2.n = h2.cap = m.hdr.n + 1;
+	h2.n = m.hdr.n + 1;
+	h2.cap = m.hdr.n + 3; /* room for the new AMS and AS, hashed by the AS */
 
 	if ((rc = da_sign_names(s, &h2, "dkim-signature", &names, &n)) != DKIMARC_OK ||
 	    (rc = da_sign_bodyhash(s, &m, &bh, &total)) != DKIMARC_OK ||
@@ -549,32 +526,36 @@ static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 	/* §5.1.2: a failed chain is sealed as if this set were the only one. */
 	unsigned below = cv == DA_CV_FAIL ? 0 : next - 1;
 
-	idx = calloc(3 * (size_t)below + 1, sizeof *idx);
+	idx = calloc(3 * (size_t)below + 2, sizeof *idx);
 	if (idx == NULL) {
 		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
 		goto out;
 	}
 	if ((rc = earlier_sets(&m.hdr, below, idx)) != DKIMARC_OK)
 		goto out;
-	md = EVP_MD_CTX_new();
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL could not start a digest");
-		goto out;
-	}
-	mdsink ms = {.md = md};
+	/* The verifier's seal digest, over h2 with the new AMS and AS below it. */
+	h2.f[h2.n] = da_sign_field(&ams);
+	h2.f[h2.n + 1] = da_sign_field(&as);
 	for (size_t i = 0; i < 3 * (size_t)below; i++)
-		da_canon_header(DA_CANON_RELAXED, m.hdr.f[idx[i]].raw, m.hdr.f[idx[i]].len, true,
-		                md_sink, &ms);
-	da_canon_header(DA_CANON_RELAXED, h2.f[0].raw, h2.f[0].len, true, md_sink, &ms);
-	da_canon_header(DA_CANON_RELAXED, ams.buf, ams.len, true, md_sink, &ms);
-	if (da_sigfield_canon(DA_CANON_RELAXED, as.buf, as.len, as.b_off, as.b_end, md_sink, &ms) !=
-	    0) {
-		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (ms.failed || EVP_DigestFinal_ex(md, digest, &dlen) != 1) {
-		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the ARC sets");
-		goto out;
+		idx[i]++; /* from m.hdr to h2, where the new AAR is on top */
+	idx[3 * (size_t)below] = 0;
+	idx[3 * (size_t)below + 1] = h2.n;
+	{
+		da_header all = {.f = h2.f, .n = h2.n + 2, .cap = h2.n + 2};
+		da_sigparams sp;
+
+		memset(&sp, 0, sizeof sp);
+		sp.hash = DA_HASH_SHA256;
+		sp.hcanon = DA_CANON_RELAXED;
+		sp.b_off = as.b_off;
+		sp.b_end = as.b_end;
+		rc = da_seal_digest(&all, idx, 3 * (size_t)below + 2, h2.n + 1, &sp, digest, &dlen);
+		if (rc != DKIMARC_OK) {
+			rc = da_fail(rc, rc == DKIMARC_ENOMEM
+			                     ? "out of memory"
+			                     : "OpenSSL failed hashing the ARC sets");
+			goto out;
+		}
 	}
 	if ((rc = da_sign_fill(s, digest, dlen, &as)) != DKIMARC_OK ||
 	    (rc = self_check(DA_SIG_AS, &as, kind_name[K_AS])) != DKIMARC_OK)
@@ -598,7 +579,6 @@ static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 		*fields = conv;
 	}
 out:
-	EVP_MD_CTX_free(md);
 	da_ff_free(&ams);
 	da_ff_free(&as);
 	free(h2.f);

@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A digest fed by the canonicalizers; a failed update sticks until the end. */
+/*
+ * The one digest sink for header hashes, the signer's and sealer's too (they
+ * call the functions below): a failed update sticks until the end, so that
+ * it surfaces as an error, never as a wrong digest.
+ */
 typedef struct {
 	EVP_MD_CTX *md;
 	bool failed;

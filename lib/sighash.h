@@ -13,6 +13,8 @@
  * Header digest of a DKIM-Signature or AMS at hdr->f[self]: the fields h=
  * selects (bottom-up, RFC 6376 §5.4.2), then the signature field itself with
  * b= emptied and no final CRLF (§3.7). used is scratch of hdr->n entries.
+ * Of sp, only hash, hcanon, headers, nheaders, b_off and b_end are read, so
+ * that the signer can hash a signature it is making (see sign.c).
  * Returns DKIMARC_OK, DKIMARC_ENOMEM or DKIMARC_ECRYPTO.
  */
 DA_HIDDEN int da_sig_header_digest(const da_header *hdr, size_t self, const da_sigparams *sp,
@@ -21,7 +23,8 @@ DA_HIDDEN int da_sig_header_digest(const da_header *hdr, size_t self, const da_s
 /*
  * ARC-Seal digest (RFC 8617 §5.1.1): the fields hdr->f[fields[0..n)] in that
  * order, relaxed, each with CRLF; then the seal hdr->f[self] with b= emptied
- * and no final CRLF.
+ * and no final CRLF. Of sp, only hash, hcanon (relaxed for a seal), b_off
+ * and b_end are read, so that the sealer can hash a seal it is making.
  */
 DA_HIDDEN int da_seal_digest(const da_header *hdr, const size_t *fields, size_t n, size_t self,
                              const da_sigparams *sp, unsigned char *out, unsigned int *outlen);

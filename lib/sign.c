@@ -1,13 +1,13 @@
 /*
  * DKIM signing (RFC 6376 §5, RFC 8463): the signer object and dkimarc_sign().
  * It reads the message as the verifier does (inmsg.c), hashes with the
- * verifier's canonicalization and header selection (canon.c, hdrsel.c), and
+ * verifier's canonicalization, header selection and digest (sighash.c), and
  * signs the field in its final folded form with b= empty, then writes b=.
  */
 #include "sign.h"
 #include "crypto.h"
-#include "hdrsel.h"
 #include "sig.h"
+#include "sighash.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -534,46 +534,50 @@ int da_sign_fill(const dkimarc_signer *s, const unsigned char *digest, size_t dl
 	return DKIMARC_OK;
 }
 
-/* A digest fed by the canonicalizers; a failed update sticks until the end. */
-typedef struct {
-	EVP_MD_CTX *md;
-	bool failed;
-} mdsink;
-
-static void md_sink(void *arg, const char *p, size_t n)
+da_field da_sign_field(const da_fieldfmt *f)
 {
-	mdsink *m = arg;
-	if (!m->failed && EVP_DigestUpdate(m->md, p, n) != 1)
-		m->failed = true;
+	const char *colon = memchr(f->buf, ':', f->len);
+	size_t nl = colon ? (size_t)(colon - f->buf) : 0;
+
+	return (da_field){.raw = f->buf,
+	                  .len = f->len,
+	                  .name_len = nl,
+	                  .value_off = colon ? nl + 1 : 0,
+	                  .has_colon = colon != NULL};
 }
 
 int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr, const char *const *names,
                           size_t n, const da_fieldfmt *f, unsigned char *digest, unsigned int *dlen)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	bool *used = calloc(hdr->n + 1, sizeof *used);
-	int rc = DKIMARC_OK;
+	/* The verifier's digest, with the new field below the header: never selected. */
+	da_header all = {.n = hdr->n + 1, .cap = hdr->n + 1};
+	bool *used = malloc((hdr->n + 1) * sizeof *used);
+	da_sigparams sp;
+	int rc;
 
-	if (md == NULL || used == NULL) {
-		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
-		goto out;
+	all.f = malloc((hdr->n + 1) * sizeof *all.f);
+	if (all.f == NULL || used == NULL) {
+		free(all.f);
+		free(used);
+		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	}
-	if (EVP_DigestInit_ex(md, da_hash_md(s->hash), NULL) != 1) {
-		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL could not start a digest");
-		goto out;
-	}
-	mdsink m = {.md = md};
-	da_headers_canon(hdr, (char *const *)names, n, s->hc, used, md_sink, &m);
-	if (da_sigfield_canon(s->hc, f->buf, f->len, f->b_off, f->b_end, md_sink, &m) != 0) {
-		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
-		goto out;
-	}
-	if (m.failed || EVP_DigestFinal_ex(md, digest, dlen) != 1)
-		rc = da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing the header");
-out:
-	EVP_MD_CTX_free(md);
+	if (hdr->n > 0)
+		memcpy(all.f, hdr->f, hdr->n * sizeof *all.f);
+	all.f[hdr->n] = da_sign_field(f);
+	memset(&sp, 0, sizeof sp);
+	sp.hash = s->hash;
+	sp.hcanon = s->hc;
+	sp.headers = (char **)names; /* only read */
+	sp.nheaders = n;
+	sp.b_off = f->b_off;
+	sp.b_end = f->b_end;
+	rc = da_sig_header_digest(&all, hdr->n, &sp, used, digest, dlen);
+	free(all.f);
 	free(used);
-	return rc;
+	if (rc != DKIMARC_OK)
+		return da_fail(rc, rc == DKIMARC_ENOMEM ? "out of memory"
+		                                        : "OpenSSL failed hashing the header");
+	return DKIMARC_OK;
 }
 
 /* ---- DKIM-Signature ------------------------------------------------------ */

@@ -48,16 +48,27 @@ DA_HIDDEN int da_sign_bodyhash(const dkimarc_signer *s, const da_inmsg *m, char 
 DA_HIDDEN int da_sign_times(const dkimarc_signer *s, int64_t *t, int64_t *x);
 /*
  * The header hash for the new field f (its b= placeholder taken out): the
- * fields names select in hdr, canonicalized by the signer's c=, then f.
+ * fields names select in hdr, canonicalized by the signer's c=, then f;
+ * computed by the verifier's da_sig_header_digest (sighash.c).
  */
 DA_HIDDEN int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr,
                                     const char *const *names, size_t n, const da_fieldfmt *f,
                                     unsigned char *digest, unsigned int *dlen);
+/* The field f is writing, as the verifier's header parser would split it. */
+DA_HIDDEN da_field da_sign_field(const da_fieldfmt *f);
 /*
  * Signs digest with the signer's key and writes the signature over f's b=
  * placeholder. Returns DKIMARC_OK or a status with da_fail set.
  */
 DA_HIDDEN int da_sign_fill(const dkimarc_signer *s, const unsigned char *digest, size_t dlen,
                            da_fieldfmt *f);
+
+/*
+ * seal.c: da_arc_report_cv (arc.h) for a whole message in memory, verified
+ * with ctx; DKIMARC_OK or an error status. In the sealer, not in arc.c, so
+ * that the validator does not call back into the verifier (dkim.c).
+ */
+DA_HIDDEN int da_arc_message_cv(const dkimarc_ctx *ctx, const char *msg, size_t len,
+                                dkimarc_arc_result *cv, unsigned *next);
 
 #endif

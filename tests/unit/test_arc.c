@@ -13,6 +13,7 @@
 #include "arc.h"
 #include "dkimarc.h"
 #include "sig.h"
+#include "sign.h"
 
 #define ARC_DIR   SRCDIR "/vectors/arc/"
 #define PASS2     "cv_pass_i2_1"

@@ -257,6 +257,46 @@ static void given_cv_and_ar_cv(void **state)
 	dkimarc_signer_free(s);
 }
 
+/*
+ * The sealer finds the earlier sets where the validator does: an AMS whose
+ * i= is 0001 is set 1 to both (RFC 8617 §4.2.1 reads i= as a number), and
+ * the new seal covers it, so that the validator's seal check passes.
+ */
+static void instances_read_as_validator(void **state)
+{
+	const fixture *fx = *state;
+	dkimarc_signer *s = sealer(fx, "mx.example.org");
+	size_t len = strlen(msg_text), n;
+
+	assert_int_equal(dkimarc_signer_set_cv(s, "none"), DKIMARC_OK);
+	char *m = seal_ok(s, NULL, msg_text, len, &n);
+	char *ams = strstr(m, "ARC-Message-Signature:");
+	assert_non_null(ams);
+	char *i1 = strstr(ams, " i=1;");
+	assert_non_null(i1);
+	size_t at = (size_t)(i1 - m) + 3, n2 = n + 3;
+	char *m2 = malloc(n2 + 1);
+	memcpy(m2, m, at);
+	memcpy(m2 + at, "000", 3);
+	memcpy(m2 + at + 3, m + at, n - at + 1);
+
+	assert_int_equal(dkimarc_signer_set_cv(s, "pass"), DKIMARC_OK);
+	size_t n3;
+	char *m3 = seal_ok(s, NULL, m2, n2, &n3);
+	dkimarc_report *r = verify(fx, m3, n3);
+	assert_int_equal(dkimarc_report_arc_count(r), 2);
+	const dkimarc_arc_instance *in = dkimarc_report_arc_instance(r, 1);
+	assert_int_equal(dkimarc_arc_instance_number(in), 2);
+	assert_int_equal(dkimarc_arc_instance_seal_result(in), DKIMARC_RES_PASS);
+	/* The AMS edited after signing fails, so the chain does. */
+	assert_int_equal(dkimarc_report_arc_result(r), DKIMARC_ARC_FAIL);
+	dkimarc_report_free(r);
+	free(m3);
+	free(m2);
+	free(m);
+	dkimarc_signer_free(s);
+}
+
 static void refusals(void **state)
 {
 	const fixture *fx = *state;
@@ -325,6 +365,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(first_hop_aar_and_validation),
 	    cmocka_unit_test(given_cv_and_ar_cv),
+	    cmocka_unit_test(instances_read_as_validator),
 	    cmocka_unit_test(refusals),
 	    cmocka_unit_test(lf_message),
 	};
