@@ -3,7 +3,6 @@
 
 #include "keymatch.h"
 #include "pkcache.h"
-#include "sigcheck.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,29 +201,4 @@ int da_anchor_pick(const dkimarc_ctx *ctx, const da_sigparams *sp, const dkimarc
 		rc = recovered_facts(ctx, &ans->recs[0], sp, &k->ru);
 	}
 	return rc;
-}
-
-int da_anchor_judged(dkimarc_sig *o, const da_sigparams *sp, const da_recovered_use *ru)
-{
-	char buf[1200], from[96];
-	/* Nobody's key in particular: its failures are no evidence that d= signed anything. */
-	o->key_made = false;
-	if (o->result != DKIMARC_RES_PASS)
-		return 0;
-	size_t others = ru->n > 0 && ru->self ? ru->n - 1 : ru->n;
-	if (ru->n == 0)
-		snprintf(from, sizeof from, "recovered from signatures in this corpus");
-	else if (others == 0)
-		snprintf(from, sizeof from, "recovered from this signature alone");
-	else
-		snprintf(from, sizeof from, "recovered from %zu other signature%s in this corpus",
-		         others, others == 1 ? "" : "s");
-	snprintf(buf, sizeof buf,
-	         "the signature verifies with a key %s; no archive or DNS record ties that key to "
-	         "%s%s%s",
-	         from, sp->domain ? sp->domain : "?", ru->other ? " (" : "",
-	         ru->other ? ru->other : "");
-	if (ru->other)
-		strncat(buf, ")", sizeof buf - strlen(buf) - 1);
-	return da_sig_set_result(o, DKIMARC_RES_NEUTRAL, DKIMARC_REASON_KEY_RECOVERED, buf);
 }

@@ -27,16 +27,8 @@ DA_HIDDEN size_t da_anchor_partition(dkimarc_answer *ans);
  * failure inside, never a pick).
  */
 DA_HIDDEN int da_anchor_pick(const dkimarc_ctx *ctx, const da_sigparams *sp,
-                             const dkimarc_answer *ans, size_t nrec, int idx, da_key *k,
-                             int *pick);
+                             const dkimarc_answer *ans, size_t nrec, int idx, da_key *k, int *pick);
 /* The provenance sentence of a recovered record: "archive FILE:LINE (recovered from ...)". */
 DA_HIDDEN char *da_anchor_source(const dkimarc_keyrec *r, const da_recovered_use *ru);
-/*
- * A judged signature whose key was recovered: a pass becomes neutral /
- * key_recovered with the sentence of docs/verdicts.md; whatever the result,
- * the key proves nothing of the domain, so no failure is evidence against it.
- * Returns 0, or DKIMARC_ENOMEM.
- */
-DA_HIDDEN int da_anchor_judged(dkimarc_sig *o, const da_sigparams *sp, const da_recovered_use *ru);
 
 #endif

@@ -62,6 +62,37 @@ static void take_key_facts(dkimarc_sig *o, da_key *k)
 	memset(&k->rec, 0, sizeof k->rec);
 }
 
+/*
+ * A judged signature whose key was recovered (keyanchor.h): a pass becomes
+ * neutral / key_recovered with the sentence of docs/verdicts.md; whatever
+ * the result, the key proves nothing of the domain, so no failure is
+ * evidence against it. Returns 0, or DKIMARC_ENOMEM.
+ */
+static int recovered_judged(dkimarc_sig *o, const da_sigparams *sp, const da_recovered_use *ru)
+{
+	char buf[1200], from[96];
+	/* Nobody's key in particular: its failures are no evidence that d= signed anything. */
+	o->key_made = false;
+	if (o->result != DKIMARC_RES_PASS)
+		return 0;
+	size_t others = ru->n > 0 && ru->self ? ru->n - 1 : ru->n;
+	if (ru->n == 0)
+		snprintf(from, sizeof from, "recovered from signatures in this corpus");
+	else if (others == 0)
+		snprintf(from, sizeof from, "recovered from this signature alone");
+	else
+		snprintf(from, sizeof from, "recovered from %zu other signature%s in this corpus",
+		         others, others == 1 ? "" : "s");
+	snprintf(buf, sizeof buf,
+	         "the signature verifies with a key %s; no archive or DNS record ties that key to "
+	         "%s%s%s",
+	         from, sp->domain ? sp->domain : "?", ru->other ? " (" : "",
+	         ru->other ? ru->other : "");
+	if (ru->other)
+		strncat(buf, ")", sizeof buf - strlen(buf) - 1);
+	return da_sig_set_result(o, DKIMARC_RES_NEUTRAL, DKIMARC_REASON_KEY_RECOVERED, buf);
+}
+
 int da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned char *hdigest,
                  unsigned int hdigest_len, const da_bodyhash *bh, int64_t date, int64_t at,
                  dkimarc_sig *o)
@@ -191,7 +222,7 @@ int da_sig_judge(const dkimarc_ctx *ctx, const da_sigparams *sp, const unsigned 
 	}
 	/* A recovered key's result is judged again: it proves nothing of d= (keyanchor.h). */
 	if (rc == 0 && ru.recovered)
-		rc = da_anchor_judged(o, sp, &ru);
+		rc = recovered_judged(o, sp, &ru);
 	free(ru.other);
 	return rc;
 }
