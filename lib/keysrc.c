@@ -2,6 +2,7 @@
 #include "abiver.h"
 #include "internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +28,20 @@ char *da_strdup(const char *s)
 	return s ? da_strndup(s, strlen(s)) : NULL;
 }
 
+void da_free_const(const void *p)
+{
+	free((void *)(uintptr_t)p);
+}
+
 void da_keyrec_free_strings(dkimarc_keyrec *k)
 {
 	if (k == NULL)
 		return;
 	/* The public struct has const strings; copies made here are owned. */
-	free((char *)k->txt);
-	free((char *)k->origin);
-	free((char *)k->file);
-	free((char *)k->source);
+	da_free_const(k->txt);
+	da_free_const(k->origin);
+	da_free_const(k->file);
+	da_free_const(k->source);
 	k->txt = k->origin = k->file = k->source = NULL;
 	k->txt_len = 0;
 }

@@ -265,9 +265,9 @@ static int get_entry(archive *a, const char *name, entry **out)
 static void rec_free(dkimarc_keyrec *r)
 {
 	/* file is shared with archive.files, so not freed here. */
-	free((char *)r->txt);
-	free((char *)r->origin);
-	free((char *)r->source);
+	da_free_const(r->txt);
+	da_free_const(r->origin);
+	da_free_const(r->source);
 }
 
 static void recinfo_free(da_recinfo *ri)
@@ -371,14 +371,14 @@ static int store_txt(loader *ld, const char *name, const char *txt, size_t txt_l
 	}
 	olen = snprintf(NULL, 0, pv->entry ? "%s entry %lu" : "%s:%lu", ld->file, line);
 	r.txt = da_strndup(txt ? txt : "", txt_len);
-	r.origin = malloc((size_t)olen + 1);
+	char *origin = malloc((size_t)olen + 1);
+	r.origin = origin;
 	r.source = pv->source ? da_strdup(pv->source) : NULL;
 	if (r.txt == NULL || r.origin == NULL || (pv->source && r.source == NULL)) {
 		rec_free(&r);
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
 	}
-	snprintf((char *)r.origin, (size_t)olen + 1, pv->entry ? "%s entry %lu" : "%s:%lu",
-	         ld->file, line);
+	snprintf(origin, (size_t)olen + 1, pv->entry ? "%s entry %lu" : "%s:%lu", ld->file, line);
 	r.txt_len = txt_len;
 	r.file = ld->file;
 	r.line = pv->entry ? 0 : line;
@@ -773,8 +773,7 @@ static int zk_time(loader *ld, size_t item, json_t *obj, const char *key, int64_
 		return DKIMARC_OK;
 	if (json_is_string(v) && (*out = dkimarc_parse_time(json_string_value(v))) >= 0)
 		return DKIMARC_OK;
-	return da_fail(DKIMARC_EFORMAT, "%s: entry %zu: \"%s\" is not a time", ld->file, item,
-	               key);
+	return da_fail(DKIMARC_EFORMAT, "%s: entry %zu: \"%s\" is not a time", ld->file, item, key);
 }
 
 /*

@@ -413,7 +413,12 @@ static ares_ssize_t sock_recvfrom(ares_socket_t fd, void *buf, size_t len, int f
 
 static ares_ssize_t sock_sendv(ares_socket_t fd, const struct iovec *iov, int n, void *data)
 {
-	struct msghdr m = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)n};
+	/* msghdr wants a mutable array; a short send of the first ones is a valid answer. */
+	struct iovec v[16];
+	size_t k = n > 0 ? ((size_t)n < 16 ? (size_t)n : 16) : 0;
+	for (size_t i = 0; i < k; i++)
+		v[i] = iov[i];
+	struct msghdr m = {.msg_iov = v, .msg_iovlen = k};
 
 	(void)data;
 	return sendmsg(fd, &m, MSG_NOSIGNAL);

@@ -104,6 +104,8 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *vformat(const char *fmt, va_list ap)
 {
 	va_list ap2;
