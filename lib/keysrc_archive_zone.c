@@ -325,6 +325,7 @@ int da_ar_parse_zone(loader *ld)
 	return rc < 0 ? rc : DKIMARC_OK;
 }
 
+/* $ORIGIN/$TTL, a '(' outside quotes, or owner [ttl] [class] TXT "..." / owner [ttl] IN TYPE */
 bool da_ar_zone_line(const char *s, size_t n)
 {
 	size_t i = 0, tok = 0;
