@@ -269,6 +269,7 @@ struct dkimarc_report {
 };
 
 DA_HIDDEN void da_sig_clear(dkimarc_sig *s);
+/* str.c */
 DA_HIDDEN char *da_strndup(const char *s, size_t n);
 DA_HIDDEN char *da_strdup(const char *s);
 /* free() for text the library owns but shows through a const pointer (the

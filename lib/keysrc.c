@@ -2,36 +2,11 @@
 #include "abiver.h"
 #include "internal.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- string helpers ----------------------------------------------------- */
-
-char *da_strndup(const char *s, size_t n)
-{
-	char *p;
-
-	if (s == NULL || n == SIZE_MAX)
-		return NULL;
-	p = malloc(n + 1);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *da_strdup(const char *s)
-{
-	return s ? da_strndup(s, strlen(s)) : NULL;
-}
-
-void da_free_const(const void *p)
-{
-	free((void *)(uintptr_t)p);
-}
+/* ---- key records -------------------------------------------------------- */
 
 void da_keyrec_free_strings(dkimarc_keyrec *k)
 {
