@@ -171,7 +171,8 @@ static int usage(void)
 
 int main(int argc, char **argv)
 {
-	const char *keyfile = NULL, *results = NULL, *stats = NULL, *list = NULL;
+	char *keyfile = NULL; /* libopendkim takes the path as void * */
+	const char *results = NULL, *stats = NULL, *list = NULL;
 	const char *lookup = "file";
 	int passes = 3;
 	size_t nsig = 0;
@@ -215,7 +216,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (strcmp(lookup, "file") == 0) {
 		if (set_opt(lib, DKIM_OPTS_QUERYMETHOD, &qtype, sizeof(qtype)) != 0 ||
-		    set_opt(lib, DKIM_OPTS_QUERYINFO, (void *)keyfile, strlen(keyfile)) != 0)
+		    set_opt(lib, DKIM_OPTS_QUERYINFO, keyfile, strlen(keyfile)) != 0)
 			return 2;
 	} else if (load_keys(keyfile) != 0 || dkim_set_key_lookup(lib, lookup_memory) != 0) {
 		fprintf(stderr, "opendkim_bench: cannot read %s\n", keyfile);

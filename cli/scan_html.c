@@ -277,11 +277,18 @@ static void esc(FILE *f, const char *s)
 	esc_text(f, s, false);
 }
 
-static char *fmt_date(int64_t t, char *buf, size_t n, const char *fmt)
+enum date_form { DATE_DAY, DATE_MINUTE, DATE_ISO };
+
+static char *fmt_date(int64_t t, char *buf, size_t n, enum date_form form)
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
-	if (t < 0 || !gmtime_r(&tt, &tm) || !strftime(buf, n, fmt, &tm))
+	if (t < 0 || !gmtime_r(&tt, &tm) ||
+	    !strftime(buf, n,
+	              form == DATE_DAY      ? "%Y-%m-%d"
+	              : form == DATE_MINUTE ? "%Y-%m-%d %H:%M"
+	                                    : "%Y-%m-%dT%H:%M:%SZ",
+	              &tm))
 		snprintf(buf, n, "?");
 	return buf;
 }
@@ -305,7 +312,7 @@ char *html_row(const dkimarc_corpus_item *it, const dkimarc_report *r)
 		dkimarc_verdict vd = dkimarc_report_verdict(r);
 		const char *v = dkimarc_verdict_str(vd);
 		if (d >= 0)
-			fmt_date(d, when, sizeof when, "%Y-%m-%d %H:%M");
+			fmt_date(d, when, sizeof when, DATE_MINUTE);
 		fprintf(f, "</td><td class=\"v %s\">%s</td><td>", v, v);
 		esc(f, verdict_reason_code(r));
 		/* A confirmation says what it does not cover (docs/verdicts.md). */
@@ -398,7 +405,6 @@ static void timeline(FILE *f, const struct html *h)
 	}
 	int64_t first = h->days[0].day, last = h->days[h->ndays - 1].day;
 	int unit = last - first <= 92 ? 0 : last - first <= 3660 ? 1 : 2; /* day, month, year */
-	const char *fmt = unit == 0 ? "%Y-%m-%d" : unit == 1 ? "%Y-%m" : "%Y";
 	/* Buckets: consecutive, so that gaps show as gaps. */
 	struct tm t0, t1;
 	time_t s0 = (time_t)(first * DAY), s1 = (time_t)(last * DAY);
@@ -464,7 +470,7 @@ static void timeline(FILE *f, const struct html *h)
 				tm.tm_year = t0.tm_year + (int)k;
 			}
 		}
-		strftime(a, sizeof a, fmt, &tm);
+		strftime(a, sizeof a, unit == 0 ? "%Y-%m-%d" : unit == 1 ? "%Y-%m" : "%Y", &tm);
 		double x = l + bw * (double)k;
 		double ha = (double)plot * (double)bk[k][0] / (double)max;
 		double hb = (double)plot * (double)bk[k][1] / (double)max;
@@ -496,8 +502,8 @@ static void timeline(FILE *f, const struct html *h)
 	        "<span id=\"out-of-range\">%s</span> dated before 1980 or more than a year "
 	        "after the scan. A Date is what the sender's software wrote; it is evidence only "
 	        "where a verifying signature covers it.</p>\n",
-	        count_str(total, n1), fmt_date(first * DAY, a, sizeof a, "%Y-%m-%d"),
-	        fmt_date(last * DAY, b, sizeof b, "%Y-%m-%d"), count_str(h->undated, n2),
+	        count_str(total, n1), fmt_date(first * DAY, a, sizeof a, DATE_DAY),
+	        fmt_date(last * DAY, b, sizeof b, DATE_DAY), count_str(h->undated, n2),
 	        count_str(h->out_of_range, n3));
 	free(bk);
 }
@@ -616,8 +622,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 	fprintf(f,
 	        "<p>Made with dkimarc %s, scan of %s to %s (UTC); the keys, policy and options "
 	        "are at the end, under <a href=\"#run\">How this report was made</a>.</p>\n",
-	        dkimarc_version(), fmt_date(started, a, sizeof a, "%Y-%m-%d %H:%M"),
-	        fmt_date(ended, b, sizeof b, "%Y-%m-%d %H:%M"));
+	        dkimarc_version(), fmt_date(started, a, sizeof a, DATE_MINUTE),
+	        fmt_date(ended, b, sizeof b, DATE_MINUTE));
 
 	/* The verdicts. */
 	fputs("<h2>Verdicts</h2>\n", f);
@@ -766,8 +772,8 @@ int html_finish(struct html *h, const dkimarc_ctx *ctx, const char *const *paths
 		esc(f, paths[i]);
 	}
 	fprintf(f, "\nscan: %s to %s, exit status %d</div>\n",
-	        fmt_date(started, a, sizeof a, "%Y-%m-%dT%H:%M:%SZ"),
-	        fmt_date(ended, b, sizeof b, "%Y-%m-%dT%H:%M:%SZ"), exit_status);
+	        fmt_date(started, a, sizeof a, DATE_ISO), fmt_date(ended, b, sizeof b, DATE_ISO),
+	        exit_status);
 	fputs("<p>Made by dkimarc. Run again with the same dkimarc version, key archives (by "
 	      "their SHA-256) and options, the scan gives the same figures.</p>\n<script>",
 	      f);

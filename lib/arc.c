@@ -359,16 +359,26 @@ static void set_chain(da_arc_report *out, dkimarc_arc_result res, dkimarc_arc_re
 
 static const char *bad_text(const badinst *b, char *buf, size_t n)
 {
-	static const char *const what[] = {"has no readable i= tag", "has i=%s, not a number",
-	                                   "has i=0; instances start at 1",
-	                                   "has i=%s; RFC 8617 allows at most 50 ARC sets"};
 	char w[96];
 	if (b->kind == K_AAR && b->why != 2 && b->why != 3) {
 		snprintf(buf, n,
 		         "an ARC-Authentication-Results field does not begin with \"i=N;\"");
 		return buf;
 	}
-	snprintf(w, sizeof w, what[b->why], b->val);
+	switch (b->why) {
+	case 0:
+		snprintf(w, sizeof w, "has no readable i= tag");
+		break;
+	case 1:
+		snprintf(w, sizeof w, "has i=%s, not a number", b->val);
+		break;
+	case 2:
+		snprintf(w, sizeof w, "has i=0; instances start at 1");
+		break;
+	default:
+		snprintf(w, sizeof w, "has i=%s; RFC 8617 allows at most 50 ARC sets", b->val);
+		break;
+	}
 	snprintf(buf, n, "an %s field %s", kind_name[b->kind], w);
 	return buf;
 }

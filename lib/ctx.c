@@ -31,11 +31,8 @@ int dkimarc_ctx_new(dkimarc_ctx **out)
 		c->limits[i] = limit_defaults[i];
 	/* Debian's list (package publicsuffix) first; the built-in one if the
 	 * library has it. Without either, alignment needs an exact match. */
-	c->psl = psl_latest(NULL);
-	if (!c->psl)
-		c->psl = (psl_ctx_t *)psl_builtin();
-	else
-		c->psl_owned = true;
+	c->psl_owned = psl_latest(NULL);
+	c->psl = c->psl_owned ? c->psl_owned : psl_builtin();
 	*out = c;
 	return DKIMARC_OK;
 }
@@ -89,7 +86,7 @@ void dkimarc_ctx_free(dkimarc_ctx *ctx)
 		return;
 	dkimarc_keysrc_free(ctx->keysrc);
 	if (ctx->psl_owned)
-		psl_free(ctx->psl);
+		psl_free(ctx->psl_owned);
 	da_pkcache_free(ctx->pkcache);
 	da_keymarks_free(ctx->keymarks);
 	free(ctx);

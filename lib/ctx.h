@@ -13,8 +13,8 @@ struct dkimarc_ctx {
 	int64_t at; /* -1 = now */
 	uint64_t limits[DKIMARC_LIMIT_COUNT_];
 	dkimarc_keysrc *keysrc;
-	psl_ctx_t *psl;
-	bool psl_owned;
+	const psl_ctx_t *psl;         /* psl_owned, or libpsl's built-in list */
+	psl_ctx_t *psl_owned;         /* the one loaded here, freed with the context */
 	da_pkcache *pkcache;          /* thread-safe memo, not configuration */
 	uint64_t diagnose_max;        /* body bytes kept for diagnosis; 0 = off (diagnose.c) */
 	bool explain;                 /* keep header hash inputs (sigx.c) */

@@ -111,9 +111,9 @@ static int read_rr(const unsigned char *b, size_t len, size_t *off, rr *r)
 	return 0;
 }
 
-static int fail(char *err, size_t errlen, int code, const char *fmt, const char *arg)
+static int fail(char *err, size_t errlen, int code, const char *msg)
 {
-	snprintf(err, errlen, fmt, arg);
+	snprintf(err, errlen, "%s", msg);
 	return code;
 }
 
@@ -135,7 +135,7 @@ static int add_txt(const unsigned char *b, const rr *r, size_t max_txt, da_dns_p
 		size_t sl = b[p];
 		if (sl > r->rd + r->rdlen - p - 1)
 			return fail(err, errlen, DA_DNS_MALFORMED,
-			            "a TXT string runs past its record%s", "");
+			            "a TXT string runs past its record");
 		n += sl;
 		p += 1 + sl;
 	}
@@ -150,11 +150,11 @@ static int add_txt(const unsigned char *b, const rr *r, size_t max_txt, da_dns_p
 	}
 	da_dns_txt *t = realloc(out->txt, (out->ntxt + 1) * sizeof *t);
 	if (t == NULL)
-		return fail(err, errlen, DA_DNS_NOMEM, "out of memory%s", "");
+		return fail(err, errlen, DA_DNS_NOMEM, "out of memory");
 	out->txt = t;
 	char *d = malloc(n + 1);
 	if (d == NULL)
-		return fail(err, errlen, DA_DNS_NOMEM, "out of memory%s", "");
+		return fail(err, errlen, DA_DNS_NOMEM, "out of memory");
 	size_t o = 0;
 	for (size_t p = r->rd; p < r->rd + r->rdlen;) {
 		size_t sl = b[p];
@@ -182,11 +182,11 @@ int da_dns_parse(const unsigned char *b, size_t len, const char *qname, size_t m
 
 	memset(out, 0, sizeof *out);
 	if (len < 12)
-		return fail(err, errlen, rc, "answer shorter than a DNS header%s", "");
+		return fail(err, errlen, rc, "answer shorter than a DNS header");
 	if (len > DA_DNS_MAX_MSG)
-		return fail(err, errlen, DA_DNS_TOO_BIG, "answer longer than 65535 bytes%s", "");
+		return fail(err, errlen, DA_DNS_TOO_BIG, "answer longer than 65535 bytes");
 	if (!(b[2] & 0x80))
-		return fail(err, errlen, rc, "not a DNS response (QR bit clear)%s", "");
+		return fail(err, errlen, rc, "not a DNS response (QR bit clear)");
 	out->tc = (b[2] & 0x02) != 0;
 	out->ad = (b[3] & 0x20) != 0;
 	out->rcode = b[3] & 0x0f;
@@ -194,10 +194,10 @@ int da_dns_parse(const unsigned char *b, size_t len, const char *qname, size_t m
 	an = get16(b + 6);
 	ns = get16(b + 8);
 	if (strlen(qname) >= sizeof cur)
-		return fail(err, errlen, rc, "query name too long%s", "");
+		return fail(err, errlen, rc, "query name too long");
 	r = malloc(sizeof *r);
 	if (r == NULL)
-		return fail(err, errlen, DA_DNS_NOMEM, "out of memory%s", "");
+		return fail(err, errlen, DA_DNS_NOMEM, "out of memory");
 
 	/* Skip the question; check the answer and authority sections are whole. */
 	off = 12;

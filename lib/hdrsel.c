@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void da_headers_canon(const da_header *h, char *const *names, size_t n, da_canon c, bool *used,
-                      da_sink sink, void *arg)
+void da_headers_canon(const da_header *h, const char *const *names, size_t n, da_canon c,
+                      bool *used, da_sink sink, void *arg)
 {
 	for (size_t i = 0; i < n; i++) {
 		/* Bottom-up: the last unused instance of the name. */

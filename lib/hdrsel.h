@@ -13,7 +13,7 @@
  * itself), and selected fields are marked as they are taken. No name is
  * NULL: skipping one would hash other bytes than were signed.
  */
-DA_HIDDEN void da_headers_canon(const da_header *h, char *const *names, size_t n, da_canon c,
+DA_HIDDEN void da_headers_canon(const da_header *h, const char *const *names, size_t n, da_canon c,
                                 bool *used, da_sink sink, void *arg);
 
 /*

@@ -269,8 +269,12 @@ struct dkimarc_report {
 };
 
 DA_HIDDEN void da_sig_clear(dkimarc_sig *s);
+/* str.c */
 DA_HIDDEN char *da_strndup(const char *s, size_t n);
 DA_HIDDEN char *da_strdup(const char *s);
+/* free() for text the library owns but shows through a const pointer (the
+ * strings of dkimarc_keyrec and the like: read-only for the caller only). */
+DA_HIDDEN void da_free_const(const void *p);
 DA_HIDDEN int da_keyrec_copy(dkimarc_keyrec *dst, const dkimarc_keyrec *src);
 DA_HIDDEN void da_keyrec_free_strings(dkimarc_keyrec *k);
 

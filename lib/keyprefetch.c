@@ -36,6 +36,12 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const entry *)a)->name, ((const entry *)b)->name);
 }
 
+/* bsearch's comparison of a name (the key) with an entry. */
+static int cmp_name(const void *key, const void *b)
+{
+	return strcmp(key, ((const entry *)b)->name);
+}
+
 /* Copies a stored answer into the verifier's, naming the source that gave it. */
 static int copy_answer(const dkimarc_answer *from, dkimarc_answer *to)
 {
@@ -60,8 +66,7 @@ static int inner_lookup(dkimarc_keysrc *inner, const char *name, dkimarc_answer 
 static int pf_lookup(void *impl, const char *name, dkimarc_answer *ans)
 {
 	prefetch *p = impl;
-	entry key = {(char *)name, NULL};
-	const entry *e = p->n ? bsearch(&key, p->e, p->n, sizeof *p->e, cmp_entry) : NULL;
+	const entry *e = p->n ? bsearch(name, p->e, p->n, sizeof *p->e, cmp_name) : NULL;
 
 	if (e)
 		return copy_answer(e->ans, ans);

@@ -6,36 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- string helpers ----------------------------------------------------- */
-
-char *da_strndup(const char *s, size_t n)
-{
-	char *p;
-
-	if (s == NULL || n == SIZE_MAX)
-		return NULL;
-	p = malloc(n + 1);
-	if (p == NULL)
-		return NULL;
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *da_strdup(const char *s)
-{
-	return s ? da_strndup(s, strlen(s)) : NULL;
-}
+/* ---- key records -------------------------------------------------------- */
 
 void da_keyrec_free_strings(dkimarc_keyrec *k)
 {
 	if (k == NULL)
 		return;
 	/* The public struct has const strings; copies made here are owned. */
-	free((char *)k->txt);
-	free((char *)k->origin);
-	free((char *)k->file);
-	free((char *)k->source);
+	da_free_const(k->txt);
+	da_free_const(k->origin);
+	da_free_const(k->file);
+	da_free_const(k->source);
 	k->txt = k->origin = k->file = k->source = NULL;
 	k->txt_len = 0;
 }

@@ -30,7 +30,7 @@ static bool is_kind(const dkimarc_keysrc *src, const char *kind)
 /* Calls fn for each source that answers, in lookup order; wrappers are transparent. */
 typedef void (*src_fn)(void *arg, dkimarc_keysrc *src);
 
-static void walk(const dkimarc_keysrc *src, src_fn fn, void *arg, int depth)
+static void walk(dkimarc_keysrc *src, src_fn fn, void *arg, int depth)
 {
 	dkimarc_keysrc *m;
 
@@ -45,7 +45,7 @@ static void walk(const dkimarc_keysrc *src, src_fn fn, void *arg, int depth)
 			walk(m, fn, arg, depth + 1);
 		return;
 	}
-	fn(arg, (dkimarc_keysrc *)src);
+	fn(arg, src);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */

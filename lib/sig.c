@@ -488,7 +488,7 @@ void da_sigparams_clear(da_sigparams *sp)
 	free(sp->canon);
 	free(sp->auid_domain);
 	for (size_t i = 0; i < sp->nheaders; i++)
-		free(sp->headers[i]);
+		da_free_const(sp->headers[i]);
 	free(sp->headers);
 	free(sp->b);
 	free(sp->bh);

@@ -17,7 +17,7 @@ typedef struct {
 	da_canon hcanon, bcanon;
 	char *domain, *selector, *auid, *alg, *canon; /* owned; NULL when absent */
 	char *auid_domain;                            /* domain part of i= (decoded) */
-	char **headers;                               /* h= names, owned */
+	const char **headers;                         /* h= names, owned */
 	size_t nheaders;
 	unsigned char *b, *bh; /* decoded */
 	size_t b_len, bh_len;

@@ -546,7 +546,7 @@ da_field da_sign_field(const da_fieldfmt *f)
 	                  .has_colon = colon != NULL};
 }
 
-int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr, const char *const *names,
+int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr, const char **names,
                           size_t n, const da_fieldfmt *f, unsigned char *digest, unsigned int *dlen)
 {
 	/* The verifier's digest, with the new field below the header: never selected. */
@@ -567,7 +567,7 @@ int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr, const c
 	memset(&sp, 0, sizeof sp);
 	sp.hash = s->hash;
 	sp.hcanon = s->hc;
-	sp.headers = (char **)names; /* only read */
+	sp.headers = names; /* only read */
 	sp.nheaders = n;
 	sp.b_off = f->b_off;
 	sp.b_end = f->b_end;

@@ -52,7 +52,7 @@ DA_HIDDEN int da_sign_times(const dkimarc_signer *s, int64_t *t, int64_t *x);
  * computed by the verifier's da_sig_header_digest (sighash.c).
  */
 DA_HIDDEN int da_sign_header_digest(const dkimarc_signer *s, const da_header *hdr,
-                                    const char *const *names, size_t n, const da_fieldfmt *f,
+                                    const char **names, size_t n, const da_fieldfmt *f,
                                     unsigned char *digest, unsigned int *dlen);
 /* The field f is writing, as the verifier's header parser would split it. */
 DA_HIDDEN da_field da_sign_field(const da_fieldfmt *f);

@@ -1,9 +1,10 @@
 /*
  * Corpus walking: paths to items (messages and reported problems), and the
  * readers that give a message item's bytes. Folders are walked depth first
- * in byte order of names, so a walk is the same on every run.
+ * in byte order of names, so a walk is the same on every run. The items and
+ * their readers are in item.c, an item's JSON in item_json.c.
  */
-#include "corpus_internal.h"
+#include "corpus_walk.h"
 #include "mbox.h"
 #include "msg.h"
 
@@ -21,73 +22,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define DEFAULT_MAX_MESSAGE (256u * 1024 * 1024)
-#define HEAD_BYTES          (DA_MBOX_SEP_MAX + 1)
-#define NOT_MAIL_TEXT       "does not begin like a mail message (no header field on its first line)"
-#define READ_CHUNK          (64 * 1024)
-
-struct dkimarc_corpus_item {
-	dkimarc_item_kind kind;
-	char *path;
-	int64_t index;  /* number in the mbox, from 1 as mail readers count; -1 */
-	int64_t offset; /* separator offset, -1 */
-	uint64_t start; /* first byte in the file */
-	uint64_t size;  /* bytes as stored */
-	bool whole;     /* a file read to its end (size is what it had when walked) */
-	bool unseen;    /* named as a message; whether it begins like one is checked on open */
-	int quoting;
-	uint64_t max;
-	char *problem;
-	char *note;
-};
-
-struct dkimarc_msgreader {
-	int fd;
-	char *path;
-	bool whole;
-	uint64_t pos, left; /* mbox: where to read next, bytes still to read */
-	uint64_t total, max;
-	bool unquote, ended;
-	da_unquote uq;
-	char *raw;
-};
-
-/* One folder being walked. */
-typedef struct {
-	char *path;
-	char **names;
-	size_t n, i;
-	bool maildir;     /* has cur/ and new/ */
-	bool maildir_box; /* is a maildir's cur/, new/ or tmp/: files are messages */
-} frame;
-
-/* Folders walked, as (device, inode), so that none is walked twice. */
-typedef struct {
-	dev_t dev;
-	ino_t ino;
-	bool used;
-} dirkey;
-
-struct dkimarc_corpus {
-	char **roots;
-	size_t nroots, next_root;
-	int quoting;
-	bool follow;
-	uint64_t max;
-	bool started;
-	char *root_real; /* realpath of the folder being walked */
-	frame *stack;
-	size_t depth, cap;
-	dirkey *seen;
-	size_t nseen, capseen;
-	dirkey *excluded; /* files the caller writes: never items */
-	size_t nexcluded;
-	da_mbox *mb;
-	char *mb_path;
-	bool mb_pending; /* msg below waits behind a gap item */
-	da_mbox_msg msg;
-};
-
 /* ---- small helpers ------------------------------------------------------- */
 
 static char *join(const char *dir, const char *name)
@@ -104,6 +38,8 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *vformat(const char *fmt, va_list ap)
 {
 	va_list ap2;
@@ -116,9 +52,7 @@ static char *vformat(const char *fmt, va_list ap)
 	return s;
 }
 
-static char *format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *format(const char *fmt, ...)
+char *dc_format(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -144,12 +78,8 @@ static int new_item(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
 	return DKIMARC_OK;
 }
 
-static int problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
-                   dkimarc_corpus_item **out, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
-                   dkimarc_corpus_item **out, const char *fmt, ...)
+int dc_problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
+               dkimarc_corpus_item **out, const char *fmt, ...)
 {
 	va_list ap;
 	int rc = new_item(c, path, kind, out);
@@ -170,13 +100,13 @@ static int problem(dkimarc_corpus *c, const char *path, dkimarc_item_kind kind,
  * What a failed call makes of a file: unreadable, unless memory ran out,
  * which says nothing of the file: then an error item (issue 16).
  */
-static dkimarc_item_kind unreadable(int err)
+dkimarc_item_kind dc_unreadable(int err)
 {
 	return err == ENOMEM ? DKIMARC_ITEM_ERROR : DKIMARC_ITEM_UNREADABLE;
 }
 
 /* The same for a reader's status. */
-static int io_status(int err)
+int dc_io_status(int err)
 {
 	return err == ENOMEM ? DKIMARC_ENOMEM : DKIMARC_EIO;
 }
@@ -394,8 +324,8 @@ static int push_dir(dkimarc_corpus *c, const char *path, bool maildir_box,
 
 	if (!d) {
 		int err = errno;
-		rc = problem(c, path, unreadable(err), out, "cannot open the folder: %s",
-		             strerror(err));
+		rc = dc_problem(c, path, dc_unreadable(err), out, "cannot open the folder: %s",
+		                strerror(err));
 		return rc == DKIMARC_OK ? 1 : rc;
 	}
 	for (;;) {
@@ -423,8 +353,8 @@ static int push_dir(dkimarc_corpus *c, const char *path, bool maildir_box,
 		for (size_t i = 0; i < n; i++)
 			free(names[i]);
 		free(names);
-		rc = problem(c, path, unreadable(err), out, "cannot read the folder: %s",
-		             strerror(err));
+		rc = dc_problem(c, path, dc_unreadable(err), out, "cannot read the folder: %s",
+		                strerror(err));
 		return rc == DKIMARC_OK ? 1 : rc;
 	}
 	closedir(d);
@@ -479,7 +409,7 @@ static bool looks_like_header(const char *p, size_t n)
 	return i > 0 && i < n && p[i] == ':';
 }
 
-static bool looks_like_mail(const char *head, size_t n)
+bool dc_looks_like_mail(const char *head, size_t n)
 {
 	/* A leading "From " envelope line is skipped, as the verifier does. */
 	size_t env = da_envelope_line(head, n, false);
@@ -498,10 +428,10 @@ static int file_message(dkimarc_corpus *c, const char *path, const struct stat *
                         dkimarc_corpus_item **out)
 {
 	if ((uint64_t)st->st_size > c->max)
-		return problem(c, path, DKIMARC_ITEM_TOO_LARGE, out,
-		               "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
-		               " bytes; not verified",
-		               (uint64_t)st->st_size, c->max);
+		return dc_problem(c, path, DKIMARC_ITEM_TOO_LARGE, out,
+		                  "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
+		                  " bytes; not verified",
+		                  (uint64_t)st->st_size, c->max);
 	int rc = new_item(c, path, DKIMARC_ITEM_MESSAGE, out);
 	if (rc == DKIMARC_OK) {
 		(*out)->whole = true;
@@ -512,7 +442,7 @@ static int file_message(dkimarc_corpus *c, const char *path, const struct stat *
 }
 
 /* The head of a file, as much as the classification looks at. */
-static ssize_t read_head(int fd, char head[HEAD_BYTES])
+ssize_t dc_read_head(int fd, char head[HEAD_BYTES])
 {
 	ssize_t k;
 	do
@@ -534,13 +464,14 @@ static int classify_file(dkimarc_corpus *c, const char *path, int fd, const stru
 
 	if (st->st_size == 0) {
 		close(fd);
-		return problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
+		return dc_problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
 	}
-	k = read_head(fd, head);
+	k = dc_read_head(fd, head);
 	if (k < 0) {
 		int err = errno;
 		close(fd);
-		return problem(c, path, unreadable(err), out, "cannot read: %s", strerror(err));
+		return dc_problem(c, path, dc_unreadable(err), out, "cannot read: %s",
+		                  strerror(err));
 	}
 	size_t n = (size_t)k;
 	const char *nl = memchr(head, '\n', n);
@@ -559,8 +490,8 @@ static int classify_file(dkimarc_corpus *c, const char *path, int fd, const stru
 		return rc;
 	}
 	close(fd);
-	if (!looks_like_mail(head, n))
-		return problem(c, path, DKIMARC_ITEM_NOT_MAIL, out, "%s", NOT_MAIL_TEXT);
+	if (!dc_looks_like_mail(head, n))
+		return dc_problem(c, path, DKIMARC_ITEM_NOT_MAIL, out, "%s", NOT_MAIL_TEXT);
 	return file_message(c, path, st, false, out);
 }
 
@@ -574,7 +505,7 @@ static int named_message(dkimarc_corpus *c, const char *path, const struct stat 
                          dkimarc_corpus_item **out)
 {
 	if (st->st_size == 0)
-		return problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
+		return dc_problem(c, path, DKIMARC_ITEM_EMPTY, out, "empty file");
 	return file_message(c, path, st, true, out);
 }
 
@@ -586,24 +517,26 @@ static int open_file(dkimarc_corpus *c, const char *path, bool maildir_box,
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		int err = errno;
-		return problem(c, path, unreadable(err), out, "cannot open: %s", strerror(err));
+		return dc_problem(c, path, dc_unreadable(err), out, "cannot open: %s",
+		                  strerror(err));
 	}
 	if (fstat(fd, &st) != 0) {
 		int err = errno;
 		close(fd);
-		return problem(c, path, unreadable(err), out, "cannot stat: %s", strerror(err));
+		return dc_problem(c, path, dc_unreadable(err), out, "cannot stat: %s",
+		                  strerror(err));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
-		               "%s, not a regular file; not read", type_name(st.st_mode));
+		return dc_problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+		                  "%s, not a regular file; not read", type_name(st.st_mode));
 	}
 	return classify_file(c, path, fd, &st, maildir_box, out);
 }
 
 /* ---- the walk ------------------------------------------------------------------ */
 
-static bool inside(const char *real, const char *root)
+bool dc_inside(const char *real, const char *root)
 {
 	size_t n = strlen(root);
 	if (n == 1 && root[0] == '/')
@@ -624,30 +557,31 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 	*out = NULL;
 	if (lstat(path, &st) != 0) {
 		int err = errno;
-		return problem(c, path, unreadable(err), out, "cannot read: %s", strerror(err));
+		return dc_problem(c, path, dc_unreadable(err), out, "cannot read: %s",
+		                  strerror(err));
 	}
 	if (S_ISLNK(st.st_mode)) {
 		char *real = realpath(path, NULL);
 		if (!real) {
 			int err = errno;
 			if (err == ENOENT)
-				return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
-				               "dangling symlink: its target does not exist");
-			return problem(c, path, unreadable(err), out,
-			               "cannot follow the symlink: %s", strerror(err));
+				return dc_problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+				                  "dangling symlink: its target does not exist");
+			return dc_problem(c, path, dc_unreadable(err), out,
+			                  "cannot follow the symlink: %s", strerror(err));
 		}
-		if (!root && !c->follow && c->root_real && !inside(real, c->root_real)) {
-			rc =
-			    problem(c, path, DKIMARC_ITEM_SKIPPED, out,
-			            "symlink to %s, out of the scanned folder; not followed", real);
+		if (!root && !c->follow && c->root_real && !dc_inside(real, c->root_real)) {
+			rc = dc_problem(c, path, DKIMARC_ITEM_SKIPPED, out,
+			                "symlink to %s, out of the scanned folder; not followed",
+			                real);
 			free(real);
 			return rc;
 		}
 		free(real);
 		if (stat(path, &st) != 0) {
 			int err = errno;
-			return problem(c, path, unreadable(err), out, "cannot read: %s",
-			               strerror(err));
+			return dc_problem(c, path, dc_unreadable(err), out, "cannot read: %s",
+			                  strerror(err));
 		}
 	}
 	if (S_ISDIR(st.st_mode)) {
@@ -655,15 +589,16 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 		if (seen < 0)
 			return dc_fail(DKIMARC_ENOMEM, "out of memory walking %s", path);
 		if (seen == 0)
-			return problem(c, path, DKIMARC_ITEM_SKIPPED, out,
-			               "folder already walked (reached again through a symlink)");
+			return dc_problem(
+			    c, path, DKIMARC_ITEM_SKIPPED, out,
+			    "folder already walked (reached again through a symlink)");
 		if (root) {
 			free(c->root_real);
 			c->root_real = realpath(path, NULL);
 			if (!c->root_real) {
 				int err = errno;
-				return problem(c, path, unreadable(err), out,
-				               "cannot resolve the folder: %s", strerror(err));
+				return dc_problem(c, path, dc_unreadable(err), out,
+				                  "cannot resolve the folder: %s", strerror(err));
 			}
 		}
 		bool box = false;
@@ -677,8 +612,8 @@ static int visit(dkimarc_corpus *c, const char *path, bool root, bool maildir_bo
 		return rc == 1 ? DKIMARC_OK : rc;
 	}
 	if (!S_ISREG(st.st_mode))
-		return problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
-		               "%s, not a regular file; not read", type_name(st.st_mode));
+		return dc_problem(c, path, DKIMARC_ITEM_UNREADABLE, out,
+		                  "%s, not a regular file; not read", type_name(st.st_mode));
 	if (is_excluded(c, &st))
 		return DKIMARC_OK; /* the caller's own output: not part of the corpus */
 	if (maildir_box || ends_with_ci(path, ".eml"))
@@ -703,8 +638,8 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 			if (rc == DKIMARC_ENOMEM)
 				return rc;
 			uint64_t at = da_mbox_offset(c->mb);
-			rc = problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out, "%s",
-			             dkimarc_last_error());
+			rc = dc_problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out, "%s",
+			                dkimarc_last_error());
 			if (rc == DKIMARC_OK)
 				(*out)->offset = (int64_t)at;
 			close_mbox(c);
@@ -712,11 +647,11 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 		}
 		if (m->gap) {
 			c->mb_pending = true;
-			rc =
-			    problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out,
-			            "%" PRIu64 " byte%s before offset %" PRIu64
-			            " belong%s to no message; not verified",
-			            m->gap, m->gap == 1 ? "" : "s", m->sep, m->gap == 1 ? "s" : "");
+			rc = dc_problem(c, c->mb_path, DKIMARC_ITEM_MBOX_MALFORMED, out,
+			                "%" PRIu64 " byte%s before offset %" PRIu64
+			                " belong%s to no message; not verified",
+			                m->gap, m->gap == 1 ? "" : "s", m->sep,
+			                m->gap == 1 ? "s" : "");
 			if (rc == DKIMARC_OK)
 				(*out)->offset = (int64_t)(m->sep - m->gap);
 			return rc;
@@ -725,12 +660,12 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 	c->mb_pending = false;
 	uint64_t size = m->end - m->start;
 	if (size == 0)
-		rc = problem(c, c->mb_path, DKIMARC_ITEM_EMPTY, out, "empty mbox message");
+		rc = dc_problem(c, c->mb_path, DKIMARC_ITEM_EMPTY, out, "empty mbox message");
 	else if (size > c->max)
-		rc = problem(c, c->mb_path, DKIMARC_ITEM_TOO_LARGE, out,
-		             "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
-		             " bytes; not verified",
-		             size, c->max);
+		rc = dc_problem(c, c->mb_path, DKIMARC_ITEM_TOO_LARGE, out,
+		                "the message is %" PRIu64 " bytes, over the limit of %" PRIu64
+		                " bytes; not verified",
+		                size, c->max);
 	else
 		rc = new_item(c, c->mb_path, DKIMARC_ITEM_MESSAGE, out);
 	if (rc != DKIMARC_OK)
@@ -745,10 +680,10 @@ static int mbox_item(dkimarc_corpus *c, dkimarc_corpus_item **out)
 	}
 	if (m->rejected) {
 		it->note =
-		    format("%" PRIu64 " line%s beginning \"From \" inside, the first at offset "
-		           "%" PRIu64 ", %s not taken as mbox separator%s: no sender and date",
-		           m->rejected, m->rejected == 1 ? "" : "s", m->first_rejected,
-		           m->rejected == 1 ? "was" : "were", m->rejected == 1 ? "" : "s");
+		    dc_format("%" PRIu64 " line%s beginning \"From \" inside, the first at offset "
+		              "%" PRIu64 ", %s not taken as mbox separator%s: no sender and date",
+		              m->rejected, m->rejected == 1 ? "" : "s", m->first_rejected,
+		              m->rejected == 1 ? "was" : "were", m->rejected == 1 ? "" : "s");
 		if (!it->note) {
 			dkimarc_corpus_item_free(it);
 			*out = NULL;
@@ -798,352 +733,4 @@ int dkimarc_corpus_next(dkimarc_corpus *c, dkimarc_corpus_item **out)
 		if (rc != DKIMARC_OK || *out)
 			return rc;
 	}
-}
-
-/* ---- items ------------------------------------------------------------------- */
-
-const char *dkimarc_item_kind_str(dkimarc_item_kind k)
-{
-	static const char *const names[] = {"message", "unreadable", "too_large", "mbox_malformed",
-	                                    "empty",   "not_mail",   "skipped",   "error"};
-	if ((unsigned)k >= sizeof names / sizeof names[0])
-		return "unknown";
-	return names[k];
-}
-
-dkimarc_item_kind dkimarc_corpus_item_kind(const dkimarc_corpus_item *it)
-{
-	return it ? it->kind : DKIMARC_ITEM_UNREADABLE;
-}
-
-const char *dkimarc_corpus_item_path(const dkimarc_corpus_item *it)
-{
-	return it ? it->path : NULL;
-}
-
-int64_t dkimarc_corpus_item_index(const dkimarc_corpus_item *it)
-{
-	return it ? it->index : -1;
-}
-
-int64_t dkimarc_corpus_item_offset(const dkimarc_corpus_item *it)
-{
-	return it ? it->offset : -1;
-}
-
-uint64_t dkimarc_corpus_item_size(const dkimarc_corpus_item *it)
-{
-	return it && it->kind == DKIMARC_ITEM_MESSAGE ? it->size : 0;
-}
-
-const char *dkimarc_corpus_item_problem(const dkimarc_corpus_item *it)
-{
-	return it ? it->problem : NULL;
-}
-
-const char *dkimarc_corpus_item_note(const dkimarc_corpus_item *it)
-{
-	return it ? it->note : NULL;
-}
-
-int dkimarc_corpus_item_set_problem(dkimarc_corpus_item *it, dkimarc_item_kind kind,
-                                    const char *text)
-{
-	if (!it || kind == DKIMARC_ITEM_MESSAGE || (unsigned)kind > DKIMARC_ITEM_ERROR)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_set_problem: invalid argument");
-	char *t = dc_strdup(text ? text : dkimarc_item_kind_str(kind));
-	if (!t)
-		return dc_fail(DKIMARC_ENOMEM, "out of memory");
-	free(it->problem);
-	it->problem = t;
-	it->kind = kind;
-	return DKIMARC_OK;
-}
-
-void dkimarc_corpus_item_free(dkimarc_corpus_item *it)
-{
-	if (!it)
-		return;
-	free(it->path);
-	free(it->problem);
-	free(it->note);
-	free(it);
-}
-
-/* ---- reading a message ---------------------------------------------------------- */
-
-int dkimarc_corpus_item_open(const dkimarc_corpus_item *it, dkimarc_msgreader **out)
-{
-	dkimarc_msgreader *r;
-	struct stat st;
-
-	if (!out)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: out is NULL");
-	*out = NULL;
-	if (!it || it->kind != DKIMARC_ITEM_MESSAGE)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_open: not a message item");
-	r = calloc(1, sizeof *r);
-	if (!r || !(r->path = dc_strdup(it->path))) {
-		free(r);
-		return dc_fail(DKIMARC_ENOMEM, "out of memory");
-	}
-	r->fd = open(it->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (r->fd < 0) {
-		int err = errno;
-		dkimarc_msgreader_free(r);
-		return dc_fail(io_status(err), "cannot open %s: %s", it->path, strerror(err));
-	}
-	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		dkimarc_msgreader_free(r);
-		return dc_fail(DKIMARC_EIO, "%s is no longer a regular file", it->path);
-	}
-	if (it->unseen) {
-		char head[HEAD_BYTES];
-		ssize_t k = read_head(r->fd, head);
-		if (k <= 0) {
-			int err = errno;
-			dkimarc_msgreader_free(r);
-			if (k == 0)
-				return dc_fail(DKIMARC_EIO, "%s is empty now: changed since walked",
-				               it->path);
-			return dc_fail(io_status(err), "cannot read %s: %s", it->path,
-			               strerror(err));
-		}
-		if (!looks_like_mail(head, (size_t)k)) {
-			dkimarc_msgreader_free(r);
-			return dc_fail(DKIMARC_EFORMAT, "%s", NOT_MAIL_TEXT);
-		}
-	}
-	r->whole = it->whole;
-	r->pos = it->start;
-	r->left = it->size;
-	r->max = it->max;
-	r->unquote = !it->whole && it->quoting != DKIMARC_MBOX_NONE;
-	if (r->unquote) {
-		da_unquote_init(&r->uq, it->quoting);
-		if (!(r->raw = malloc(READ_CHUNK))) {
-			dkimarc_msgreader_free(r);
-			return dc_fail(DKIMARC_ENOMEM, "out of memory");
-		}
-	}
-	*out = r;
-	return DKIMARC_OK;
-}
-
-/* Reads raw bytes: the file to its end, or the rest of the mbox range. */
-static int read_raw(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
-{
-	ssize_t k;
-
-	*n = 0;
-	if (r->whole) {
-		do
-			k = read(r->fd, buf, cap);
-		while (k < 0 && errno == EINTR);
-		if (k < 0)
-			return dc_fail(io_status(errno), "cannot read %s: %s", r->path,
-			               strerror(errno));
-		r->total += (uint64_t)k;
-		if (r->total > r->max)
-			return dc_fail(DKIMARC_ELIMIT,
-			               "%s grew past the limit of %" PRIu64 " bytes while read; "
-			               "not verified",
-			               r->path, r->max);
-		*n = (size_t)k;
-		return DKIMARC_OK;
-	}
-	if (r->left == 0)
-		return DKIMARC_OK;
-	size_t want = r->left < cap ? (size_t)r->left : cap;
-	do
-		k = pread(r->fd, buf, want, (off_t)r->pos);
-	while (k < 0 && errno == EINTR);
-	if (k < 0)
-		return dc_fail(io_status(errno), "cannot read %s: %s", r->path, strerror(errno));
-	if (k == 0)
-		return dc_fail(DKIMARC_EIO,
-		               "%s ends before the message at %" PRIu64
-		               " does: the file changed since it was walked",
-		               r->path, r->pos);
-	r->pos += (uint64_t)k;
-	r->left -= (uint64_t)k;
-	*n = (size_t)k;
-	return DKIMARC_OK;
-}
-
-int dkimarc_msgreader_read(dkimarc_msgreader *r, char *buf, size_t cap, size_t *n)
-{
-	int rc;
-
-	if (!n)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: n is NULL");
-	*n = 0;
-	if (!r || !buf || cap < 64)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_msgreader_read: bad arguments");
-	if (r->ended)
-		return DKIMARC_OK;
-	if (!r->unquote) {
-		rc = read_raw(r, buf, cap, n);
-		if (rc == DKIMARC_OK && *n == 0)
-			r->ended = true;
-		return rc;
-	}
-	/* Un-quoting may drop bytes: loop until some come out or the input ends. */
-	while (*n == 0) {
-		size_t got, room = cap - 8;
-		rc = read_raw(r, r->raw, room < READ_CHUNK ? room : READ_CHUNK, &got);
-		if (rc != DKIMARC_OK)
-			return rc;
-		if (got == 0) {
-			*n = da_unquote_end(&r->uq, buf);
-			r->ended = true;
-			return DKIMARC_OK;
-		}
-		*n = da_unquote_run(&r->uq, r->raw, got, buf);
-	}
-	return DKIMARC_OK;
-}
-
-void dkimarc_msgreader_free(dkimarc_msgreader *r)
-{
-	if (!r)
-		return;
-	if (r->fd >= 0)
-		close(r->fd);
-	free(r->raw);
-	free(r->path);
-	free(r);
-}
-
-int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc_corpus_item *it,
-                               dkimarc_report **out)
-{
-	dkimarc_msgreader *rd = NULL;
-	dkimarc_verifier *v = NULL;
-	char *buf = NULL;
-	int rc;
-
-	if (!out)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: out is NULL");
-	*out = NULL;
-	if (!ctx)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_verify: ctx is NULL");
-	rc = dkimarc_corpus_item_open(it, &rd);
-	if (rc != DKIMARC_OK)
-		return rc;
-	buf = malloc(READ_CHUNK);
-	if (!buf) {
-		rc = dc_fail(DKIMARC_ENOMEM, "out of memory");
-		goto done;
-	}
-	rc = dkimarc_verifier_new(ctx, &v);
-	while (rc == DKIMARC_OK) {
-		size_t n;
-		rc = dkimarc_msgreader_read(rd, buf, READ_CHUNK, &n);
-		if (rc != DKIMARC_OK || n == 0)
-			break;
-		rc = dkimarc_verifier_write(v, buf, n);
-	}
-	if (rc == DKIMARC_OK)
-		rc = dkimarc_verifier_finish(v, out);
-done:
-	dkimarc_verifier_free(v);
-	dkimarc_msgreader_free(rd);
-	free(buf);
-	return rc;
-}
-
-/* ---- JSON -------------------------------------------------------------------- */
-
-/* A JSON string; bytes that are not UTF-8 become U+FFFD, as in reports. */
-static json_t *jstr(const char *s)
-{
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	char *fixed = g_utf8_make_valid(s, -1);
-	if (!fixed)
-		return NULL;
-	j = json_string(fixed);
-	g_free(fixed);
-	return j;
-}
-
-static json_t *jint(int64_t v)
-{
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
-}
-
-static char *dump(json_t *o)
-{
-	char *s = o ? da_json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(o);
-	return s;
-}
-
-/* The text is handed over by dkimarc_corpus_item_json(), below. */
-static int corpus_item_json_impl(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
-{
-	if (!out)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: out is NULL");
-	*out = NULL;
-	if (!it)
-		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: item is NULL");
-	if (it->kind != DKIMARC_ITEM_MESSAGE) {
-		json_t *o = json_object();
-		bool ok = o && json_object_set_new(o, "file", jstr(it->path)) == 0 &&
-		          json_object_set_new(o, "index", jint(it->index)) == 0 &&
-		          json_object_set_new(o, "offset", jint(it->offset)) == 0 &&
-		          json_object_set_new(o, "problem",
-		                              json_string(dkimarc_item_kind_str(it->kind))) == 0 &&
-		          json_object_set_new(o, "problem_text", jstr(it->problem)) == 0 &&
-		          json_object_set_new(o, "note", jstr(it->note)) == 0;
-		char *s = ok ? dump(o) : (json_decref(o), NULL);
-		if (!s)
-			return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
-		*out = s;
-		return DKIMARC_OK;
-	}
-	if (!r)
-		return dc_fail(DKIMARC_EINVAL,
-		               "dkimarc_corpus_item_json: a message needs its report");
-
-	char *rep = NULL, *note = NULL;
-	int rc = dkimarc_report_json(r, it->path, &rep);
-	if (rc != DKIMARC_OK)
-		return rc;
-	/* "file" comes first; a key cannot appear inside a JSON string, so the first
-	 * ,"verdict": is where the location goes. */
-	char *at = strstr(rep, ",\"verdict\":");
-	size_t len = strlen(rep);
-	if (!at || len < 2 || rep[len - 1] != '}') {
-		dkimarc_free(rep);
-		return dc_fail(DKIMARC_EFORMAT, "unexpected report JSON");
-	}
-	char idx[24] = "null", off[24] = "null";
-	if (it->index >= 0)
-		snprintf(idx, sizeof idx, "%" PRId64, it->index);
-	if (it->offset >= 0)
-		snprintf(off, sizeof off, "%" PRId64, it->offset);
-	note = dump(jstr(it->note));
-	if (!note) {
-		dkimarc_free(rep);
-		return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
-	}
-	size_t head = (size_t)(at - rep);
-	*out = format("%.*s,\"index\":%s,\"offset\":%s%.*s,\"note\":%s}", (int)head, rep, idx, off,
-	              (int)(len - 1 - head), at, note);
-	if (!*out) {
-		rc = dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
-	}
-	free(note);
-	dkimarc_free(rep);
-	return rc;
-}
-
-int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
-{
-	return dc_give(corpus_item_json_impl(it, r, out), out);
 }

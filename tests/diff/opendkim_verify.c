@@ -157,7 +157,7 @@ static int set_opt(DKIM_LIB *lib, dkim_opts_t opt, void *val, size_t len)
 
 int main(int argc, char **argv)
 {
-	const char *keys = NULL;
+	char *keys = NULL; /* libopendkim takes the path as void * */
 	int first = 1, rc = 0;
 	DKIM_LIB *lib;
 	dkim_query_t qtype = DKIM_QUERY_FILE;
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (set_opt(lib, DKIM_OPTS_QUERYMETHOD, &qtype, sizeof(qtype)) != 0 ||
-	    set_opt(lib, DKIM_OPTS_QUERYINFO, (void *)keys, strlen(keys)) != 0 ||
+	    set_opt(lib, DKIM_OPTS_QUERYINFO, keys, strlen(keys)) != 0 ||
 	    set_opt(lib, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) != 0) {
 		dkim_close(lib);
 		return 2;
