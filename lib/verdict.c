@@ -189,6 +189,19 @@ static int display_checks(dkimarc_report *r, const da_msgfacts *mf, int best, co
 			    "the signature by %s verifies, but a bare CR in the header makes mail "
 			    "readers show another %s field than the one verified",
 			    d, hit.name);
+	} else if (mf->mixed) {
+		/*
+		 * Read by the one line-end rule, the bytes verify; readers do not all
+		 * read a file that mixes CRLF and bare LF alike (GMime drops the byte
+		 * before a bare LF that ends a MIME part), so what they show may not be
+		 * what was signed: a CR removed after signing is enough.
+		 */
+		r->flags |= DKIMARC_FLAG_DISPLAY_DIFFERS;
+		rc = set(r, DKIMARC_VERDICT_ALTERED, DKIMARC_REASON_DISPLAY_DIFFERS,
+		         "the signature by %s verifies with each bare LF read as CRLF, but the "
+		         "message mixes CRLF and bare LF line ends, which mail readers split "
+		         "differently: what they show may not be what was signed",
+		         d);
 	} else {
 		const dkimarc_sig *ev = best == C_CONFIRMED ? evidence_of_change(r) : NULL;
 		if (ev) {

@@ -563,11 +563,12 @@ def sig_b_bare_lf():
     fields = signed(fields, BODY, RSA2048, std_tags(BODY), b_format=lambda b: b[:50] + b"\n " + b[50:])
     fields = fields[1:] + fields[:1]  # below From, so the first line ends in CRLF
     return Case(name, message(fields, BODY), RSA_DNS, [sig(strict="pass", why="ok", crypto="ok")],
-                "Control: b= has a bare LF followed by a space inside; the message's other\n"
-                "line ends are CRLF. dkimarc reads every bare LF as CRLF, in header and body\n"
-                "alike (docs/verdicts.md), as mail readers do: this is folding, and b= is\n"
-                "not hashed. Flagged mixed_line_endings.",
-                flags="mixed_line_endings")
+                "b= has a bare LF followed by a space inside; the message's other line ends\n"
+                "are CRLF. dkimarc reads every bare LF as CRLF, in header and body alike\n"
+                "(docs/verdicts.md): this is folding, and b= is not hashed, so the signature\n"
+                "passes. But readers split a file that mixes line ends differently, so the\n"
+                "message is altered (display_differs), flagged mixed_line_endings.",
+                verdict="altered", flags="display_differs")
 
 
 SMUGGLED = b"Please wire 10,000 EUR to account 12-34 today.\r\n"
@@ -580,9 +581,12 @@ def mixed_line_ends_first_lf():
     fields = [b"Received: from relay.example.net by mx.example.org"] + fields
     msg = message(fields, BODY).replace(b"\r\n", b"\n", 1)
     return Case(name, msg, RSA_DNS, [sig(strict="pass", why="ok", crypto="ok")],
-                "Control: the first line (an unsigned Received) ends in a bare LF, every\n"
-                "other line in CRLF. dkimarc reads bare LF as CRLF and flags the mix.",
-                flags="mixed_line_endings")
+                "The first line (an unsigned Received) ends in a bare LF, every other line\n"
+                "in CRLF. dkimarc reads bare LF as CRLF: the signature passes. A file that\n"
+                "mixes line ends is read differently by readers (GMime drops the byte before\n"
+                "a bare LF that ends a MIME part), so the message is altered\n"
+                "(display_differs), flagged mixed_line_endings.",
+                verdict="altered", flags="display_differs")
 
 
 @case
