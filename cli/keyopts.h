@@ -65,4 +65,17 @@ FILE *archive_out_open(const char *out, bool append, bool force, char **tmp);
 /* Flushes and closes f, renames *tmp when ok; -1 after printing a write error. */
 int archive_out_close(FILE *f, const char *out, char *tmp, bool ok);
 
+struct progress;
+/* Called by keys_walk() for each message: its reader, path and mbox index (-1 if none). */
+typedef int (*keys_walk_fn)(void *arg, dkimarc_msgreader *mr, const char *path, int64_t index);
+/*
+ * Walks the paths ("-" left to the caller) as `dkimarc scan` does, calling fn
+ * for each message; items that are not mail are said on standard error and
+ * counted in *problems. own, if not NULL, is the file being written, never
+ * read. Draws progress on pg (may be NULL). Returns true when something
+ * failed (unreadable, out of memory, fn < 0).
+ */
+bool keys_walk(char **paths, size_t npaths, FILE *own, struct progress *pg, keys_walk_fn fn,
+               void *arg, size_t *problems);
+
 #endif

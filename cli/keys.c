@@ -231,61 +231,18 @@ static void count_message(struct scan *s, dkimarc_msgreader *mr, int fd, const c
 	dkimarc_verifier_free(v);
 }
 
+static int count_item(void *arg, dkimarc_msgreader *mr, const char *path, int64_t index)
+{
+	(void)index;
+	count_message(arg, mr, -1, path);
+	return 0;
+}
+
 /* Walks the paths as `dkimarc scan` does (folders, maildirs, mbox files). */
 static void scan_corpus(struct scan *s, char **paths, size_t npaths)
 {
-	dkimarc_corpus *c = NULL;
-	dkimarc_corpus_item *it = NULL;
-	size_t added = 0;
-
-	if (dkimarc_corpus_new(&c) != DKIMARC_OK) {
-		cli_error("out of memory");
+	if (keys_walk(paths, npaths, s->own, NULL, count_item, s, &s->problems))
 		s->failed = true;
-		return;
-	}
-	for (size_t i = 0; i < npaths; i++)
-		if (strcmp(paths[i], "-") != 0 &&
-		    dkimarc_corpus_add_path(c, paths[i]) == DKIMARC_OK)
-			added++;
-	if (s->own && dkimarc_corpus_exclude_fd(c, fileno(s->own)) != DKIMARC_OK)
-		added = 0;
-	while (added && dkimarc_corpus_next(c, &it) == DKIMARC_OK && it) {
-		const char *path = dkimarc_corpus_item_path(it);
-		dkimarc_item_kind k = dkimarc_corpus_item_kind(it);
-		char where[64] = "";
-		if (dkimarc_corpus_item_index(it) >= 0)
-			snprintf(where, sizeof where, "#%lld",
-			         (long long)dkimarc_corpus_item_index(it));
-		if (k == DKIMARC_ITEM_MESSAGE) {
-			dkimarc_msgreader *mr = NULL;
-			int rc = dkimarc_corpus_item_open(it, &mr);
-			if (rc == DKIMARC_EFORMAT) {
-				/* A .eml or maildir file that is not mail: skipped. */
-				s->problems++;
-				cli_error("skipped %s%s: %s", path, where, dkimarc_last_error());
-			} else if (rc != DKIMARC_OK) {
-				cli_error("cannot read %s%s: %s", path, where,
-				          dkimarc_last_error());
-				s->failed = true;
-			} else {
-				count_message(s, mr, -1, path);
-			}
-			dkimarc_msgreader_free(mr);
-		} else {
-			/* Never skipped silently; only what could hold mail is an error. */
-			s->problems++;
-			cli_error("%s %s%s: %s",
-			          k == DKIMARC_ITEM_UNREADABLE || k == DKIMARC_ITEM_TOO_LARGE
-			              ? "cannot read"
-			              : "skipped",
-			          path, where, dkimarc_corpus_item_problem(it));
-			if (k == DKIMARC_ITEM_UNREADABLE || k == DKIMARC_ITEM_TOO_LARGE)
-				s->failed = true;
-		}
-		dkimarc_corpus_item_free(it);
-		it = NULL;
-	}
-	dkimarc_corpus_free(c);
 }
 
 /* Reads every PATH; returns 0 or EXIT_USAGE. */

@@ -308,62 +308,27 @@ static int read_message(struct run *r, const dkimarc_ctx *ctx, dkimarc_msgreader
 	return 0;
 }
 
+struct walk_arg {
+	struct run *r;
+	const dkimarc_ctx *ctx;
+};
+
+static int read_item(void *arg, dkimarc_msgreader *mr, const char *path, int64_t index)
+{
+	struct walk_arg *w = arg;
+	return read_message(w->r, w->ctx, mr, -1, path, index);
+}
+
 static void read_corpus(struct run *r, const dkimarc_ctx *ctx, char **paths, size_t npaths,
                         struct progress *pg)
 {
-	dkimarc_corpus *c = NULL;
-	dkimarc_corpus_item *it = NULL;
-	size_t added = 0, items = 0;
-
+	struct walk_arg w = {r, ctx};
 	for (size_t i = 0; i < npaths; i++)
 		if (strcmp(paths[i], "-") == 0 &&
 		    read_message(r, ctx, NULL, STDIN_FILENO, "-", -1) < 0)
 			r->failed = true;
-	if (dkimarc_corpus_new(&c) != DKIMARC_OK) {
-		cli_error("out of memory");
+	if (keys_walk(paths, npaths, r->own, pg, read_item, &w, &r->problems))
 		r->failed = true;
-		return;
-	}
-	for (size_t i = 0; i < npaths; i++)
-		if (strcmp(paths[i], "-") != 0 &&
-		    dkimarc_corpus_add_path(c, paths[i]) == DKIMARC_OK)
-			added++;
-	if (r->own && dkimarc_corpus_exclude_fd(c, fileno(r->own)) != DKIMARC_OK)
-		added = 0;
-	while (added && dkimarc_corpus_next(c, &it) == DKIMARC_OK && it) {
-		const char *path = dkimarc_corpus_item_path(it);
-		int64_t index = dkimarc_corpus_item_index(it);
-		dkimarc_item_kind k = dkimarc_corpus_item_kind(it);
-		char where[64] = "";
-		if (index >= 0)
-			snprintf(where, sizeof where, "#%" PRId64, index);
-		progress_draw(pg, "reading headers", ++items, false);
-		if (k == DKIMARC_ITEM_MESSAGE) {
-			dkimarc_msgreader *mr = NULL;
-			int rc = dkimarc_corpus_item_open(it, &mr);
-			if (rc == DKIMARC_EFORMAT) {
-				r->problems++;
-				cli_error("skipped %s%s: %s", path, where, dkimarc_last_error());
-			} else if (rc != DKIMARC_OK) {
-				cli_error("cannot read %s%s: %s", path, where,
-				          dkimarc_last_error());
-				r->failed = true;
-			} else if (read_message(r, ctx, mr, -1, path, index) < 0) {
-				r->failed = true;
-			}
-			dkimarc_msgreader_free(mr);
-		} else {
-			r->problems++;
-			bool bad = k == DKIMARC_ITEM_UNREADABLE || k == DKIMARC_ITEM_TOO_LARGE;
-			cli_error("%s %s%s: %s", bad ? "cannot read" : "skipped", path, where,
-			          dkimarc_corpus_item_problem(it));
-			r->failed |= bad;
-		}
-		dkimarc_corpus_item_free(it);
-		it = NULL;
-	}
-	dkimarc_corpus_free(c);
-	progress_clear(pg);
 }
 
 /* ---- recovering ------------------------------------------------------------------ */

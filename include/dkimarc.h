@@ -23,14 +23,14 @@
 #ifndef DKIMARC_H
 #define DKIMARC_H
 
-#include "dkimarc/common.h"
-#include "dkimarc/keysrc.h"
-#include "dkimarc/dns.h"
-#include "dkimarc/report.h"
 #include "dkimarc/arc.h"
-#include "dkimarc/verify.h"
-#include "dkimarc/sign.h"
-#include "dkimarc/corpus.h"
 #include "dkimarc/audit.h"
+#include "dkimarc/common.h"
+#include "dkimarc/corpus.h"
+#include "dkimarc/dns.h"
+#include "dkimarc/keysrc.h"
+#include "dkimarc/report.h"
+#include "dkimarc/sign.h"
+#include "dkimarc/verify.h"
 
 #endif

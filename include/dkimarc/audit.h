@@ -133,7 +133,6 @@ DKIMARC_API int64_t dkimarc_audit_key_time(const dkimarc_audit_key *k, dkimarc_a
 /** Frees an audit and its keys. Accepts NULL. */
 DKIMARC_API void dkimarc_audit_free(dkimarc_audit *a);
 
-
 /* ------------------------------------------------------------------ */
 /* Key recovery and key identity (docs/keys.md)                         */
 /* ------------------------------------------------------------------ */

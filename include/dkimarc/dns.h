@@ -43,8 +43,11 @@ extern "C" {
 #define DKIMARC_DNS_OPTIONS_VERSION 1
 /** Initializer of a dkimarc_dns_options: this version, the defaults of dkimarc_dns_options_init().
  */
-#define DKIMARC_DNS_OPTIONS_INIT \
-	{DKIMARC_DNS_OPTIONS_VERSION, NULL, 0, 2000, 2, 60, 86400, 30, 100000, 65536, 10000, 64}
+#define DKIMARC_DNS_OPTIONS_INIT                                                                   \
+	{                                                                                          \
+		DKIMARC_DNS_OPTIONS_VERSION, NULL, 0, 2000, 2, 60, 86400, 30, 100000, 65536,       \
+		    10000, 64                                                                      \
+	}
 
 /**
  * Options of a DNS key source; start from DKIMARC_DNS_OPTIONS_INIT or
@@ -125,7 +128,10 @@ DKIMARC_API int dkimarc_dns_submit(dkimarc_keysrc *src, const char *name, dkimar
 /** The layout of dkimarc_dns_socket this header describes. */
 #define DKIMARC_DNS_SOCKET_VERSION 1
 /** Initializer of a dkimarc_dns_socket: this version, no socket. */
-#define DKIMARC_DNS_SOCKET_INIT {DKIMARC_DNS_SOCKET_VERSION, -1, 0}
+#define DKIMARC_DNS_SOCKET_INIT                                                                    \
+	{                                                                                          \
+		DKIMARC_DNS_SOCKET_VERSION, -1, 0                                                  \
+	}
 
 /**
  * A socket to wait on, and what to wait for (DKIMARC_DNS_* bits). The
@@ -174,7 +180,10 @@ DKIMARC_API size_t dkimarc_dns_pending(dkimarc_keysrc *src);
 /** The layout of dkimarc_dns_stats this header describes. */
 #define DKIMARC_DNS_STATS_VERSION 1
 /** Initializer of a dkimarc_dns_stats: this version, every counter 0. */
-#define DKIMARC_DNS_STATS_INIT {DKIMARC_DNS_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0}
+#define DKIMARC_DNS_STATS_INIT                                                                     \
+	{                                                                                          \
+		DKIMARC_DNS_STATS_VERSION, 0, 0, 0, 0, 0, 0, 0                                     \
+	}
 
 /** Counters since the source was made. */
 typedef struct dkimarc_dns_stats {

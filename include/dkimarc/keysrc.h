@@ -34,7 +34,10 @@ extern "C" {
  * Initializer of a dkimarc_keyrec: this version, no text, and every time and
  * the DNSSEC state unknown (-1).
  */
-#define DKIMARC_KEYREC_INIT {DKIMARC_KEYREC_VERSION, NULL, 0, NULL, NULL, 0, NULL, -1, -1, -1, -1}
+#define DKIMARC_KEYREC_INIT                                                                        \
+	{                                                                                          \
+		DKIMARC_KEYREC_VERSION, NULL, 0, NULL, NULL, 0, NULL, -1, -1, -1, -1               \
+	}
 
 /**
  * One key record as a key source found it, with its provenance. A caller
@@ -84,7 +87,10 @@ DKIMARC_API int dkimarc_answer_fail(dkimarc_answer *ans, dkimarc_lookup_status s
 /** The layout of dkimarc_keysrc_ops this header describes. */
 #define DKIMARC_KEYSRC_OPS_VERSION 1
 /** Initializer of a dkimarc_keysrc_ops: this version, no functions; set them after. */
-#define DKIMARC_KEYSRC_OPS_INIT {DKIMARC_KEYSRC_OPS_VERSION, NULL, NULL, NULL}
+#define DKIMARC_KEYSRC_OPS_INIT                                                                    \
+	{                                                                                          \
+		DKIMARC_KEYSRC_OPS_VERSION, NULL, NULL, NULL                                       \
+	}
 
 /**
  * A key source implementation. lookup() is given the lower-case query name

@@ -87,33 +87,33 @@ typedef enum {
 } dkimarc_verdict;
 
 /** Red flags (bit mask), on a signature and on the report. */
-#define DKIMARC_FLAG_FROM_UNSIGNED           (1u << 0)  /**< From is not in h= */
-#define DKIMARC_FLAG_FROM_NOT_OVERSIGNED     (1u << 1)  /**< another From could be added above */
-#define DKIMARC_FLAG_SUBJECT_UNSIGNED        (1u << 2)  /**< Subject is not in h= */
-#define DKIMARC_FLAG_SUBJECT_NOT_OVERSIGNED  (1u << 3)  /**< another Subject could be added */
-#define DKIMARC_FLAG_DATE_UNSIGNED           (1u << 4)  /**< Date is not in h= */
-#define DKIMARC_FLAG_DATE_NOT_OVERSIGNED     (1u << 5)  /**< another Date could be added */
-#define DKIMARC_FLAG_TO_UNSIGNED             (1u << 6)  /**< To is not in h= */
-#define DKIMARC_FLAG_TO_NOT_OVERSIGNED       (1u << 7)  /**< another To could be added */
-#define DKIMARC_FLAG_CC_UNSIGNED             (1u << 8)  /**< Cc is not in h= */
-#define DKIMARC_FLAG_CC_NOT_OVERSIGNED       (1u << 9)  /**< another Cc could be added */
-#define DKIMARC_FLAG_BODY_BEYOND_LENGTH      (1u << 10) /**< content after l= */
-#define DKIMARC_FLAG_MULTIPLE_FROM           (1u << 11) /**< several From fields */
-#define DKIMARC_FLAG_EXPIRED                 (1u << 12) /**< x= before verification time */
-#define DKIMARC_FLAG_KEY_TESTING             (1u << 13) /**< key t=y */
-#define DKIMARC_FLAG_RSA_SHA1                (1u << 14) /**< a=rsa-sha1 */
-#define DKIMARC_FLAG_TIMESTAMP_FUTURE        (1u << 15) /**< t= after verification time */
-#define DKIMARC_FLAG_TIMESTAMP_FAR_FROM_DATE (1u << 16) /**< t= and Date over a day apart */
-#define DKIMARC_FLAG_LF_LINE_ENDINGS         (1u << 17) /**< stored with bare LF */
-#define DKIMARC_FLAG_KEY_OUTSIDE_WINDOW      (1u << 18) /**< archive record not seen at t= */
-#define DKIMARC_FLAG_FROM_MISSING            (1u << 19) /**< no From field */
-#define DKIMARC_FLAG_FROM_AMBIGUOUS          (1u << 20) /**< From does not read one way */
-#define DKIMARC_FLAG_MIXED_LINE_ENDINGS      (1u << 21) /**< both CRLF and bare LF lines */
-#define DKIMARC_FLAG_HEADER_MALFORMED        (1u << 22) /**< a line readers split otherwise */
-#define DKIMARC_FLAG_UNSIGNED_FIELD_ADDED    (1u << 23) /**< unsigned 2nd Subject, To, ... */
-#define DKIMARC_FLAG_DISPLAY_DIFFERS         (1u << 24) /**< reader's view is not the signed one */
+#define DKIMARC_FLAG_FROM_UNSIGNED              (1u << 0)  /**< From is not in h= */
+#define DKIMARC_FLAG_FROM_NOT_OVERSIGNED        (1u << 1)  /**< another From could be added above */
+#define DKIMARC_FLAG_SUBJECT_UNSIGNED           (1u << 2)  /**< Subject is not in h= */
+#define DKIMARC_FLAG_SUBJECT_NOT_OVERSIGNED     (1u << 3)  /**< another Subject could be added */
+#define DKIMARC_FLAG_DATE_UNSIGNED              (1u << 4)  /**< Date is not in h= */
+#define DKIMARC_FLAG_DATE_NOT_OVERSIGNED        (1u << 5)  /**< another Date could be added */
+#define DKIMARC_FLAG_TO_UNSIGNED                (1u << 6)  /**< To is not in h= */
+#define DKIMARC_FLAG_TO_NOT_OVERSIGNED          (1u << 7)  /**< another To could be added */
+#define DKIMARC_FLAG_CC_UNSIGNED                (1u << 8)  /**< Cc is not in h= */
+#define DKIMARC_FLAG_CC_NOT_OVERSIGNED          (1u << 9)  /**< another Cc could be added */
+#define DKIMARC_FLAG_BODY_BEYOND_LENGTH         (1u << 10) /**< content after l= */
+#define DKIMARC_FLAG_MULTIPLE_FROM              (1u << 11) /**< several From fields */
+#define DKIMARC_FLAG_EXPIRED                    (1u << 12) /**< x= before verification time */
+#define DKIMARC_FLAG_KEY_TESTING                (1u << 13) /**< key t=y */
+#define DKIMARC_FLAG_RSA_SHA1                   (1u << 14) /**< a=rsa-sha1 */
+#define DKIMARC_FLAG_TIMESTAMP_FUTURE           (1u << 15) /**< t= after verification time */
+#define DKIMARC_FLAG_TIMESTAMP_FAR_FROM_DATE    (1u << 16) /**< t= and Date over a day apart */
+#define DKIMARC_FLAG_LF_LINE_ENDINGS            (1u << 17) /**< stored with bare LF */
+#define DKIMARC_FLAG_KEY_OUTSIDE_WINDOW         (1u << 18) /**< archive record not seen at t= */
+#define DKIMARC_FLAG_FROM_MISSING               (1u << 19) /**< no From field */
+#define DKIMARC_FLAG_FROM_AMBIGUOUS             (1u << 20) /**< From does not read one way */
+#define DKIMARC_FLAG_MIXED_LINE_ENDINGS         (1u << 21) /**< both CRLF and bare LF lines */
+#define DKIMARC_FLAG_HEADER_MALFORMED           (1u << 22) /**< a line readers split otherwise */
+#define DKIMARC_FLAG_UNSIGNED_FIELD_ADDED       (1u << 23) /**< unsigned 2nd Subject, To, ... */
+#define DKIMARC_FLAG_DISPLAY_DIFFERS            (1u << 24) /**< reader's view is not the signed one */
 #define DKIMARC_FLAG_SIGNED_AFTER_KEY_LAST_SEEN (1u << 25) /**< t= after the record's last_seen */
-#define DKIMARC_FLAG_COUNT_                  26 /**< number of flag bits defined (may grow) */
+#define DKIMARC_FLAG_COUNT_                     26 /**< number of flag bits defined (may grow) */
 
 /** RFC 8601 word for a result ("pass"); "unknown" if out of range. Static, thread-safe. */
 DKIMARC_API const char *dkimarc_result_str(dkimarc_result r);

@@ -167,10 +167,9 @@ static void assert_key_order(const char *text, const char *const *keys, size_t n
 
 static void json_has_fields_in_order(void **state)
 {
-	static const char *const top[] = {"file",   "verdict",         "verdict_code",
-	                                  "verdict_reason", "flags", "unsigned_fields",
-	                                  "from_domain",    "time",  "date",
-	                                  "signatures",     "arc"};
+	static const char *const top[] = {
+	    "file",        "verdict", "verdict_code", "verdict_reason", "flags", "unsigned_fields",
+	    "from_domain", "time",    "date",         "signatures",     "arc"};
 	static const char *const sig[] = {
 	    "index",      "result",     "reason",           "reason_text", "domain",
 	    "selector",   "algorithm",  "canonicalization", "auid",        "key_bits",
@@ -291,13 +290,15 @@ static void json_unsigned_report_has_nulls_and_empty_arrays(void **state)
 	r->at = 0;
 	r->date = -1; /* no Date field */
 	assert_int_equal(dkimarc_report_json(r, NULL, &out), DKIMARC_OK);
-	assert_string_equal(out, "{\"file\":null,\"verdict\":\"unsigned\","
-	                         "\"verdict_code\":\"no_signature\",\"verdict_reason\":null,"
-	                         "\"flags\":[],\"unsigned_fields\":[],\"from_domain\":null,\"time\":0,\"date\":null,"
-	                         "\"signatures\":[],"
-	                         "\"arc\":{\"result\":\"none\",\"reason\":\"no_arc\","
-	                         "\"reason_text\":null,\"oldest_pass\":null,"
-	                         "\"failed_instance\":null,\"instances\":[]}}");
+	assert_string_equal(
+	    out,
+	    "{\"file\":null,\"verdict\":\"unsigned\","
+	    "\"verdict_code\":\"no_signature\",\"verdict_reason\":null,"
+	    "\"flags\":[],\"unsigned_fields\":[],\"from_domain\":null,\"time\":0,\"date\":null,"
+	    "\"signatures\":[],"
+	    "\"arc\":{\"result\":\"none\",\"reason\":\"no_arc\","
+	    "\"reason_text\":null,\"oldest_pass\":null,"
+	    "\"failed_instance\":null,\"instances\":[]}}");
 	dkimarc_free(out);
 	dkimarc_report_free(r);
 }
