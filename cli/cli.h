@@ -44,8 +44,6 @@ bool cli_json_name(const char *word);
 /* runmeta.c: what a rerun needs, added to reports (docs/json.md "run"). */
 /* A JSON string literal of s, malloc'd; NULL when out of memory. */
 char *json_string_lit(const char *s);
-/* obj (one compact JSON object) with "key":value (raw JSON) added last; malloc'd, or NULL. */
-char *json_add_member(const char *obj, const char *key, const char *value);
 /* Prints the "run:" block that ends a text report; first/last: times judged at. 0 or -1. */
 int run_print_text(FILE *out, const dkimarc_ctx *ctx, int64_t first, int64_t last);
 

@@ -191,50 +191,24 @@ char *input_item_name(const struct input *in, const dkimarc_corpus_item *it)
 	return s;
 }
 
-/* The end of the JSON string that starts at s[0] == '"', or NULL. */
-static const char *string_end(const char *s)
-{
-	for (s++; *s; s++) {
-		if (*s == '\\' && s[1])
-			s++;
-		else if (*s == '"')
-			return s + 1;
-	}
-	return NULL;
-}
-
 char *input_item_json(const struct input *in, const dkimarc_corpus_item *it,
-                      const dkimarc_report *r)
+                      const dkimarc_report *r, const dkimarc_json_member *trail, size_t ntrail)
 {
-	static const char head[] = "{\"file\":";
-	char *s = NULL, *lit, *t;
-	const char *end;
-	int rc = dkimarc_corpus_item_json(it, r, &s);
+	char *s = NULL, *t;
+	/* A stream's copy has a temporary name that is no one's business: "file" is what was given.
+	 */
+	int rc =
+	    dkimarc_corpus_item_json_ext(it, r, in->spool ? in->display : NULL, trail, ntrail, &s);
 
 	if (rc != DKIMARC_OK) {
 		cli_error("%s: cannot render the report: %s", name_of(in->given),
 		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
 		return NULL;
 	}
-	if (!in->spool) {
-		/* Callers free() what this returns: a copy of the library's text. */
-		t = strdup(s);
-		if (!t)
-			cli_error("%s: cannot render the report", name_of(in->given));
-		dkimarc_free(s);
-		return t;
-	}
-	/* The copy's temporary name is no one's business: "file" is what was given. */
-	end = strncmp(s, head, sizeof head - 1) == 0 && s[sizeof head - 1] == '"'
-	          ? string_end(s + sizeof head - 1)
-	          : NULL;
-	lit = end ? json_string_lit(in->display) : NULL;
-	t = lit ? malloc(sizeof head + strlen(lit) + strlen(end)) : NULL;
-	if (t)
-		sprintf(t, "%s%s%s", head, lit, end);
-	else
+	/* Callers free() what this returns: a copy of the library's text. */
+	t = strdup(s);
+	if (!t)
 		cli_error("%s: cannot render the report", name_of(in->given));
-	free(lit);
 	dkimarc_free(s);
 	return t;
 }

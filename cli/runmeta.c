@@ -40,22 +40,6 @@ char *json_string_lit(const char *s)
 	return out;
 }
 
-char *json_add_member(const char *obj, const char *key, const char *value)
-{
-	size_t n = strlen(obj);
-	char *out;
-
-	/* The library's objects are compact and end in '}'; anything else is left alone. */
-	if (n < 2 || obj[n - 1] != '}')
-		return NULL;
-	out = malloc(n + strlen(key) + strlen(value) + 8);
-	if (!out)
-		return NULL;
-	memcpy(out, obj, n - 1);
-	sprintf(out + n - 1, "%s\"%s\":%s}", n > 2 ? "," : "", key, value);
-	return out;
-}
-
 static void put_time(FILE *out, int64_t t)
 {
 	char buf[32];

@@ -252,21 +252,21 @@ struct run {
 static char *json_line(const struct run *run, const struct input *in, const dkimarc_corpus_item *it,
                        const dkimarc_report *r, const char *ar)
 {
-	char *s = input_item_json(in, it, r), *lit = NULL, *t;
+	dkimarc_json_member m[2];
+	size_t n = 0;
+	char *lit = NULL, *s;
 
-	if (!s)
-		return NULL;
 	if (ar) {
-		lit = json_string_lit(ar);
-		t = lit ? json_add_member(s, "authentication_results", lit) : NULL;
-		free(s);
-		free(lit);
-		if (!(s = t))
+		if (!(lit = json_string_lit(ar))) {
+			cli_error("out of memory");
 			return NULL;
+		}
+		m[n++] = (dkimarc_json_member){"authentication_results", lit};
 	}
-	t = json_add_member(s, "run", run->run_json);
-	free(s);
-	return t;
+	m[n++] = (dkimarc_json_member){"run", run->run_json};
+	s = input_item_json(in, it, r, m, n);
+	free(lit);
+	return s;
 }
 
 /* Writes s for a terminal: control characters (a file name may hold a newline) as \xNN. */

@@ -1,158 +1,64 @@
-/* A report as JSON (docs/json.md). */
+/* A report as JSON (docs/json.md), written straight into a buffer (jsonw.h). */
 #include "forensic.h"
 #include "internal.h"
+#include "jsonw.h"
 
-#include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* ---- JSON ----------------------------------------------------------------- */
+/* A report is a few KB; this cap is for a message with thousands of signatures. */
+#define REPORT_JSON_MAX ((size_t)64 << 20)
 
-/*
- * Values come from hostile mail and jansson rejects invalid UTF-8, so bad
- * sequences become U+FFFD instead of losing the whole string.
- */
-static size_t utf8_seq_len(const unsigned char *p, size_t left)
-{
-	unsigned char c = p[0];
-	size_t n;
-	uint32_t cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-static json_t *jstr(const char *s)
-{
-	json_t *j;
-	size_t len, o = 0;
-	char *fixed;
-
-	if (!s)
-		return json_null();
-	j = json_string(s);
-	if (j)
-		return j;
-	len = strlen(s);
-	fixed = malloc(len * 3 + 1);
-	if (!fixed)
-		return NULL;
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_seq_len((const unsigned char *)s + i, len - i);
-		if (n == 0) {
-			memcpy(fixed + o, "\xef\xbf\xbd", 3);
-			o += 3;
-			i++;
-		} else {
-			memcpy(fixed + o, s + i, n);
-			o += n;
-			i += n;
-		}
-	}
-	fixed[o] = '\0';
-	j = json_string(fixed);
-	free(fixed);
-	return j;
-}
-
-/* -1 (or any negative) means absent. */
-static json_t *jint_or_null(int64_t v)
-{
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
-}
-
-static json_t *jtime(int64_t t)
+static void jtime(da_jw *w, const char *k, int64_t t)
 {
 	char buf[32];
 
+	da_jw_key(w, k);
 	if (dkimarc_format_time(t, buf) < 0)
-		return json_null();
-	return json_string(buf);
+		da_jw_null(w);
+	else
+		da_jw_str(w, buf);
 }
 
-/* Sets key on obj; any failure (including a NULL value) sticks in *ok. */
-static void jset(json_t *obj, const char *key, json_t *val, bool *ok)
+static void jflags(da_jw *w, uint32_t flags)
 {
-	if (!val) {
-		*ok = false;
-		return;
-	}
-	if (json_object_set_new(obj, key, val) < 0)
-		*ok = false;
-}
-
-static void jappend(json_t *arr, json_t *val, bool *ok)
-{
-	if (!val) {
-		*ok = false;
-		return;
-	}
-	if (json_array_append_new(arr, val) < 0)
-		*ok = false;
-}
-
-static json_t *jflags(uint32_t flags, bool *ok)
-{
-	json_t *arr = json_array();
-
-	if (!arr) {
-		*ok = false;
-		return NULL;
-	}
+	da_jw_key(w, "flags");
+	da_jw_begin_arr(w);
 	for (unsigned i = 0; i < DKIMARC_FLAG_COUNT_; i++)
 		if (flags & (1u << i))
-			jappend(arr, json_string(dkimarc_flag_str(1u << i)), ok);
-	return arr;
+			da_jw_str(w, dkimarc_flag_str(1u << i));
+	da_jw_end_arr(w);
 }
 
-static json_t *jkeyrec(const dkimarc_keyrec *k, bool *ok)
+static void jkeyrec(da_jw *w, const dkimarc_keyrec *k)
 {
-	json_t *o;
 	const char *dnssec = NULL;
 
-	if (!k)
-		return json_null();
-	o = json_object();
-	if (!o) {
-		*ok = false;
-		return NULL;
+	da_jw_key(w, "key_record");
+	if (!k) {
+		da_jw_null(w);
+		return;
 	}
 	if (k->dnssec == 1)
 		dnssec = "validated-by-resolver";
 	else if (k->dnssec == 0)
 		dnssec = "unvalidated";
-	jset(o, "origin", jstr(k->origin), ok);
-	jset(o, "file", jstr(k->file), ok);
-	jset(o, "line", k->line ? json_integer((json_int_t)k->line) : json_null(), ok);
-	jset(o, "source", jstr(k->source), ok);
-	jset(o, "first_seen", jtime(k->first_seen), ok);
-	jset(o, "last_seen", jtime(k->last_seen), ok);
-	jset(o, "fetched_at", jtime(k->fetched_at), ok);
-	jset(o, "dnssec", jstr(dnssec), ok);
-	return o;
+	da_jw_begin_obj(w);
+	da_jw_kstr(w, "origin", k->origin);
+	da_jw_kstr(w, "file", k->file);
+	if (k->line)
+		da_jw_kint(w, "line", (int64_t)k->line);
+	else
+		da_jw_knull(w, "line");
+	da_jw_kstr(w, "source", k->source);
+	jtime(w, "first_seen", k->first_seen);
+	jtime(w, "last_seen", k->last_seen);
+	jtime(w, "fetched_at", k->fetched_at);
+	da_jw_kstr(w, "dnssec", dnssec);
+	da_jw_end_obj(w);
 }
 
 static const char *body_hash_str(int v)
@@ -164,191 +70,276 @@ static const char *body_hash_str(int v)
 	return "unchecked";
 }
 
-static json_t *jsig(const dkimarc_sig *s, size_t index, bool *ok)
+static void jheaders(da_jw *w, const dkimarc_sig *s)
 {
-	json_t *o = json_object(), *hdrs;
-	uint64_t bb = s->body_bytes;
+	da_jw_key(w, "headers");
+	da_jw_begin_arr(w);
+	for (size_t i = 0; i < s->nheaders; i++)
+		da_jw_str(w, s->headers[i] ? s->headers[i] : "");
+	da_jw_end_arr(w);
+}
 
-	if (!o) {
-		*ok = false;
-		return NULL;
+/* JSON integers are signed 64-bit; no real body gets near the clamp. */
+static void jbody_bytes(da_jw *w, uint64_t bb)
+{
+	da_jw_kint(w, "body_bytes", bb > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)bb);
+}
+
+/* What the diagnosis found (forensic.h); texts quote message bytes. */
+static void jfindings(da_jw *w, const dkimarc_sig *s)
+{
+	da_jw_key(w, "diagnosis");
+	if (!s->fx || s->fx->nf == 0) {
+		da_jw_null(w);
+		return;
 	}
-	jset(o, "index", json_integer((json_int_t)index), ok);
-	jset(o, "result", json_string(dkimarc_result_str(s->result)), ok);
-	jset(o, "reason", json_string(dkimarc_reason_str(s->reason)), ok);
-	jset(o, "reason_text", jstr(s->reason_text), ok);
-	jset(o, "domain", jstr(s->domain), ok);
-	jset(o, "selector", jstr(s->selector), ok);
-	jset(o, "algorithm", jstr(s->algorithm), ok);
-	jset(o, "canonicalization", jstr(s->canon), ok);
-	jset(o, "auid", jstr(s->auid), ok);
-	jset(o, "key_bits", json_integer((json_int_t)s->key_bits), ok);
-	jset(o, "key_source", jstr(s->key_source), ok);
-	jset(o, "key_choice", jstr(s->key_choice), ok);
-	jset(o, "key_record", jkeyrec(dkimarc_sig_key_record(s), ok), ok);
-	hdrs = json_array();
-	if (hdrs)
-		for (size_t i = 0; i < s->nheaders; i++)
-			jappend(hdrs, jstr(s->headers[i] ? s->headers[i] : ""), ok);
-	jset(o, "headers", hdrs, ok);
-	jset(o, "body_length", jint_or_null(s->l), ok);
-	jset(o, "timestamp", jint_or_null(s->t), ok);
-	jset(o, "expiration", jint_or_null(s->x), ok);
-	/* JSON integers are signed 64-bit; no real body gets near the clamp. */
-	jset(o, "body_bytes", json_integer(bb > (uint64_t)LLONG_MAX ? LLONG_MAX : (json_int_t)bb),
-	     ok);
-	jset(o, "body_hash", json_string(body_hash_str(s->body_hash_ok)), ok);
-	jset(o, "aligned", json_boolean(s->aligned), ok);
-	jset(o, "flags", jflags(s->flags, ok), ok);
-	jset(o, "diagnosis", da_findings_json(s), ok);
-	return o;
+	da_jw_begin_arr(w);
+	for (size_t i = 0; i < s->fx->nf; i++) {
+		const da_finding *d = &s->fx->f[i];
+		/* A text that is not UTF-8 is replaced whole: half of one would mislead. */
+		bool utf8 = (!d->field || da_utf8_valid(d->field)) && da_utf8_valid(d->text);
+		da_jw_begin_obj(w);
+		da_jw_kstr(w, "finding", dkimarc_finding_str(d->kind));
+		da_jw_kstr(w, "field", utf8 ? d->field : NULL);
+		da_jw_kstr(w, "text", utf8 ? d->text : "(not valid UTF-8)");
+		da_jw_key(w, "undo_verifies");
+		if (d->undo < 0)
+			da_jw_null(w);
+		else
+			da_jw_bool(w, d->undo);
+		da_jw_end_obj(w);
+	}
+	da_jw_end_arr(w);
+}
+
+static void jsig(da_jw *w, const dkimarc_sig *s, size_t index)
+{
+	da_jw_begin_obj(w);
+	da_jw_kint(w, "index", (int64_t)index);
+	da_jw_kstr(w, "result", dkimarc_result_str(s->result));
+	da_jw_kstr(w, "reason", dkimarc_reason_str(s->reason));
+	da_jw_kstr(w, "reason_text", s->reason_text);
+	da_jw_kstr(w, "domain", s->domain);
+	da_jw_kstr(w, "selector", s->selector);
+	da_jw_kstr(w, "algorithm", s->algorithm);
+	da_jw_kstr(w, "canonicalization", s->canon);
+	da_jw_kstr(w, "auid", s->auid);
+	da_jw_kint(w, "key_bits", (int64_t)s->key_bits);
+	da_jw_kstr(w, "key_source", s->key_source);
+	da_jw_kstr(w, "key_choice", s->key_choice);
+	jkeyrec(w, dkimarc_sig_key_record(s));
+	jheaders(w, s);
+	da_jw_kint_opt(w, "body_length", s->l);
+	da_jw_kint_opt(w, "timestamp", s->t);
+	da_jw_kint_opt(w, "expiration", s->x);
+	jbody_bytes(w, s->body_bytes);
+	da_jw_kstr(w, "body_hash", body_hash_str(s->body_hash_ok));
+	da_jw_key(w, "aligned");
+	da_jw_bool(w, s->aligned);
+	jflags(w, s->flags);
+	jfindings(w, s);
+	da_jw_end_obj(w);
 }
 
 /* An ARC-Seal or AMS; reason is null when it was not checked (result none). */
-static json_t *jarcsig(const dkimarc_sig *s, bool ams, bool *ok)
+static void jarcsig(da_jw *w, const dkimarc_sig *s, bool ams)
 {
-	json_t *o, *hdrs;
-	uint64_t bb = s->body_bytes;
-
-	o = json_object();
-	if (!o) {
-		*ok = false;
-		return NULL;
-	}
-	jset(o, "result", json_string(dkimarc_result_str(s->result)), ok);
-	jset(o, "reason",
-	     s->result == DKIMARC_RES_NONE ? json_null()
-	                                   : json_string(dkimarc_reason_str(s->reason)),
-	     ok);
-	jset(o, "reason_text", jstr(s->reason_text), ok);
-	jset(o, "domain", jstr(s->domain), ok);
-	jset(o, "selector", jstr(s->selector), ok);
-	jset(o, "algorithm", jstr(s->algorithm), ok);
+	da_jw_begin_obj(w);
+	da_jw_kstr(w, "result", dkimarc_result_str(s->result));
+	da_jw_kstr(w, "reason",
+	           s->result == DKIMARC_RES_NONE ? NULL : dkimarc_reason_str(s->reason));
+	da_jw_kstr(w, "reason_text", s->reason_text);
+	da_jw_kstr(w, "domain", s->domain);
+	da_jw_kstr(w, "selector", s->selector);
+	da_jw_kstr(w, "algorithm", s->algorithm);
 	if (ams)
-		jset(o, "canonicalization", jstr(s->canon), ok);
-	jset(o, "key_bits", json_integer((json_int_t)s->key_bits), ok);
-	jset(o, "key_source", jstr(s->key_source), ok);
-	jset(o, "key_choice", jstr(s->key_choice), ok);
-	jset(o, "key_record", jkeyrec(dkimarc_sig_key_record(s), ok), ok);
+		da_jw_kstr(w, "canonicalization", s->canon);
+	da_jw_kint(w, "key_bits", (int64_t)s->key_bits);
+	da_jw_kstr(w, "key_source", s->key_source);
+	da_jw_kstr(w, "key_choice", s->key_choice);
+	jkeyrec(w, dkimarc_sig_key_record(s));
 	if (ams) {
-		hdrs = json_array();
-		if (hdrs)
-			for (size_t i = 0; i < s->nheaders; i++)
-				jappend(hdrs, jstr(s->headers[i] ? s->headers[i] : ""), ok);
-		jset(o, "headers", hdrs, ok);
-		jset(o, "body_length", jint_or_null(s->l), ok);
+		jheaders(w, s);
+		da_jw_kint_opt(w, "body_length", s->l);
 	}
-	jset(o, "timestamp", jint_or_null(s->t), ok);
-	jset(o, "expiration", jint_or_null(s->x), ok);
+	da_jw_kint_opt(w, "timestamp", s->t);
+	da_jw_kint_opt(w, "expiration", s->x);
 	if (ams) {
-		jset(o, "body_bytes",
-		     json_integer(bb > (uint64_t)LLONG_MAX ? LLONG_MAX : (json_int_t)bb), ok);
-		jset(o, "body_hash", json_string(body_hash_str(s->body_hash_ok)), ok);
+		jbody_bytes(w, s->body_bytes);
+		da_jw_kstr(w, "body_hash", body_hash_str(s->body_hash_ok));
 	}
-	jset(o, "flags", jflags(s->flags, ok), ok);
-	return o;
+	jflags(w, s->flags);
+	da_jw_end_obj(w);
 }
 
-static json_t *jarc_instance(const dkimarc_arc_instance *in, bool *ok)
+static void jarc_instance(da_jw *w, const dkimarc_arc_instance *in)
 {
-	json_t *o = json_object(), *aar = json_null(), *res;
-
-	if (!o) {
-		*ok = false;
-		return NULL;
-	}
-	jset(o, "instance", json_integer((json_int_t)in->instance), ok);
-	jset(o, "domain", jstr(dkimarc_arc_instance_domain(in)), ok);
-	jset(o, "selector", jstr(dkimarc_arc_instance_selector(in)), ok);
-	jset(o, "algorithm", jstr(dkimarc_arc_instance_algorithm(in)), ok);
-	jset(o, "cv", jstr(in->cv), ok);
-	jset(o, "seal", in->has_seal ? jarcsig(&in->seal, false, ok) : json_null(), ok);
-	jset(o, "ams", in->has_ams ? jarcsig(&in->ams, true, ok) : json_null(), ok);
+	da_jw_begin_obj(w);
+	da_jw_kint(w, "instance", (int64_t)in->instance);
+	da_jw_kstr(w, "domain", dkimarc_arc_instance_domain(in));
+	da_jw_kstr(w, "selector", dkimarc_arc_instance_selector(in));
+	da_jw_kstr(w, "algorithm", dkimarc_arc_instance_algorithm(in));
+	da_jw_kstr(w, "cv", in->cv);
+	da_jw_key(w, "seal");
+	if (in->has_seal)
+		jarcsig(w, &in->seal, false);
+	else
+		da_jw_null(w);
+	da_jw_key(w, "ams");
+	if (in->has_ams)
+		jarcsig(w, &in->ams, true);
+	else
+		da_jw_null(w);
+	da_jw_key(w, "aar");
 	if (in->authserv_id) {
-		aar = json_object();
-		res = json_array();
-		if (!aar || !res) {
-			json_decref(aar);
-			json_decref(res);
-			*ok = false;
-			return o;
-		}
-		jset(aar, "authserv_id", jstr(in->authserv_id), ok);
+		da_jw_begin_obj(w);
+		da_jw_kstr(w, "authserv_id", in->authserv_id);
+		da_jw_key(w, "results");
+		da_jw_begin_arr(w);
 		for (size_t i = 0; i < in->naar_results; i++)
-			jappend(res, jstr(in->aar_results[i]), ok);
-		jset(aar, "results", res, ok);
+			da_jw_str(w, in->aar_results[i]);
+		da_jw_end_arr(w);
+		da_jw_end_obj(w);
+	} else {
+		da_jw_null(w);
 	}
-	jset(o, "aar", aar, ok);
-	return o;
+	da_jw_end_obj(w);
 }
 
-static json_t *jarc(const da_arc_report *a, bool *ok)
+static void jarc(da_jw *w, const da_arc_report *a)
 {
-	json_t *o = json_object(), *insts = json_array();
-
-	if (!o || !insts) {
-		json_decref(o);
-		json_decref(insts);
-		*ok = false;
-		return NULL;
-	}
-	jset(o, "result", json_string(dkimarc_arc_result_str(a->result)), ok);
-	jset(o, "reason", json_string(dkimarc_arc_reason_str(a->reason)), ok);
-	jset(o, "reason_text", jstr(a->reason_text), ok);
-	jset(o, "oldest_pass", a->oldest_pass ? json_integer(a->oldest_pass) : json_null(), ok);
-	jset(o, "failed_instance",
-	     a->failed_instance ? json_integer(a->failed_instance) : json_null(), ok);
+	da_jw_key(w, "arc");
+	da_jw_begin_obj(w);
+	da_jw_kstr(w, "result", dkimarc_arc_result_str(a->result));
+	da_jw_kstr(w, "reason", dkimarc_arc_reason_str(a->reason));
+	da_jw_kstr(w, "reason_text", a->reason_text);
+	if (a->oldest_pass)
+		da_jw_kint(w, "oldest_pass", (int64_t)a->oldest_pass);
+	else
+		da_jw_knull(w, "oldest_pass");
+	if (a->failed_instance)
+		da_jw_kint(w, "failed_instance", (int64_t)a->failed_instance);
+	else
+		da_jw_knull(w, "failed_instance");
+	da_jw_key(w, "instances");
+	da_jw_begin_arr(w);
 	for (size_t i = 0; i < a->ninst; i++)
-		jappend(insts, jarc_instance(&a->inst[i], ok), ok);
-	jset(o, "instances", insts, ok);
-	return o;
+		jarc_instance(w, &a->inst[i]);
+	da_jw_end_arr(w);
+	da_jw_end_obj(w);
 }
 
-/* The text is handed over by dkimarc_report_json(), below. */
-static int report_json_impl(const dkimarc_report *r, const char *file, char **out)
-{
-	json_t *root, *sigs;
-	bool ok = true;
-	char *text;
+/* The report's own members, which no added member may repeat. */
+static const char *const own_names[] = {
+    "file",        "verdict", "verdict_code", "verdict_reason", "flags", "unsigned_fields",
+    "from_domain", "time",    "date",         "signatures",     "arc",
+};
 
+static int check_members(const dkimarc_json_member *m, size_t n, const dkimarc_json_member *all[2],
+                         const size_t nall[2])
+{
+	if (n && !m)
+		return da_fail(DKIMARC_EINVAL, "dkimarc_report_json_ext: members are NULL");
+	for (size_t i = 0; i < n; i++) {
+		if (!m[i].name || !m[i].value)
+			return da_fail(DKIMARC_EINVAL,
+			               "dkimarc_report_json_ext: a member without %s",
+			               m[i].name ? "a value" : "a name");
+		if (!da_jw_valid(m[i].value))
+			return da_fail(
+			    DKIMARC_EINVAL,
+			    "dkimarc_report_json_ext: the value of \"%s\" is not one JSON "
+			    "value",
+			    m[i].name);
+		for (size_t k = 0; k < sizeof own_names / sizeof *own_names; k++)
+			if (strcmp(m[i].name, own_names[k]) == 0)
+				return da_fail(DKIMARC_EINVAL,
+				               "dkimarc_report_json_ext: \"%s\" is a member of the "
+				               "report already",
+				               own_names[k]);
+		/* Against every member before this one, of both lists. */
+		for (size_t l = 0; l < 2; l++)
+			for (size_t j = 0; j < nall[l] && &all[l][j] != &m[i]; j++)
+				if (strcmp(all[l][j].name, m[i].name) == 0)
+					return da_fail(
+					    DKIMARC_EINVAL,
+					    "dkimarc_report_json_ext: \"%s\" is given twice",
+					    m[i].name);
+	}
+	return DKIMARC_OK;
+}
+
+static void put_members(da_jw *w, const dkimarc_json_member *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		da_jw_key(w, m[i].name);
+		da_jw_raw(w, m[i].value);
+	}
+}
+
+/* The text is handed over by dkimarc_report_json_ext(), below. */
+static int report_json_impl(const dkimarc_report *r, const char *file,
+                            const dkimarc_json_member *lead, size_t nlead,
+                            const dkimarc_json_member *trail, size_t ntrail, char **out)
+{
 	if (!out)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_report_json: out is NULL");
 	*out = NULL;
 	if (!r)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_report_json: report is NULL");
+	const dkimarc_json_member *all[2] = {lead, trail};
+	const size_t nall[2] = {nlead, ntrail};
+	int rc = check_members(lead, nlead, all, nall);
+	if (rc == DKIMARC_OK)
+		rc = check_members(trail, ntrail, all, nall);
+	if (rc != DKIMARC_OK)
+		return rc;
 
-	root = json_object();
-	if (!root)
-		return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
-	jset(root, "file", jstr(file), &ok);
-	jset(root, "verdict", json_string(dkimarc_verdict_str(r->verdict)), &ok);
-	jset(root, "verdict_code", json_string(dkimarc_reason_str(r->verdict_code)), &ok);
-	jset(root, "verdict_reason", jstr(r->verdict_reason), &ok);
-	jset(root, "flags", jflags(r->flags, &ok), &ok);
-	json_t *uf = json_array();
-	for (size_t i = 0; uf && i < r->nunsigned; i++)
-		jappend(uf, json_string(r->unsigned_fields[i]), &ok);
-	jset(root, "unsigned_fields", uf, &ok);
-	jset(root, "from_domain", jstr(r->from_domain), &ok);
-	jset(root, "time", json_integer((json_int_t)r->at), &ok);
-	jset(root, "date", r->date >= 0 ? json_integer((json_int_t)r->date) : json_null(), &ok);
-	sigs = json_array();
-	if (sigs)
-		for (size_t i = 0; i < r->nsigs; i++)
-			jappend(sigs, jsig(&r->sigs[i], i, &ok), &ok);
-	jset(root, "signatures", sigs, &ok);
-	jset(root, "arc", jarc(&r->arc, &ok), &ok);
+	da_dyn b;
+	da_jw w;
+	da_dyn_init(&b, REPORT_JSON_MAX);
+	da_jw_init(&w, &b);
+	da_jw_begin_obj(&w);
+	da_jw_kstr(&w, "file", file);
+	put_members(&w, lead, nlead);
+	da_jw_kstr(&w, "verdict", dkimarc_verdict_str(r->verdict));
+	da_jw_kstr(&w, "verdict_code", dkimarc_reason_str(r->verdict_code));
+	da_jw_kstr(&w, "verdict_reason", r->verdict_reason);
+	jflags(&w, r->flags);
+	da_jw_key(&w, "unsigned_fields");
+	da_jw_begin_arr(&w);
+	for (size_t i = 0; i < r->nunsigned; i++)
+		da_jw_str(&w, r->unsigned_fields[i]);
+	da_jw_end_arr(&w);
+	da_jw_kstr(&w, "from_domain", r->from_domain);
+	da_jw_kint(&w, "time", (int64_t)r->at);
+	da_jw_kint_opt(&w, "date", r->date);
+	da_jw_key(&w, "signatures");
+	da_jw_begin_arr(&w);
+	for (size_t i = 0; i < r->nsigs; i++)
+		jsig(&w, &r->sigs[i], i);
+	da_jw_end_arr(&w);
+	jarc(&w, &r->arc);
+	put_members(&w, trail, ntrail);
+	da_jw_end_obj(&w);
 
-	text = ok ? da_json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT) : NULL;
-	json_decref(root);
-	if (!text)
-		return da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
-	/* da_json_dumps allocates with malloc; callers free(). */
-	*out = text;
+	*out = da_dyn_take(&b);
+	if (!*out)
+		return b.err == DKIMARC_ELIMIT
+		           ? da_fail(DKIMARC_ELIMIT, "the report's JSON is over %zu MB",
+		                     REPORT_JSON_MAX >> 20)
+		           : da_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	return DKIMARC_OK;
 }
 
 int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out)
 {
-	return da_give(report_json_impl(r, file, out), out);
+	return da_give(report_json_impl(r, file, NULL, 0, NULL, 0, out), out);
+}
+
+int dkimarc_report_json_ext(const dkimarc_report *r, const char *file,
+                            const dkimarc_json_member *lead, size_t nlead,
+                            const dkimarc_json_member *trail, size_t ntrail, char **out)
+{
+	return da_give(report_json_impl(r, file, lead, nlead, trail, ntrail, out), out);
 }

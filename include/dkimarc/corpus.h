@@ -191,6 +191,16 @@ DKIMARC_API int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc
  */
 DKIMARC_API int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r,
                                          char **out);
+/**
+ * As dkimarc_corpus_item_json(), with file (when not NULL) as the value of
+ * "file" instead of the item's path (a stream copied to a temporary file is
+ * reported under the name the user gave), and the ntrail members of trail
+ * (dkimarc_report_json_ext()) at the end of the object, after "note".
+ * Errors: as dkimarc_report_json_ext().
+ */
+DKIMARC_API int dkimarc_corpus_item_json_ext(const dkimarc_corpus_item *it, const dkimarc_report *r,
+                                             const char *file, const dkimarc_json_member *trail,
+                                             size_t ntrail, char **out);
 
 #ifdef __cplusplus
 }

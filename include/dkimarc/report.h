@@ -160,6 +160,30 @@ DKIMARC_API int64_t dkimarc_report_time(const dkimarc_report *r);
  */
 DKIMARC_API int dkimarc_report_json(const dkimarc_report *r, const char *file, char **out);
 /**
+ * A member a caller adds to an object the library writes as JSON:
+ * `"name":value`. The name is written as a JSON string; the value is JSON
+ * text, exactly one value (object, array, string, number, true, false or
+ * null), written as given after a check of its syntax.
+ */
+typedef struct dkimarc_json_member {
+	const char *name;  /**< the member's name (UTF-8) */
+	const char *value; /**< its value, as JSON text */
+} dkimarc_json_member;
+/**
+ * As dkimarc_report_json(), with the caller's members in the same object:
+ * the nlead members of lead right after "file", the ntrail of trail at the
+ * end, each list in its order (either may be NULL with a count of 0). So a
+ * tool adds what it knows of a report (where the message lies, how it was
+ * run) without rewriting JSON text. Errors: DKIMARC_EINVAL also when a
+ * member has no name or value, a value is not one JSON value, or a name is
+ * one of the report's own members or given twice; DKIMARC_ELIMIT when the
+ * text would pass 64 MB.
+ */
+DKIMARC_API int dkimarc_report_json_ext(const dkimarc_report *r, const char *file,
+                                        const dkimarc_json_member *lead, size_t nlead,
+                                        const dkimarc_json_member *trail, size_t ntrail,
+                                        char **out);
+/**
  * Renders the report for people, as `dkimarc verify` prints it; file may be
  * NULL. Release *out with dkimarc_free(). Errors: as dkimarc_report_json().
  */

@@ -1,113 +1,115 @@
-/* A corpus item as JSON, with its report. */
+/* A corpus item as JSON, with its report (docs/scan.md). */
 #include "corpus_walk.h"
+#include "jsonw.h"
 #include "mbox.h"
 #include "msg.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <glib.h>
 #include <inttypes.h>
-#include <jansson.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-/* ---- JSON -------------------------------------------------------------------- */
+/* A problem item is a few hundred bytes; members a caller adds may be larger. */
+#define ITEM_JSON_MAX ((size_t)64 << 20)
 
-/* A JSON string; bytes that are not UTF-8 become U+FFFD, as in reports. */
-static json_t *jstr(const char *s)
+/* One value as JSON text into buf (a number or null), for the report's lead members. */
+static const char *num_or_null(char buf[24], int64_t v)
 {
-	if (!s)
-		return json_null();
-	json_t *j = json_string(s);
-	if (j)
-		return j;
-	char *fixed = g_utf8_make_valid(s, -1);
-	if (!fixed)
-		return NULL;
-	j = json_string(fixed);
-	g_free(fixed);
-	return j;
+	if (v < 0)
+		return "null";
+	snprintf(buf, 24, "%" PRId64, v);
+	return buf;
 }
 
-static json_t *jint(int64_t v)
+static int problem_json(const dkimarc_corpus_item *it, const char *file,
+                        const dkimarc_json_member *trail, size_t ntrail, char **out)
 {
-	return v < 0 ? json_null() : json_integer((json_int_t)v);
+	for (size_t i = 0; i < ntrail; i++)
+		if (!trail[i].name || !trail[i].value || !da_jw_valid(trail[i].value))
+			return dc_fail(DKIMARC_EINVAL,
+			               "dkimarc_corpus_item_json_ext: member %zu is not a name and "
+			               "one JSON value",
+			               i);
+	da_dyn b;
+	da_jw w;
+	da_dyn_init(&b, ITEM_JSON_MAX);
+	da_jw_init(&w, &b);
+	da_jw_begin_obj(&w);
+	da_jw_kstr(&w, "file", file);
+	da_jw_kint_opt(&w, "index", it->index);
+	da_jw_kint_opt(&w, "offset", it->offset);
+	da_jw_kstr(&w, "problem", dkimarc_item_kind_str(it->kind));
+	da_jw_kstr(&w, "problem_text", it->problem);
+	da_jw_kstr(&w, "note", it->note);
+	for (size_t i = 0; i < ntrail; i++) {
+		da_jw_key(&w, trail[i].name);
+		da_jw_raw(&w, trail[i].value);
+	}
+	da_jw_end_obj(&w);
+	*out = da_dyn_take(&b);
+	if (!*out)
+		return b.err == DKIMARC_ELIMIT
+		           ? dc_fail(DKIMARC_ELIMIT, "the item's JSON is too long")
+		           : dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+	return dc_give(DKIMARC_OK, out);
 }
 
-static char *dump(json_t *o)
-{
-	char *s = o ? da_json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(o);
-	return s;
-}
-
-/* The text is handed over by dkimarc_corpus_item_json(), below. */
-static int corpus_item_json_impl(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
+/* *out is for dkimarc_free(): the core's report text as it is, or a problem's. */
+static int item_json_impl(const dkimarc_corpus_item *it, const dkimarc_report *r, const char *file,
+                          const dkimarc_json_member *trail, size_t ntrail, char **out)
 {
 	if (!out)
 		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: out is NULL");
 	*out = NULL;
 	if (!it)
 		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json: item is NULL");
-	if (it->kind != DKIMARC_ITEM_MESSAGE) {
-		json_t *o = json_object();
-		bool ok = o && json_object_set_new(o, "file", jstr(it->path)) == 0 &&
-		          json_object_set_new(o, "index", jint(it->index)) == 0 &&
-		          json_object_set_new(o, "offset", jint(it->offset)) == 0 &&
-		          json_object_set_new(o, "problem",
-		                              json_string(dkimarc_item_kind_str(it->kind))) == 0 &&
-		          json_object_set_new(o, "problem_text", jstr(it->problem)) == 0 &&
-		          json_object_set_new(o, "note", jstr(it->note)) == 0;
-		char *s = ok ? dump(o) : (json_decref(o), NULL);
-		if (!s)
-			return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
-		*out = s;
-		return DKIMARC_OK;
-	}
+	if (ntrail && !trail)
+		return dc_fail(DKIMARC_EINVAL, "dkimarc_corpus_item_json_ext: members are NULL");
+	if (!file)
+		file = it->path;
+	if (it->kind != DKIMARC_ITEM_MESSAGE)
+		return problem_json(it, file, trail, ntrail, out);
 	if (!r)
 		return dc_fail(DKIMARC_EINVAL,
 		               "dkimarc_corpus_item_json: a message needs its report");
 
-	char *rep = NULL, *note = NULL;
-	int rc = dkimarc_report_json(r, it->path, &rep);
-	if (rc != DKIMARC_OK)
-		return rc;
-	/* "file" comes first; a key cannot appear inside a JSON string, so the first
-	 * ,"verdict": is where the location goes. */
-	char *at = strstr(rep, ",\"verdict\":");
-	size_t len = strlen(rep);
-	if (!at || len < 2 || rep[len - 1] != '}') {
-		dkimarc_free(rep);
-		return dc_fail(DKIMARC_EFORMAT, "unexpected report JSON");
-	}
-	char idx[24] = "null", off[24] = "null";
-	if (it->index >= 0)
-		snprintf(idx, sizeof idx, "%" PRId64, it->index);
-	if (it->offset >= 0)
-		snprintf(off, sizeof off, "%" PRId64, it->offset);
-	note = dump(jstr(it->note));
-	if (!note) {
-		dkimarc_free(rep);
+	/* The item's members around the report's: where it lies first, the note last. */
+	char idx[24], off[24];
+	dkimarc_json_member lead[2] = {{"index", num_or_null(idx, it->index)},
+	                               {"offset", num_or_null(off, it->offset)}};
+	dkimarc_json_member fixed[8], *tail = fixed;
+	da_dyn note;
+	da_jw w;
+	da_dyn_init(&note, ITEM_JSON_MAX);
+	da_jw_init(&w, &note);
+	da_jw_str(&w, it->note);
+	if (note.err != DKIMARC_OK) {
+		da_dyn_free(&note);
 		return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	}
-	size_t head = (size_t)(at - rep);
-	*out = dc_format("%.*s,\"index\":%s,\"offset\":%s%.*s,\"note\":%s}", (int)head, rep, idx,
-	                 off, (int)(len - 1 - head), at, note);
-	if (!*out) {
-		rc = dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+	if (ntrail + 1 > sizeof fixed / sizeof *fixed &&
+	    !(tail = calloc(ntrail + 1, sizeof *tail))) {
+		da_dyn_free(&note);
+		return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	}
-	free(note);
-	dkimarc_free(rep);
+	tail[0] = (dkimarc_json_member){"note", note.p};
+	for (size_t i = 0; i < ntrail; i++)
+		tail[i + 1] = trail[i];
+	int rc = dkimarc_report_json_ext(r, file, lead, 2, tail, ntrail + 1, out);
+	if (tail != fixed)
+		free(tail);
+	da_dyn_free(&note);
 	return rc;
 }
 
 int dkimarc_corpus_item_json(const dkimarc_corpus_item *it, const dkimarc_report *r, char **out)
 {
-	return dc_give(corpus_item_json_impl(it, r, out), out);
+	return item_json_impl(it, r, NULL, NULL, 0, out);
+}
+
+int dkimarc_corpus_item_json_ext(const dkimarc_corpus_item *it, const dkimarc_report *r,
+                                 const char *file, const dkimarc_json_member *trail, size_t ntrail,
+                                 char **out)
+{
+	return item_json_impl(it, r, file, trail, ntrail, out);
 }

@@ -602,6 +602,19 @@ static void json_carries_location(void **state)
 			                    "not_mail");
 			assert_true(json_is_string(json_object_get(o, "problem_text")));
 		}
+		/* _ext: the same text with "file" as given and the members after "note". */
+		const dkimarc_json_member m[] = {{"run", "{\"v\":1}"}, {"ar", "\"x\""}};
+		char *e = NULL, want[8192];
+		assert_int_equal(dkimarc_corpus_item_json_ext(it, r, "-", m, 2, &e), DKIMARC_OK);
+		const char *rest = strchr(s + strlen("{\"file\":\""), '"') + 1;
+		snprintf(want, sizeof want, "{\"file\":\"-\"%.*s,\"run\":{\"v\":1},\"ar\":\"x\"}",
+		         (int)strlen(rest) - 1, rest);
+		assert_string_equal(e, want);
+		dkimarc_free(e);
+		const dkimarc_json_member bad = {"run", "{"};
+		assert_int_equal(dkimarc_corpus_item_json_ext(it, r, NULL, &bad, 1, &e),
+		                 DKIMARC_EINVAL);
+		assert_null(e);
 		json_decref(o);
 		dkimarc_free(s);
 		dkimarc_report_free(r);

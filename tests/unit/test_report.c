@@ -391,6 +391,60 @@ static void renderers_reject_null_arguments(void **state)
 	assert_null(out);
 }
 
+/* Members a caller adds: in place, checked, never a second "verdict". */
+static void json_ext_adds_members_in_place(void **state)
+{
+	dkimarc_report *r = calloc(1, sizeof *r);
+	char *out = NULL, *plain = NULL;
+
+	(void)state;
+	assert_non_null(r);
+	r->verdict = DKIMARC_VERDICT_UNSIGNED;
+	r->verdict_code = DKIMARC_REASON_NO_SIGNATURE;
+	r->date = -1;
+	const dkimarc_json_member lead[] = {{"where", "{\"n\":[1,2.5e3,null]}"}};
+	const dkimarc_json_member trail[] = {{"run", " \"x\\u00e9\" "}, {"t\"q", "true"}};
+	assert_int_equal(dkimarc_report_json_ext(r, "m", lead, 1, trail, 2, &out), DKIMARC_OK);
+	assert_int_equal(dkimarc_report_json(r, "m", &plain), DKIMARC_OK);
+	/* The plain report with the members spliced in where asked, values as given. */
+	const char *after_file = plain + strlen("{\"file\":\"m\"");
+	char want[4096];
+	snprintf(want, sizeof want,
+	         "{\"file\":\"m\",\"where\":{\"n\":[1,2.5e3,null]}%.*s,\"run\": \"x\\u00e9\" "
+	         ",\"t\\\"q\":true}",
+	         (int)(strlen(after_file) - 1), after_file);
+	assert_string_equal(out, want);
+	json_error_t e;
+	json_t *j = json_loads(out, 0, &e);
+	assert_non_null(j);
+	assert_true(json_is_true(json_object_get(j, "t\"q")));
+	json_decref(j);
+	dkimarc_free(out);
+	dkimarc_free(plain);
+
+	/* Refused: a value that is not one JSON value, a name of the report's, a name twice. */
+	static const char *bad_values[] = {"", "1 2", "{\"a\":}", "[1,]", "'x'", "nul", "\"\x01\""};
+	for (size_t i = 0; i < sizeof bad_values / sizeof *bad_values; i++) {
+		const dkimarc_json_member m = {"x", bad_values[i]};
+		out = (char *)"x";
+		assert_int_equal(dkimarc_report_json_ext(r, NULL, NULL, 0, &m, 1, &out),
+		                 DKIMARC_EINVAL);
+		assert_null(out);
+	}
+	const dkimarc_json_member own = {"verdict", "\"confirmed\""};
+	assert_int_equal(dkimarc_report_json_ext(r, NULL, &own, 1, NULL, 0, &out), DKIMARC_EINVAL);
+	assert_non_null(strstr(dkimarc_last_error(), "verdict"));
+	const dkimarc_json_member twice[] = {{"a", "1"}, {"a", "2"}};
+	assert_int_equal(dkimarc_report_json_ext(r, NULL, twice, 1, twice + 1, 1, &out),
+	                 DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_report_json_ext(r, NULL, NULL, 0, twice, 2, &out), DKIMARC_EINVAL);
+	const dkimarc_json_member unnamed = {NULL, "1"};
+	assert_int_equal(dkimarc_report_json_ext(r, NULL, NULL, 0, &unnamed, 1, &out),
+	                 DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_report_json_ext(r, NULL, NULL, 1, NULL, 0, &out), DKIMARC_EINVAL);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -403,6 +457,7 @@ int main(void)
 	    cmocka_unit_test(text_without_file_or_reason_is_one_line),
 	    cmocka_unit_test(text_escapes_control_characters),
 	    cmocka_unit_test(renderers_reject_null_arguments),
+	    cmocka_unit_test(json_ext_adds_members_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
