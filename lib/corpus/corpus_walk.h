@@ -37,9 +37,17 @@ struct dkimarc_msgreader {
 	bool whole;
 	uint64_t pos, left; /* mbox: where to read next, bytes still to read */
 	uint64_t total, max;
+	uint64_t size; /* a whole file: its size when opened */
 	bool unquote, ended;
+	bool at_end; /* a whole file: a short read reached size; no read needed to see the end */
 	da_unquote uq;
 	char *raw;
+	/*
+	 * A whole file's first bytes (up to READ_CHUNK), read to see that it begins
+	 * like mail: given out first. A small file is then read with one call.
+	 */
+	char *head;
+	size_t headn, headpos;
 };
 
 /* One folder being walked. */
