@@ -15,6 +15,7 @@
 #include "keycheck.h"
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -27,21 +28,12 @@
 extern const unsigned char da_small_product[];
 extern const size_t da_small_product_len;
 
-static BIGNUM *product;
 static uint32_t *primes; /* the odd primes below SMALL_BOUND, ascending: only to name a factor */
 static size_t nprimes;
-static atomic_bool product_ok, primes_ok;
+static atomic_bool primes_ok;
 static pthread_mutex_t tables_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Under tables_lock; on a failure (memory) nothing is kept, so a later call tries again. */
-static void product_init(void)
-{
-	product = BN_bin2bn(da_small_product, (int)da_small_product_len, NULL);
-	if (product)
-		atomic_store_explicit(&product_ok, true, memory_order_release);
-}
-
-/* The same, for the list of primes (wanted only once a small factor was found). */
 static void primes_init(void)
 {
 	unsigned char *composite = calloc(SMALL_BOUND, 1);
@@ -77,18 +69,58 @@ static bool ready(atomic_bool *ok, void (*init)(void))
 }
 
 /* 1 when m passes a Fermat test to base 2 (primes do; RSA moduli never), 0 not, -1 failure. */
-static int fermat2(const BIGNUM *m, BN_CTX *bc)
+static int fermat2(const BIGNUM *m, BN_MONT_CTX *mont, BN_CTX *bc)
 {
 	BN_CTX_start(bc);
 	BIGNUM *r = BN_CTX_get(bc), *m1 = BN_CTX_get(bc);
-	BN_MONT_CTX *mont = BN_MONT_CTX_new();
 	int prime = -1;
-	if (m1 && mont && BN_copy(m1, m) && BN_sub_word(m1, 1) && BN_MONT_CTX_set(mont, m, bc) &&
+	if (m1 && BN_copy(m1, m) && BN_sub_word(m1, 1) &&
 	    BN_mod_exp_mont_word(r, 2, m1, m, bc, mont))
 		prime = BN_is_one(r);
-	BN_MONT_CTX_free(mont);
 	BN_CTX_end(bc);
 	return prime;
+}
+
+/*
+ * g = gcd(n, the product of the small primes). Not the product mod n by
+ * long division (one machine division per word of a 1.5-million-bit number):
+ * Montgomery reduction of the product, a chunk of R = 2^(bits of n, in
+ * words) at a time from the low end, gives product * R^-k mod n with
+ * multiplications only, at less than half the cost; R is odd n's unit, so
+ * the gcd is the same. 1 on success, 0 on a failure of the crypto library.
+ */
+static int small_gcd(BIGNUM *g, const BIGNUM *n, BN_MONT_CTX *mont, BN_CTX *bc)
+{
+	size_t rbytes = ((size_t)BN_num_bits(n) + BN_BITS2 - 1) / BN_BITS2 * (BN_BITS2 / 8);
+	int ok = 0;
+	BN_CTX_start(bc);
+	BIGNUM *c = BN_CTX_get(bc);
+	BN_zero(g);
+	if (!c)
+		goto out;
+	for (size_t end = da_small_product_len; end > 0;) {
+		size_t take = end < rbytes ? end : rbytes;
+		end -= take;
+		/* g < n, chunk < R: their sum is below n*R, as the reduction wants. */
+		if (!BN_bin2bn(da_small_product + end, (int)take, c) || !BN_add(g, g, c) ||
+		    !BN_from_montgomery(g, g, mont, bc))
+			goto out;
+	}
+	/*
+	 * Nearly always the gcd is 1, and then g has an inverse mod n: OpenSSL's
+	 * inversion of a public number takes a fraction of its constant-time gcd.
+	 * Only without one (a small factor, or no memory) is the gcd computed.
+	 */
+	ERR_set_mark();
+	BIGNUM *inv = BN_mod_inverse(c, g, n, bc);
+	ERR_pop_to_mark();
+	if (inv)
+		ok = BN_one(g);
+	else
+		ok = BN_gcd(g, g, n, bc);
+out:
+	BN_CTX_end(bc);
+	return ok;
 }
 
 /*
@@ -113,23 +145,29 @@ static void split_small(BIGNUM *g, BIGNUM *cof, unsigned long *first)
 
 int da_rsa_modulus_check(const BIGNUM *n, char *err, size_t errlen)
 {
-	if (!BN_is_odd(n) || BN_is_one(n) || !ready(&product_ok, product_init))
+	if (!BN_is_odd(n) || BN_is_one(n))
 		return -1;
 	BN_CTX *bc = BN_CTX_new();
 	if (!bc)
 		return -1;
 	BN_CTX_start(bc);
 	BIGNUM *g = BN_CTX_get(bc), *cof = BN_CTX_get(bc);
+	BN_MONT_CTX *mont = BN_MONT_CTX_new();
 	int rc = -1;
-	/* gcd(n, product of the small primes): one division of the product by n. */
-	if (!cof || !BN_mod(g, product, n, bc) || !BN_gcd(g, g, n, bc))
+	if (!cof || !mont || !BN_MONT_CTX_set(mont, n, bc) || !small_gcd(g, n, mont, bc))
 		goto out;
 	if (!BN_is_one(g)) {
 		unsigned long p;
 		if (!ready(&primes_ok, primes_init) || !BN_copy(cof, n))
 			goto out;
 		split_small(g, cof, &p);
-		int prime = BN_is_one(cof) ? 0 : fermat2(cof, bc);
+		int prime = 0;
+		BN_MONT_CTX *mc = BN_is_one(cof) ? NULL : BN_MONT_CTX_new();
+		if (mc && BN_MONT_CTX_set(mc, cof, bc))
+			prime = fermat2(cof, mc, bc);
+		else if (!BN_is_one(cof))
+			prime = -1;
+		BN_MONT_CTX_free(mc);
 		if (prime < 0)
 			goto out;
 		if (BN_is_one(cof))
@@ -152,12 +190,13 @@ int da_rsa_modulus_check(const BIGNUM *n, char *err, size_t errlen)
 		rc = 1;
 		goto out;
 	}
-	rc = fermat2(n, bc);
+	rc = fermat2(n, mont, bc);
 	if (rc > 0)
 		snprintf(err, errlen,
 		         "the RSA modulus is prime (it passes a Fermat test): anyone can "
 		         "compute a private key (d = e^-1 mod n-1) and sign with this key");
 out:
+	BN_MONT_CTX_free(mont);
 	BN_CTX_end(bc);
 	BN_CTX_free(bc);
 	return rc;
