@@ -143,7 +143,7 @@ static bool decoder_works(void)
 }
 
 static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
-                            da_findings *fs, char *err, size_t errlen)
+                            da_findings *fs, bool check, char *err, size_t errlen)
 {
 	bool priv = false;
 	ERR_clear_error();
@@ -194,7 +194,7 @@ static EVP_PKEY *rsa_decode(const da_keyrec *k, unsigned *bits, dkimarc_reason *
 		         DA_RSA_MAX_BITS);
 		return NULL;
 	}
-	if ((*reason = rsa_check(pk, fs, err, errlen)) != DKIMARC_REASON_OK) {
+	if (check && (*reason = rsa_check(pk, fs, err, errlen)) != DKIMARC_REASON_OK) {
 		EVP_PKEY_free(pk);
 		return NULL;
 	}
@@ -302,7 +302,21 @@ EVP_PKEY *da_pkey_decode_findings(const da_keyrec *k, unsigned *bits, dkimarc_re
 		*bits = 256;
 		return pk;
 	}
-	return rsa_decode(k, bits, reason, fs, err, errlen);
+	return rsa_decode(k, bits, reason, fs, true, err, errlen);
+}
+
+EVP_PKEY *da_pkey_decode_rsa_unchecked(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,
+                                       char *err, size_t errlen)
+{
+	da_findings fs = {0};
+	*bits = 0;
+	*reason = DKIMARC_REASON_OK;
+	if (k->key_type != DA_KEY_RSA) {
+		*reason = DKIMARC_REASON_KEY_TYPE_MISMATCH;
+		snprintf(err, errlen, "not an RSA key record");
+		return NULL;
+	}
+	return rsa_decode(k, bits, reason, &fs, false, err, errlen);
 }
 
 EVP_PKEY *da_pkey_decode_any(const da_keyrec *k, unsigned *bits, dkimarc_reason *reason,

@@ -34,6 +34,15 @@ struct da_findings_s;
 DA_HIDDEN EVP_PKEY *da_pkey_decode_findings(const da_keyrec *k, unsigned *bits,
                                             dkimarc_reason *reason, struct da_findings_s *fs,
                                             char *err, size_t errlen);
+/*
+ * An RSA key record's key, decoded as da_pkey_decode does but without the
+ * key's own checks (keycheck.h), which cost milliseconds: for reading the
+ * moduli of a whole archive (the shared-prime search), where most keys may
+ * never verify anything. Never for verifying: the checks run when a key is
+ * used (pkcache.h).
+ */
+DA_HIDDEN EVP_PKEY *da_pkey_decode_rsa_unchecked(const da_keyrec *k, unsigned *bits,
+                                                 dkimarc_reason *reason, char *err, size_t errlen);
 /* SHA-256 of the key's SubjectPublicKeyInfo (DER): 0, or -1 on a failure. */
 DA_HIDDEN int da_pkey_fingerprint(EVP_PKEY *pk, unsigned char fp[32]);
 
