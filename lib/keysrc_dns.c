@@ -162,8 +162,9 @@ static char *servers_text(ares_channel ch)
 	da_dyn text;
 
 	da_dyn_init(&text, DA_DYN_NO_CAP); /* the resolvers c-ares was given */
-	if (ares_get_servers_ports(ch, &list) != ARES_SUCCESS)
-		return da_strdup("?");
+	int st = ares_get_servers_ports(ch, &list);
+	if (st != ARES_SUCCESS)
+		return st == ARES_ENOMEM ? NULL : da_strdup("?"); /* NULL: out of memory */
 	for (struct ares_addr_port_node *p = list; p; p = p->next) {
 		char buf[SERVER_BUF];
 		struct sockaddr_storage ss;
@@ -183,7 +184,7 @@ static char *servers_text(ares_channel ch)
 		da_dyn_addf(&text, "%s%s", text.len ? ", " : "", buf);
 	}
 	ares_free_data(list);
-	/* Out of memory is NULL, never a shorter list. */
+	/* Out of memory is NULL, an error, never another list. */
 	if (text.err == DKIMARC_OK && text.len == 0)
 		return da_strdup("none");
 	return da_dyn_take(&text);
