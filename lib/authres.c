@@ -4,44 +4,13 @@
  * (RFC 8617 §10.1). Values from the message are written as tokens when they
  * are tokens, quoted otherwise, so that no signature can inject text.
  */
+#include "dynbuf.h"
 #include "forensic.h"
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-typedef struct {
-	char *p;
-	size_t n, cap;
-	bool failed;
-} obuf;
-
-static void put(obuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 512;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->failed = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-}
-
-static void puts_(obuf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
 
 /* RFC 2045 token characters: visible ASCII but tspecials. */
 static bool token_char(unsigned char c)
@@ -65,90 +34,86 @@ static bool bare_ok(const char *v, size_t n)
 }
 
 /* A quoted-string of printable ASCII; other bytes become '?'. At most max bytes of v. */
-static void put_quoted(obuf *b, const char *v, size_t n, size_t max)
+static void put_quoted(da_dyn *b, const char *v, size_t n, size_t max)
 {
-	puts_(b, "\"");
+	da_dyn_adds(b, "\"");
 	for (size_t i = 0; i < n && i < max; i++) {
 		unsigned char c = (unsigned char)v[i];
 		if (c == '"' || c == '\\')
-			put(b, "\\", 1);
-		put(b, c >= 0x20 && c < 0x7f ? (const char *)&v[i] : "?", 1);
+			da_dyn_addc(b, '\\');
+		da_dyn_addc(b, c >= 0x20 && c < 0x7f ? (char)c : '?');
 	}
 	if (n > max)
-		puts_(b, "...");
-	puts_(b, "\"");
+		da_dyn_adds(b, "...");
+	da_dyn_adds(b, "\"");
 }
 
-static void put_value(obuf *b, const char *v, size_t n)
+static void put_value(da_dyn *b, const char *v, size_t n)
 {
 	if (bare_ok(v, n))
-		put(b, v, n);
+		da_dyn_add(b, v, n);
 	else
 		put_quoted(b, v, n, 255);
 }
 
-static void prop(obuf *b, const char *name, const char *v, size_t n)
+static void prop(da_dyn *b, const char *name, const char *v, size_t n)
 {
 	if (!v)
 		return;
-	puts_(b, " ");
-	puts_(b, name);
-	puts_(b, "=");
+	da_dyn_adds(b, " ");
+	da_dyn_adds(b, name);
+	da_dyn_adds(b, "=");
 	put_value(b, v, n);
 }
 
-static void dkim_result(obuf *b, const dkimarc_sig *s, const char *eol)
+static void dkim_result(da_dyn *b, const dkimarc_sig *s, const char *eol)
 {
 	const char *bv = dkimarc_sig_b(s);
 
-	puts_(b, "dkim=");
-	puts_(b, dkimarc_result_str(s->result));
+	da_dyn_adds(b, "dkim=");
+	da_dyn_adds(b, dkimarc_result_str(s->result));
 	if (s->result == DKIMARC_RES_PASS && (s->flags & DKIMARC_FLAG_BODY_BEYOND_LENGTH))
-		puts_(b, " (body_beyond_length: only the first l= bytes of the body are signed)");
+		da_dyn_adds(
+		    b, " (body_beyond_length: only the first l= bytes of the body are signed)");
 	if (s->result != DKIMARC_RES_PASS) {
-		puts_(b, " (");
-		puts_(b, dkimarc_reason_str(s->reason));
-		puts_(b, ")");
+		da_dyn_adds(b, " (");
+		da_dyn_adds(b, dkimarc_reason_str(s->reason));
+		da_dyn_adds(b, ")");
 		if (s->reason_text) {
-			puts_(b, " reason=");
+			da_dyn_adds(b, " reason=");
 			put_quoted(b, s->reason_text, strlen(s->reason_text), 160);
 		}
 	}
-	obuf p = {0};
+	/* The properties on a line of their own (RFC 5322 folding). */
+	if (s->domain || s->auid || s->selector || s->algorithm || bv) {
+		da_dyn_adds(b, eol);
+		da_dyn_adds(b, "\t");
+	}
 	if (s->domain)
-		prop(&p, "header.d", s->domain, strlen(s->domain));
+		prop(b, "header.d", s->domain, strlen(s->domain));
 	if (s->auid)
-		prop(&p, "header.i", s->auid, strlen(s->auid));
+		prop(b, "header.i", s->auid, strlen(s->auid));
 	if (s->selector)
-		prop(&p, "header.s", s->selector, strlen(s->selector));
+		prop(b, "header.s", s->selector, strlen(s->selector));
 	if (s->algorithm)
-		prop(&p, "header.a", s->algorithm, strlen(s->algorithm));
+		prop(b, "header.a", s->algorithm, strlen(s->algorithm));
 	/* RFC 6008: enough of b= to tell signatures apart; last, as some parsers prefer. */
 	if (bv)
-		prop(&p, "header.b", bv, strlen(bv) < 8 ? strlen(bv) : 8);
-	if (p.failed)
-		b->failed = true;
-	if (p.n) {
-		/* The properties on a line of their own (RFC 5322 folding). */
-		puts_(b, eol);
-		puts_(b, "\t");
-		put(b, p.p, p.n);
-	}
-	free(p.p);
+		prop(b, "header.b", bv, strlen(bv) < 8 ? strlen(bv) : 8);
 }
 
-static void arc_result(obuf *b, const dkimarc_report *r)
+static void arc_result(da_dyn *b, const dkimarc_report *r)
 {
 	char num[16];
 
-	puts_(b, "arc=");
-	puts_(b, dkimarc_arc_result_str(r->arc.result));
+	da_dyn_adds(b, "arc=");
+	da_dyn_adds(b, dkimarc_arc_result_str(r->arc.result));
 	if (r->arc.result == DKIMARC_ARC_FAIL) {
-		puts_(b, " (");
-		puts_(b, dkimarc_arc_reason_str(r->arc.reason));
-		puts_(b, ")");
+		da_dyn_adds(b, " (");
+		da_dyn_adds(b, dkimarc_arc_reason_str(r->arc.reason));
+		da_dyn_adds(b, ")");
 		if (r->arc.reason_text) {
-			puts_(b, " reason=");
+			da_dyn_adds(b, " reason=");
 			put_quoted(b, r->arc.reason_text, strlen(r->arc.reason_text), 160);
 		}
 	}
@@ -161,8 +126,10 @@ static void arc_result(obuf *b, const dkimarc_report *r)
 /* The text is handed over by dkimarc_report_authres(), below. */
 static int report_authres_impl(const dkimarc_report *r, const char *authserv_id, char **out)
 {
-	obuf b = {0};
+	da_dyn b;
 	const char *eol;
+
+	da_dyn_init(&b, DA_DYN_NO_CAP); /* a line or two per signature of the report */
 
 	if (!out)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_report_authres: out is NULL");
@@ -179,28 +146,25 @@ static int report_authres_impl(const dkimarc_report *r, const char *authserv_id,
 	/* As dkimarc_sign: the line ends the message uses. */
 	eol = r->flags & DKIMARC_FLAG_LF_LINE_ENDINGS ? "\n" : "\r\n";
 
-	puts_(&b, "Authentication-Results: ");
-	puts_(&b, authserv_id);
-	puts_(&b, ";");
+	da_dyn_adds(&b, "Authentication-Results: ");
+	da_dyn_adds(&b, authserv_id);
+	da_dyn_adds(&b, ";");
 	for (size_t i = 0; i < r->nsigs; i++) {
-		puts_(&b, eol);
-		puts_(&b, "\t");
+		da_dyn_adds(&b, eol);
+		da_dyn_adds(&b, "\t");
 		dkim_result(&b, &r->sigs[i], eol);
-		puts_(&b, ";");
+		da_dyn_adds(&b, ";");
 	}
 	if (r->nsigs == 0) {
-		puts_(&b, eol);
-		puts_(&b, "\tdkim=none;");
+		da_dyn_adds(&b, eol);
+		da_dyn_adds(&b, "\tdkim=none;");
 	}
-	puts_(&b, eol);
-	puts_(&b, "\t");
+	da_dyn_adds(&b, eol);
+	da_dyn_adds(&b, "\t");
 	arc_result(&b, r);
-	puts_(&b, eol);
-	if (b.failed) {
-		free(b.p);
-		return da_fail(DKIMARC_ENOMEM, "out of memory");
-	}
-	*out = b.p;
+	da_dyn_adds(&b, eol);
+	if (!(*out = da_dyn_take(&b)))
+		return da_fail(b.err, "out of memory");
 	return DKIMARC_OK;
 }
 

@@ -22,6 +22,14 @@
 /* Without a cap of its own, no buffer grows past this: far above any report or key. */
 #define DA_DYN_MAX_DEFAULT ((size_t)256 << 20)
 
+/*
+ * The cap of text that renders what is already in memory (a report, a
+ * header field, JSON): its size follows from data the context's limits
+ * bounded where it came in, and a caller may raise those limits, so any cap
+ * of its own could refuse a true report. Only memory bounds it.
+ */
+#define DA_DYN_NO_CAP SIZE_MAX
+
 typedef struct {
 	char *p;         /* NUL-terminated once anything was added */
 	size_t len, cap; /* bytes held (the NUL not counted), bytes allocated */
@@ -119,6 +127,14 @@ static inline int da_dyn_addf(da_dyn *b, const char *fmt, ...)
 	int rc = da_dyn_vaddf(b, fmt, ap);
 	va_end(ap);
 	return rc;
+}
+
+/* Records a failure met outside the buffer (a piece that could not be made); the first sticks. */
+static inline int da_dyn_fail(da_dyn *b, int err)
+{
+	if (b->err == DKIMARC_OK)
+		b->err = err;
+	return b->err;
 }
 
 /* Empties the buffer for reuse, keeping its memory and its cap; clears a failure. */

@@ -8,6 +8,7 @@
 #define DKIMARC_FORENSIC_H
 
 #include "ctx.h"
+#include "dynbuf.h"
 #include "msg.h"
 #include "sig.h"
 
@@ -85,7 +86,7 @@ DA_HIDDEN void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const cha
 
 /* For report.c: the findings as a JSON array (jansson json_t *), null when none. */
 DA_HIDDEN struct json_t *da_findings_json(const dkimarc_sig *s);
-/* For report.c: the findings as text lines, each starting with indent; NULL when none. */
-DA_HIDDEN char *da_findings_text(const dkimarc_sig *s, const char *indent);
+/* For report.c: adds the findings as text lines to b, each starting with indent. */
+DA_HIDDEN void da_findings_text(const dkimarc_sig *s, const char *indent, da_dyn *b);
 
 #endif

@@ -6,49 +6,29 @@
  * as a string: a NULL from json_string() is bad UTF-8 or no memory, which
  * callers must tell apart.
  */
+#include "dynbuf.h"
 #include "internal.h"
 
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-	char *p;
-	size_t n, cap;
-	bool failed;
-} dumpbuf;
-
 static int add(const char *s, size_t n, void *arg)
 {
-	dumpbuf *b = arg;
-	if (b->failed)
-		return -1;
-	if (b->n + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		while (cap < b->n + n + 1)
-			cap *= 2;
-		char *np = realloc(b->p, cap);
-		if (!np) {
-			b->failed = true;
-			return -1;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
-	b->p[b->n] = '\0';
-	return 0;
+	return da_dyn_add(arg, s, n) == DKIMARC_OK ? 0 : -1;
 }
 
 char *da_json_dumps(const struct json_t *j, size_t flags)
 {
-	dumpbuf b = {0};
-	if (json_dump_callback(j, add, &b, flags) != 0 || b.failed || !b.p) {
-		free(b.p);
+	da_dyn b;
+
+	/* No cap: callers read NULL as out of memory, and the values are in memory already. */
+	da_dyn_init(&b, DA_DYN_NO_CAP);
+	if (json_dump_callback(j, add, &b, flags) != 0 || !b.p) {
+		da_dyn_free(&b);
 		return NULL;
 	}
-	return b.p;
+	return da_dyn_take(&b);
 }
 
 bool da_utf8_valid(const char *s)

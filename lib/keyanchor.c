@@ -1,6 +1,7 @@
 /* Keys recovered from signatures, and the records that anchor them (keyanchor.h). */
 #include "keyanchor.h"
 
+#include "dynbuf.h"
 #include "keymatch.h"
 #include "pkcache.h"
 
@@ -90,11 +91,15 @@ static int recovered_facts(const dkimarc_ctx *ctx, const dkimarc_keyrec *r, cons
 /* Appends "; text" to *choice (or sets it). */
 static int add_choice(char **choice, const char *text)
 {
-	size_t n = *choice ? strlen(*choice) : 0;
-	char *c = realloc(*choice, n + strlen(text) + 3);
+	da_dyn b;
+	da_dyn_init(&b, DA_DYN_NO_CAP); /* a few sentences */
+	if (*choice && **choice)
+		da_dyn_addf(&b, "%s; ", *choice);
+	da_dyn_adds(&b, text);
+	char *c = da_dyn_take(&b);
 	if (!c)
 		return DKIMARC_ENOMEM;
-	snprintf(c + n, strlen(text) + 3, "%s%s", n ? "; " : "", text);
+	free(*choice);
 	*choice = c;
 	return 0;
 }

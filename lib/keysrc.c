@@ -1,5 +1,6 @@
 /* Key sources: the generic plumbing, the chain, and the answer object. */
 #include "abiver.h"
+#include "dynbuf.h"
 #include "internal.h"
 
 #include <stdio.h>
@@ -253,17 +254,12 @@ static void chain_free(void *impl)
 	free(c);
 }
 
-/* Appends "kind: why" to a growing "; "-separated buffer. */
-static int why_append(char **buf, size_t *len, const char *kind, const char *why)
+/* Appends "kind: why" to the "; "-separated reasons. */
+static int why_append(da_dyn *b, const char *kind, const char *why)
 {
-	size_t add = strlen(kind) + strlen(why) + 5;
-	char *b = realloc(*buf, *len + add);
-
-	if (b == NULL)
-		return -1;
-	*len += (size_t)snprintf(b + *len, add, "%s%s: %s", *len ? "; " : "", kind, why);
-	*buf = b;
-	return 0;
+	if (da_dyn_addf(b, "%s%s: %s", b->len ? "; " : "", kind, why) != DKIMARC_OK)
+		return da_fail(b->err, "out of memory");
+	return DKIMARC_OK;
 }
 
 static const char *status_word(dkimarc_lookup_status st)
@@ -284,10 +280,11 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 {
 	chain *c = impl;
 	bool tempfail = false;
-	char *why = NULL;
-	size_t why_len = 0;
+	da_dyn why; /* no cap: a line per source of the chain */
 	int rc = DKIMARC_OK;
 	dkimarc_answer *held = NULL; /* recovered records, while a later source may anchor them */
+
+	da_dyn_init(&why, DA_DYN_NO_CAP);
 
 	for (size_t i = 0; i < c->n && rc == DKIMARC_OK; i++) {
 		dkimarc_keysrc *s = c->srcs[i];
@@ -308,8 +305,7 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 			if (!sub->kind)
 				sub->kind = kind;
 			held = sub;
-			if (why_append(&why, &why_len, kind, "only keys recovered from signatures"))
-				rc = da_fail(DKIMARC_ENOMEM, "out of memory");
+			rc = why_append(&why, kind, "only keys recovered from signatures");
 			continue;
 		}
 		if (rc == DKIMARC_OK && sub->status == DKIMARC_LOOKUP_FOUND) {
@@ -321,15 +317,13 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 				rc = dkimarc_answer_add(ans, &sub->recs[j]);
 			dkimarc_answer_free(sub);
 			dkimarc_answer_free(held);
-			free(why);
+			da_dyn_free(&why);
 			return rc;
 		}
 		if (rc == DKIMARC_OK) {
 			if (sub->status == DKIMARC_LOOKUP_TEMPFAIL)
 				tempfail = true;
-			if (why_append(&why, &why_len, kind,
-			               sub->why ? sub->why : status_word(sub->status)))
-				rc = da_fail(DKIMARC_ENOMEM, "out of memory");
+			rc = why_append(&why, kind, sub->why ? sub->why : status_word(sub->status));
 		}
 		dkimarc_answer_free(sub);
 	}
@@ -340,15 +334,15 @@ static int chain_lookup(void *impl, const char *name, dkimarc_answer *ans)
 		for (size_t j = 0; j < held->n && rc == DKIMARC_OK; j++)
 			rc = dkimarc_answer_add(ans, &held->recs[j]);
 		dkimarc_answer_free(held);
-		free(why);
+		da_dyn_free(&why);
 		return rc;
 	}
 	dkimarc_answer_free(held);
 	if (rc == DKIMARC_OK)
 		rc = dkimarc_answer_fail(
 		    ans, tempfail ? DKIMARC_LOOKUP_TEMPFAIL : DKIMARC_LOOKUP_NOT_FOUND,
-		    why ? why : "no key sources in the chain");
-	free(why);
+		    why.len ? why.p : "no key sources in the chain");
+	da_dyn_free(&why);
 	return rc;
 }
 

@@ -21,29 +21,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int da_ar_dbuf_put(dbuf *b, const char *s, size_t n)
+/* Adds to one of the loader's text buffers; a failure says where. */
+int da_ar_put(const loader *ld, da_dyn *b, const char *s, size_t n)
 {
-	if (b->cap - b->n < n) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *p;
-
-		while (cap - b->n < n)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (p == NULL)
-			return da_fail(DKIMARC_ENOMEM, "out of memory");
-		b->p = p;
-		b->cap = cap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->n, s, n);
-	b->n += n;
-	return DKIMARC_OK;
+	if (da_dyn_add(b, s, n) == DKIMARC_OK)
+		return DKIMARC_OK;
+	if (b->err == DKIMARC_ELIMIT)
+		return da_fail(DKIMARC_ELIMIT, "%s:%lu: decoded text longer than %zu bytes",
+		               ld->file, ld->lineno, b->max);
+	return da_fail(b->err, "out of memory");
 }
 
-int da_ar_dbuf_putc(dbuf *b, char c)
+int da_ar_putc(const loader *ld, da_dyn *b, char c)
 {
-	return da_ar_dbuf_put(b, &c, 1);
+	return da_ar_put(ld, b, &c, 1);
 }
 
 int da_ar_fail_at(const loader *ld, unsigned long line, const char *fmt, ...)
@@ -347,7 +338,7 @@ bool da_ar_blank(const char *s, size_t n)
 }
 
 /* An RFC 1035 escape at s[*i] == '\\': \DDD (decimal byte) or \X (X itself). */
-int da_ar_read_escape(loader *ld, const char *s, size_t n, size_t *i, dbuf *b)
+int da_ar_read_escape(loader *ld, const char *s, size_t n, size_t *i, da_dyn *b)
 {
 	size_t j = *i + 1;
 
@@ -365,14 +356,14 @@ int da_ar_read_escape(loader *ld, const char *s, size_t n, size_t *i, dbuf *b)
 		if (v > 255)
 			return da_ar_fail_at(ld, ld->lineno, "bad escape \\%u: more than 255", v);
 		*i = j + 3;
-		return da_ar_dbuf_putc(b, (char)v);
+		return da_ar_putc(ld, b, (char)v);
 	}
 	*i = j + 1;
-	return da_ar_dbuf_putc(b, s[j]);
+	return da_ar_putc(ld, b, s[j]);
 }
 
 /* A quoted string whose opening quote is at s[*i]; leaves *i after the closing one. */
-int da_ar_read_quoted(loader *ld, const char *s, size_t n, size_t *i, dbuf *b)
+int da_ar_read_quoted(loader *ld, const char *s, size_t n, size_t *i, da_dyn *b)
 {
 	size_t j = *i + 1;
 	int rc;
@@ -386,7 +377,7 @@ int da_ar_read_quoted(loader *ld, const char *s, size_t n, size_t *i, dbuf *b)
 
 			while (k < n && s[k] != '"' && s[k] != '\\')
 				k++;
-			if ((rc = da_ar_dbuf_put(b, s + j, k - j)) != DKIMARC_OK)
+			if ((rc = da_ar_put(ld, b, s + j, k - j)) != DKIMARC_OK)
 				return rc;
 			j = k;
 		}

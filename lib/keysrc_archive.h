@@ -3,6 +3,7 @@
 #ifndef DKIMARC_KEYSRC_ARCHIVE_H
 #define DKIMARC_KEYSRC_ARCHIVE_H
 
+#include "dynbuf.h"
 #include "internal.h"
 
 #include <stdbool.h>
@@ -14,6 +15,14 @@
 #define MAX_TXT     (64 * 1024)   /* one record's TXT data */
 #define MAX_NAME    253           /* DNS name, without the final dot */
 #define MAX_CHARSTR 255           /* one character-string in a zone file */
+/*
+ * Cap of the loader's text buffers (a TXT being assembled, a zone record's
+ * decoded tokens). They hold what is decoded from one line or zone record,
+ * which the loader bounds at MAX_LINE first, so the cap is never the limit an
+ * archive meets; the 64 KiB limit of a TXT stays in da_ar_store_txt, with its
+ * message naming the record.
+ */
+#define MAX_DECODED MAX_LINE
 
 enum mark { MARK_NONE = 0, MARK_NXDOMAIN, MARK_SERVFAIL, MARK_TIMEOUT };
 
@@ -64,12 +73,6 @@ typedef struct {
 	size_t nlog, logcap;
 } loader;
 
-/* A growing byte buffer. */
-typedef struct {
-	char *p;
-	size_t n, cap;
-} dbuf;
-
 typedef struct {
 	const char *source;
 	int64_t first_seen, last_seen, fetched_at;
@@ -112,8 +115,8 @@ static inline int show_len(size_t n)
 }
 
 /* Buffers, messages, storing with undo, reading lines and strings (keysrc_archive.c). */
-DA_HIDDEN int da_ar_dbuf_put(dbuf *b, const char *s, size_t n);
-DA_HIDDEN int da_ar_dbuf_putc(dbuf *b, char c);
+DA_HIDDEN int da_ar_put(const loader *ld, da_dyn *b, const char *s, size_t n);
+DA_HIDDEN int da_ar_putc(const loader *ld, da_dyn *b, char c);
 DA_HIDDEN int da_ar_fail_at(const loader *ld, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 DA_HIDDEN const char *da_ar_name_norm(const char *s, size_t n, char *out);
@@ -123,8 +126,8 @@ DA_HIDDEN int da_ar_store_txt(loader *ld, const char *name, const char *txt, siz
 DA_HIDDEN int da_ar_store_mark(loader *ld, const char *name, enum mark m, unsigned long line);
 DA_HIDDEN int da_ar_next_line(loader *ld, const char **line, size_t *len);
 DA_HIDDEN bool da_ar_blank(const char *s, size_t n);
-DA_HIDDEN int da_ar_read_escape(loader *ld, const char *s, size_t n, size_t *i, dbuf *b);
-DA_HIDDEN int da_ar_read_quoted(loader *ld, const char *s, size_t n, size_t *i, dbuf *b);
+DA_HIDDEN int da_ar_read_escape(loader *ld, const char *s, size_t n, size_t *i, da_dyn *b);
+DA_HIDDEN int da_ar_read_quoted(loader *ld, const char *s, size_t n, size_t *i, da_dyn *b);
 /* The format readers, one file each; the *_line tests serve detection. */
 DA_HIDDEN int da_ar_parse_keyfile(loader *ld);
 DA_HIDDEN int da_ar_parse_vector(loader *ld);

@@ -11,9 +11,10 @@ int da_ar_parse_keyfile(loader *ld)
 {
 	const char *s;
 	size_t n;
-	dbuf txt = {0};
+	da_dyn txt;
 	int rc;
 
+	da_dyn_init(&txt, MAX_DECODED);
 	while ((rc = da_ar_next_line(ld, &s, &n)) == 1) {
 		char name[MAX_NAME + 1];
 		const char *why;
@@ -41,9 +42,9 @@ int da_ar_parse_keyfile(loader *ld)
 			    da_ar_fail_at(ld, ld->lineno, "no record text after the name %s", name);
 			break;
 		}
-		txt.n = 0;
+		da_dyn_reset(&txt);
 		if (s[i] != '"') {
-			rc = da_ar_dbuf_put(&txt, s + i, n - i);
+			rc = da_ar_put(ld, &txt, s + i, n - i);
 		} else {
 			/* One or more quoted strings, concatenated. */
 			while (i < n) {
@@ -60,11 +61,11 @@ int da_ar_parse_keyfile(loader *ld)
 			}
 		}
 		if (rc == DKIMARC_OK)
-			rc = da_ar_store_txt(ld, name, txt.p ? txt.p : "", txt.n, ld->lineno,
+			rc = da_ar_store_txt(ld, name, txt.p ? txt.p : "", txt.len, ld->lineno,
 			                     &no_provenance);
 		if (rc != DKIMARC_OK)
 			break;
 	}
-	free(txt.p);
+	da_dyn_free(&txt);
 	return rc < 0 ? rc : DKIMARC_OK;
 }

@@ -17,8 +17,8 @@ typedef struct {
 	bool has_origin;
 	char owner[MAX_NAME + 1];
 	bool has_owner;
-	dbuf text; /* decoded tokens of the current record */
-	dbuf txt;  /* TXT data being assembled */
+	da_dyn text; /* decoded tokens of the current record */
+	da_dyn txt;  /* TXT data being assembled */
 	ztok *toks;
 	size_t ntok, tokcap;
 	int depth;
@@ -205,17 +205,17 @@ static int zone_record(loader *ld, zone *z)
 		return DKIMARC_OK; /* other types are only skipped */
 	if (i >= z->ntok)
 		return da_ar_fail_at(ld, z->rec_line, "TXT record without data");
-	z->txt.n = 0;
+	da_dyn_reset(&z->txt);
 	for (; i < z->ntok; i++) {
 		t = &z->toks[i];
 		if (t->len > MAX_CHARSTR)
 			return da_ar_fail_at(
 			    ld, z->rec_line,
 			    "character-string of %zu bytes (at most 255; split it)", t->len);
-		if ((rc = da_ar_dbuf_put(&z->txt, z->text.p + t->off, t->len)) != DKIMARC_OK)
+		if ((rc = da_ar_put(ld, &z->txt, z->text.p + t->off, t->len)) != DKIMARC_OK)
 			return rc;
 	}
-	return da_ar_store_txt(ld, z->owner, z->txt.p, z->txt.n, z->rec_line, &no_provenance);
+	return da_ar_store_txt(ld, z->owner, z->txt.p, z->txt.len, z->rec_line, &no_provenance);
 }
 
 static int zone_push(zone *z, size_t off, bool quoted, bool escaped)
@@ -229,7 +229,7 @@ static int zone_push(zone *z, size_t off, bool quoted, bool escaped)
 		z->toks = t;
 		z->tokcap = cap;
 	}
-	z->toks[z->ntok++] = (ztok){off, z->text.n - off, quoted, escaped};
+	z->toks[z->ntok++] = (ztok){off, z->text.len - off, quoted, escaped};
 	return DKIMARC_OK;
 }
 
@@ -241,7 +241,7 @@ static int zone_tokenize(loader *ld, zone *z, const char *s, size_t n)
 
 	while (i < n) {
 		char c = s[i];
-		size_t off = z->text.n;
+		size_t off = z->text.len;
 		bool escaped = false;
 
 		if (is_ws(c)) {
@@ -270,7 +270,7 @@ static int zone_tokenize(loader *ld, zone *z, const char *s, size_t n)
 					escaped = true;
 					rc = da_ar_read_escape(ld, s, n, &i, &z->text);
 				} else {
-					rc = da_ar_dbuf_putc(&z->text, s[i++]);
+					rc = da_ar_putc(ld, &z->text, s[i++]);
 				}
 				if (rc != DKIMARC_OK)
 					return rc;
@@ -290,10 +290,11 @@ int da_ar_parse_zone(loader *ld)
 	int rc;
 
 	memset(&z, 0, sizeof z);
+	da_dyn_init(&z.text, MAX_DECODED);
+	da_dyn_init(&z.txt, MAX_DECODED);
 	/* Tokens point into z.text even when all are empty: never at NULL. */
-	if ((rc = da_ar_dbuf_putc(&z.text, '\0')) != DKIMARC_OK)
+	if ((rc = da_ar_put(ld, &z.text, "", 0)) != DKIMARC_OK)
 		return rc;
-	z.text.n = 0;
 	while ((rc = da_ar_next_line(ld, &s, &n)) == 1) {
 		if (!z.in_record) {
 			z.rec_line = ld->lineno;
@@ -315,12 +316,12 @@ int da_ar_parse_zone(loader *ld)
 		if (z.ntok > 0 && (rc = zone_record(ld, &z)) != DKIMARC_OK)
 			break;
 		z.ntok = 0;
-		z.text.n = 0;
+		da_dyn_reset(&z.text);
 	}
 	if (rc == 0 && z.depth > 0)
 		rc = da_ar_fail_at(ld, z.paren_line, "unbalanced parenthesis: '(' is never closed");
-	free(z.text.p);
-	free(z.txt.p);
+	da_dyn_free(&z.text);
+	da_dyn_free(&z.txt);
 	free(z.toks);
 	return rc < 0 ? rc : DKIMARC_OK;
 }

@@ -20,6 +20,7 @@
 #include "keysrc_dns.h"
 #include "abiver.h"
 #include "dns.h"
+#include "dynbuf.h"
 
 #include <ares.h>
 #include <arpa/inet.h>
@@ -158,11 +159,12 @@ static int parse_server(const char *s, char *out, size_t outlen)
 static char *servers_text(ares_channel ch)
 {
 	struct ares_addr_port_node *list = NULL;
-	char *text = NULL;
-	size_t len = 0;
+	da_dyn text;
 
-	if (ares_get_servers_ports(ch, &list) != ARES_SUCCESS)
-		return da_strdup("?");
+	da_dyn_init(&text, DA_DYN_NO_CAP); /* the resolvers c-ares was given */
+	int st = ares_get_servers_ports(ch, &list);
+	if (st != ARES_SUCCESS)
+		return st == ARES_ENOMEM ? NULL : da_strdup("?"); /* NULL: out of memory */
 	for (struct ares_addr_port_node *p = list; p; p = p->next) {
 		char buf[SERVER_BUF];
 		struct sockaddr_storage ss;
@@ -179,17 +181,13 @@ static char *servers_text(ares_channel ch)
 			a->sin6_port = htons((uint16_t)(p->udp_port ? p->udp_port : 53));
 		}
 		da_kdns_fmt_addr((struct sockaddr *)&ss, buf, sizeof buf);
-		char *t = realloc(text, len + strlen(buf) + 3);
-		if (t == NULL) {
-			free(text);
-			text = NULL;
-			break;
-		}
-		text = t;
-		len += (size_t)sprintf(text + len, "%s%s", len ? ", " : "", buf);
+		da_dyn_addf(&text, "%s%s", text.len ? ", " : "", buf);
 	}
 	ares_free_data(list);
-	return text ? text : da_strdup("none");
+	/* Out of memory is NULL, an error, never another list. */
+	if (text.err == DKIMARC_OK && text.len == 0)
+		return da_strdup("none");
+	return da_dyn_take(&text);
 }
 
 /* ---- the key-source interface ------------------------------------------- */
@@ -273,30 +271,26 @@ static void ares_global_init(void)
 /* Validates opts->servers into a c-ares CSV list; NULL with the error set. */
 static char *servers_csv(const dkimarc_dns_options *o, int *rc)
 {
-	char *csv = NULL;
-	size_t len = 0;
+	da_dyn csv;
 
+	da_dyn_init(&csv, DA_DYN_NO_CAP); /* the servers the caller listed */
 	for (size_t i = 0; i < o->nservers; i++) {
 		char buf[SERVER_BUF];
 		const char *s = o->servers[i];
 		if (s == NULL || parse_server(s, buf, sizeof buf) < 0) {
-			free(csv);
+			da_dyn_free(&csv);
 			*rc = da_fail(DKIMARC_EINVAL,
 			              "invalid DNS server '%.100s': expected IP, IP:PORT or "
 			              "[IPv6]:PORT",
 			              s ? s : "(null)");
 			return NULL;
 		}
-		char *c = realloc(csv, len + strlen(buf) + 2);
-		if (c == NULL) {
-			free(csv);
-			*rc = da_fail(DKIMARC_ENOMEM, "out of memory");
-			return NULL;
-		}
-		csv = c;
-		len += (size_t)sprintf(csv + len, "%s%s", len ? "," : "", buf);
+		da_dyn_addf(&csv, "%s%s", csv.len ? "," : "", buf);
 	}
-	return csv;
+	char *text = da_dyn_take(&csv);
+	if (text == NULL)
+		*rc = da_fail(csv.err, "out of memory");
+	return text;
 }
 
 int dkimarc_keysrc_dns_new(dkimarc_keysrc **out, const dkimarc_dns_options *opts)

@@ -4,6 +4,7 @@
  * options. Reports carry it so that a finding can be reproduced.
  */
 #include "ctx.h"
+#include "dynbuf.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -135,110 +136,78 @@ int dkimarc_ctx_describe_json(const dkimarc_ctx *ctx, char **out)
 
 /* ---- text ------------------------------------------------------------------ */
 
-typedef struct {
-	char *p;
-	size_t n;
-	bool failed;
-} tbuf;
-
-static void tprintf(tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void tprintf(tbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-	char *np;
-
-	if (b->failed)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || !(np = realloc(b->p, b->n + (size_t)n + 1))) {
-		b->failed = true;
-		return;
-	}
-	b->p = np;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->n, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->n += (size_t)n;
-}
-
 /* Names from the command line go to terminals: control bytes shown, not obeyed. */
-static void tsafe(tbuf *b, const char *s)
+static void tsafe(da_dyn *b, const char *s)
 {
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c < 0x20 || c == 0x7f)
-			tprintf(b, "\\x%02x", c);
+			da_dyn_addf(b, "\\x%02x", c);
 		else
-			tprintf(b, "%c", c);
+			da_dyn_addc(b, (char)c);
 	}
 }
 
 static void text_src(void *arg, dkimarc_keysrc *src)
 {
-	tbuf *b = arg;
+	da_dyn *b = arg;
 
 	if (is_kind(src, "archive")) {
 		size_t n = dkimarc_keysrc_archive_file_count(src);
 		size_t nrec = dkimarc_keysrc_archive_count(src);
-		tprintf(b, "keys: archive of %zu record%s from %zu file%s\n", nrec,
-		        nrec == 1 ? "" : "s", n, n == 1 ? "" : "s");
+		da_dyn_addf(b, "keys: archive of %zu record%s from %zu file%s\n", nrec,
+		            nrec == 1 ? "" : "s", n, n == 1 ? "" : "s");
 		for (size_t i = 0; i < n; i++) {
-			tprintf(b, "keys: archive file ");
+			da_dyn_adds(b, "keys: archive file ");
 			tsafe(b, dkimarc_keysrc_archive_file(src, i));
-			tprintf(b, " sha256 %s\n", dkimarc_keysrc_archive_file_sha256(src, i));
+			da_dyn_addf(b, " sha256 %s\n", dkimarc_keysrc_archive_file_sha256(src, i));
 		}
 	} else if (is_kind(src, "dns")) {
 		const char *servers = dkimarc_dns_servers(src);
-		tprintf(b, "keys: live DNS, resolvers ");
+		da_dyn_adds(b, "keys: live DNS, resolvers ");
 		tsafe(b, servers ? servers : "?");
-		tprintf(b, " (each key's fetch time is in its report)\n");
+		da_dyn_adds(b, " (each key's fetch time is in its report)\n");
 	} else {
-		tprintf(b, "keys: a %s source\n", src->ops->kind ? src->ops->kind : "custom");
+		da_dyn_addf(b, "keys: a %s source\n", src->ops->kind ? src->ops->kind : "custom");
 	}
 }
 
 /* The text is handed over by dkimarc_ctx_describe_text(), below. */
 static int ctx_describe_text_impl(const dkimarc_ctx *ctx, char **out)
 {
-	tbuf b = {0};
+	da_dyn b;
 	char when[32];
 
+	da_dyn_init(&b, DA_DYN_NO_CAP); /* a few lines per key source */
 	if (!out || !ctx)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_ctx_describe_text: NULL argument");
 	*out = NULL;
-	tprintf(&b, "dkimarc %s\n", dkimarc_version());
-	tprintf(&b, "%s",
-	        ctx->strict ? "policy: --strict (RFC 8301: rsa-sha1 refused, an expired x= fails)\n"
+	da_dyn_addf(&b, "dkimarc %s\n", dkimarc_version());
+	da_dyn_adds(&b, ctx->strict
+	                    ? "policy: --strict (RFC 8301: rsa-sha1 refused, an expired x= fails)\n"
 	                    : "policy: default (rsa-sha1 and an expired x= pass, flagged)\n");
 	if (dkimarc_format_time(ctx->at, when) == 0)
-		tprintf(&b, "time: as of %s (--at)\n", when);
+		da_dyn_addf(&b, "time: as of %s (--at)\n", when);
 	else
-		tprintf(&b, "time: the time of each verification\n");
-	tprintf(&b,
-	        "limits: %llu signatures, %llu header fields, %llu bytes per field, %llu "
-	        "header bytes, %llu message bytes, %llu ARC sets\n",
-	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_SIGNATURES],
-	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_FIELDS],
-	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_FIELD_BYTES],
-	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_BYTES],
-	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES],
-	        (unsigned long long)ctx->limits[DKIMARC_LIMIT_ARC_SETS]);
+		da_dyn_adds(&b, "time: the time of each verification\n");
+	da_dyn_addf(&b,
+	            "limits: %llu signatures, %llu header fields, %llu bytes per field, %llu "
+	            "header bytes, %llu message bytes, %llu ARC sets\n",
+	            (unsigned long long)ctx->limits[DKIMARC_LIMIT_SIGNATURES],
+	            (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_FIELDS],
+	            (unsigned long long)ctx->limits[DKIMARC_LIMIT_FIELD_BYTES],
+	            (unsigned long long)ctx->limits[DKIMARC_LIMIT_HEADER_BYTES],
+	            (unsigned long long)ctx->limits[DKIMARC_LIMIT_MESSAGE_BYTES],
+	            (unsigned long long)ctx->limits[DKIMARC_LIMIT_ARC_SETS]);
 	if (ctx->keysrc)
 		walk(ctx->keysrc, text_src, &b, 0);
 	else
-		tprintf(&b, "keys: none (every signature is unverifiable)\n");
+		da_dyn_adds(&b, "keys: none (every signature is unverifiable)\n");
 	if (ctx->diagnose_max)
-		tprintf(&b, "diagnosis: on, bodies up to %llu bytes\n",
-		        (unsigned long long)ctx->diagnose_max);
-	if (b.failed || !b.p) {
-		free(b.p);
-		return da_fail(DKIMARC_ENOMEM, "out of memory describing the context");
-	}
-	*out = b.p;
+		da_dyn_addf(&b, "diagnosis: on, bodies up to %llu bytes\n",
+		            (unsigned long long)ctx->diagnose_max);
+	if (!(*out = da_dyn_take(&b)))
+		return da_fail(b.err, "out of memory describing the context");
 	return DKIMARC_OK;
 }
 

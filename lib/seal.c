@@ -8,6 +8,7 @@
  */
 #include "aar.h"
 #include "arc.h"
+#include "dynbuf.h"
 #include "sighash.h"
 #include "sign.h"
 
@@ -89,40 +90,6 @@ static size_t after_id(const char *v, size_t n)
 	return n;
 }
 
-typedef struct {
-	char *b;
-	size_t n, cap;
-	bool oom;
-} sbuf;
-
-static void sb_put(sbuf *s, const char *p, size_t n)
-{
-	if (s->oom)
-		return;
-	if (s->n + n + 1 > s->cap) {
-		size_t nc = s->cap ? s->cap * 2 : 256;
-		char *nb;
-
-		while (nc < s->n + n + 1)
-			nc *= 2;
-		nb = realloc(s->b, nc);
-		if (nb == NULL) {
-			s->oom = true;
-			return;
-		}
-		s->b = nb;
-		s->cap = nc;
-	}
-	memcpy(s->b + s->n, p, n);
-	s->n += n;
-	s->b[s->n] = '\0';
-}
-
-static void sb_str(sbuf *s, const char *p)
-{
-	sb_put(s, p, strlen(p));
-}
-
 /*
  * The ARC-Authentication-Results field (no final CRLF): "i=N; authserv-id;"
  * then the results of every Authentication-Results field for the authserv-id,
@@ -131,11 +98,13 @@ static void sb_str(sbuf *s, const char *p)
  */
 static int make_aar(const dkimarc_signer *s, const da_header *hdr, unsigned inst, char **out)
 {
-	sbuf sb = {0};
+	da_dyn sb;
 	char num[16];
 	size_t found = 0, segs = 0;
 	int rc = DKIMARC_OK;
 
+	/* No cap: it copies Authentication-Results fields of a header already read. */
+	da_dyn_init(&sb, DA_DYN_NO_CAP);
 	*out = NULL;
 	for (size_t i = 0; i < hdr->n && rc == DKIMARC_OK; i++) {
 		const da_field *f = &hdr->f[i];
@@ -156,12 +125,12 @@ static int make_aar(const dkimarc_signer *s, const da_header *hdr, unsigned inst
 		}
 		if (found++ == 0) {
 			snprintf(num, sizeof num, "%u", inst);
-			sb_str(&sb, kind_name[K_AAR]);
-			sb_str(&sb, ": i=");
-			sb_str(&sb, num);
-			sb_str(&sb, "; ");
-			sb_str(&sb, ar.authserv_id);
-			sb_str(&sb, ";");
+			da_dyn_adds(&sb, kind_name[K_AAR]);
+			da_dyn_adds(&sb, ": i=");
+			da_dyn_adds(&sb, num);
+			da_dyn_adds(&sb, "; ");
+			da_dyn_adds(&sb, ar.authserv_id);
+			da_dyn_adds(&sb, ";");
 		}
 		da_aar_clear(&ar);
 		a = after_id(v, n);
@@ -179,8 +148,8 @@ static int make_aar(const dkimarc_signer *s, const da_header *hdr, unsigned inst
 		}
 		if (b == a)
 			continue; /* no results in this field */
-		sb_str(&sb, segs++ == 0 ? " " : ";\r\n\t");
-		sb_put(&sb, v + a, b - a);
+		da_dyn_adds(&sb, segs++ == 0 ? " " : ";\r\n\t");
+		da_dyn_add(&sb, v + a, b - a);
 	}
 	if (rc == DKIMARC_OK && found == 0)
 		rc = da_fail(DKIMARC_EINVAL,
@@ -188,13 +157,10 @@ static int make_aar(const dkimarc_signer *s, const da_header *hdr, unsigned inst
 		             "records this hop's results, so authenticate first",
 		             s->srvid);
 	if (rc == DKIMARC_OK && segs == 0)
-		sb_str(&sb, " none"); /* RFC 8601 §2.2: no results */
-	if (rc == DKIMARC_OK && sb.oom)
-		rc = da_fail(DKIMARC_ENOMEM, "out of memory");
-	if (rc != DKIMARC_OK)
-		free(sb.b);
-	else
-		*out = sb.b;
+		da_dyn_adds(&sb, " none"); /* RFC 8601 §2.2: no results */
+	if (rc == DKIMARC_OK && !(*out = da_dyn_take(&sb)))
+		rc = da_fail(sb.err, "out of memory");
+	da_dyn_free(&sb);
 	return rc;
 }
 
@@ -288,7 +254,7 @@ static int self_check(da_sigkind kind, const da_fieldfmt *f, const char *name)
 	da_sigparams sp;
 	char err[256];
 	dkimarc_reason r =
-	    da_arc_sig_parse(kind, f->buf, f->len, strlen(name) + 1, &sp, err, sizeof err);
+	    da_arc_sig_parse(kind, f->out.p, f->out.len, strlen(name) + 1, &sp, err, sizeof err);
 	if (da_reason_status(r)) {
 		da_sigparams_clear(&sp);
 		return da_fail(da_reason_status(r), "out of memory");
@@ -563,17 +529,19 @@ static int seal_impl(const dkimarc_signer *s, const dkimarc_ctx *ctx, const char
 
 	/* AS, AMS, AAR: the order they go on top of the header. */
 	{
-		sbuf out = {0};
+		da_dyn out;
 		char *conv;
 
-		sb_str(&out, as.buf);
-		sb_str(&out, "\r\n");
-		sb_str(&out, ams.buf);
-		sb_str(&out, "\r\n");
-		sb_str(&out, aar);
-		sb_str(&out, "\r\n");
-		conv = out.oom ? NULL : da_inmsg_line_ends(&m, out.b);
-		free(out.b);
+		da_dyn_init(&out, DA_DYN_NO_CAP);
+
+		da_dyn_adds(&out, as.out.p);
+		da_dyn_adds(&out, "\r\n");
+		da_dyn_adds(&out, ams.out.p);
+		da_dyn_adds(&out, "\r\n");
+		da_dyn_adds(&out, aar);
+		da_dyn_adds(&out, "\r\n");
+		conv = out.err ? NULL : da_inmsg_line_ends(&m, out.p);
+		da_dyn_free(&out);
 		if (conv == NULL)
 			rc = da_fail(DKIMARC_ENOMEM, "out of memory");
 		*fields = conv;

@@ -536,11 +536,11 @@ int da_sign_fill(const dkimarc_signer *s, const unsigned char *digest, size_t dl
 
 da_field da_sign_field(const da_fieldfmt *f)
 {
-	const char *colon = memchr(f->buf, ':', f->len);
-	size_t nl = colon ? (size_t)(colon - f->buf) : 0;
+	const char *colon = memchr(f->out.p, ':', f->out.len);
+	size_t nl = colon ? (size_t)(colon - f->out.p) : 0;
 
-	return (da_field){.raw = f->buf,
-	                  .len = f->len,
+	return (da_field){.raw = f->out.p,
+	                  .len = f->out.len,
 	                  .name_len = nl,
 	                  .value_off = colon ? nl + 1 : 0,
 	                  .has_colon = colon != NULL};
@@ -588,7 +588,7 @@ static int self_check(const da_fieldfmt *f)
 	const size_t voff = sizeof "DKIM-Signature:" - 1;
 	da_sigparams sp;
 	char err[256];
-	dkimarc_reason r = da_sig_parse(f->buf, f->len, voff, &sp, err, sizeof err);
+	dkimarc_reason r = da_sig_parse(f->out.p, f->out.len, voff, &sp, err, sizeof err);
 	if (da_reason_status(r)) {
 		da_sigparams_clear(&sp);
 		return da_fail(da_reason_status(r), "out of memory");
@@ -691,7 +691,7 @@ static int sign_impl(const dkimarc_signer *s, const char *buf, size_t len, char 
 	    (rc = da_sign_fill(s, digest, dlen, &f)) != DKIMARC_OK ||
 	    (rc = self_check(&f)) != DKIMARC_OK)
 		goto out;
-	*field = da_inmsg_line_ends(&m, f.buf);
+	*field = da_inmsg_line_ends(&m, f.out.p);
 	if (*field != NULL) {
 		/* The field's own line end, in the message's convention. */
 		size_t fl = strlen(*field);

@@ -69,31 +69,10 @@ void da_keep_free(da_keep *k)
 
 /* ---- attaching ------------------------------------------------------------- */
 
-typedef struct {
-	char *p;
-	size_t n, cap;
-	bool failed;
-} membuf;
-
+/* Collects the hashed bytes (da_md_sink); a failure sticks in the buffer. */
 static void mem_sink(void *arg, const char *p, size_t n)
 {
-	membuf *m = arg;
-	if (m->failed || n == 0)
-		return;
-	if (m->n + n > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 1024;
-		while (cap < m->n + n)
-			cap *= 2;
-		char *np = realloc(m->p, cap);
-		if (!np) {
-			m->failed = true;
-			return;
-		}
-		m->p = np;
-		m->cap = cap;
-	}
-	memcpy(m->p + m->n, p, n);
-	m->n += n;
+	da_dyn_add(arg, p, n);
 }
 
 /* A tag value as written in the raw field, whitespace removed. */
@@ -112,7 +91,10 @@ static int capture_hashed(const da_sigfacts *f, struct da_sigx *x)
 {
 	const da_field *fl = &f->hdr->f[f->self];
 	bool *used = calloc(f->hdr->n ? f->hdr->n : 1, sizeof *used);
-	membuf m = {0};
+	da_dyn m;
+
+	/* At most the header, which the context's limits bound. */
+	da_dyn_init(&m, DA_DYN_NO_CAP);
 
 	if (!used)
 		return DKIMARC_ENOMEM;
@@ -121,15 +103,11 @@ static int capture_hashed(const da_sigfacts *f, struct da_sigx *x)
 	                 &m);
 	if (da_sigfield_canon(f->sp->hcanon, fl->raw, fl->len, f->sp->b_off, f->sp->b_end, mem_sink,
 	                      &m) != 0)
-		m.failed = true;
+		da_dyn_fail(&m, DKIMARC_ENOMEM);
 	free(used);
-	if (m.failed) {
-		free(m.p);
-		return DKIMARC_ENOMEM;
-	}
-	if (!(x->hashed = m.p ? m.p : calloc(1, 1)))
-		return DKIMARC_ENOMEM;
-	x->hashed_len = m.n;
+	x->hashed_len = m.len;
+	if (!(x->hashed = da_dyn_take(&m)))
+		return m.err;
 	if (f->hdigest_len <= sizeof x->digest) {
 		memcpy(x->digest, f->hdigest, f->hdigest_len);
 		x->digest_len = f->hdigest_len;
@@ -354,33 +332,20 @@ struct json_t *da_findings_json(const dkimarc_sig *s)
 	return arr;
 }
 
-char *da_findings_text(const dkimarc_sig *s, const char *indent)
+void da_findings_text(const dkimarc_sig *s, const char *indent, da_dyn *b)
 {
-	membuf m = {0};
-
-	if (!s->fx || s->fx->nf == 0)
-		return NULL;
-	for (size_t i = 0; i < s->fx->nf; i++) {
+	for (size_t i = 0; s->fx && i < s->fx->nf; i++) {
 		const da_finding *d = &s->fx->f[i];
-		mem_sink(&m, indent, strlen(indent));
-		mem_sink(&m, "what changed: ", 14);
+		da_dyn_adds(b, indent);
+		da_dyn_adds(b, "what changed: ");
 		/* Control bytes from the message are shown, not obeyed. */
 		for (const char *p = d->text; *p; p++) {
 			unsigned char c = (unsigned char)*p;
-			if (c < 0x20 || c == 0x7f) {
-				char esc[8];
-				snprintf(esc, sizeof esc, "\\x%02x", c);
-				mem_sink(&m, esc, 4);
-			} else {
-				mem_sink(&m, p, 1);
-			}
+			if (c < 0x20 || c == 0x7f)
+				da_dyn_addf(b, "\\x%02x", c);
+			else
+				da_dyn_addc(b, (char)c);
 		}
-		mem_sink(&m, "\n", 1);
+		da_dyn_adds(b, "\n");
 	}
-	mem_sink(&m, "", 1);
-	if (m.failed) {
-		free(m.p);
-		return NULL;
-	}
-	return m.p;
 }

@@ -15,25 +15,7 @@
 
 static void put(da_fieldfmt *f, const char *p, size_t n)
 {
-	if (f->oom)
-		return;
-	if (f->len + n + 1 > f->cap) {
-		size_t nc = f->cap ? f->cap : 256;
-		char *nb;
-
-		while (nc < f->len + n + 1)
-			nc *= 2;
-		nb = realloc(f->buf, nc);
-		if (nb == NULL) {
-			f->oom = true;
-			return;
-		}
-		f->buf = nb;
-		f->cap = nc;
-	}
-	memcpy(f->buf + f->len, p, n);
-	f->len += n;
-	f->buf[f->len] = '\0';
+	da_dyn_add(&f->out, p, n);
 	f->col += n;
 }
 
@@ -46,6 +28,7 @@ static void fold(da_fieldfmt *f)
 void da_ff_init(da_fieldfmt *f, const char *name, size_t width)
 {
 	memset(f, 0, sizeof *f);
+	da_dyn_init(&f->out, DA_DYN_NO_CAP);
 	f->width = width ? width : SIZE_MAX / 2;
 	put(f, name, strlen(name));
 	put(f, ":", 1);
@@ -123,7 +106,7 @@ void da_ff_b(da_fieldfmt *f, size_t vlen)
 	char *ph = malloc(vlen + 1);
 
 	if (ph == NULL) {
-		f->oom = true;
+		da_dyn_fail(&f->out, DKIMARC_ENOMEM);
 		return;
 	}
 	memset(ph, 'A', vlen);
@@ -131,31 +114,31 @@ void da_ff_b(da_fieldfmt *f, size_t vlen)
 	/* b= starts a line unless it fits whole: the signature stands out. */
 	separate(f, vlen + 3 + 1 > f->width - f->col ? f->width : vlen + 3);
 	put(f, "b=", 2);
-	f->b_off = f->len;
+	f->b_off = f->out.len;
 	value(f, ph, vlen, DA_BRK_ANY);
-	f->b_end = f->len;
+	f->b_end = f->out.len;
 	free(ph);
 }
 
 void da_ff_fill_b(da_fieldfmt *f, const char *b64)
 {
-	if (f->oom)
+	if (f->out.err != DKIMARC_OK)
 		return;
 	for (size_t i = f->b_off; i < f->b_end && *b64; i++) {
-		char c = f->buf[i];
+		char c = f->out.p[i];
 
 		if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
-			f->buf[i] = *b64++;
+			f->out.p[i] = *b64++;
 	}
 }
 
 int da_ff_status(const da_fieldfmt *f)
 {
-	return f->oom ? -1 : 0;
+	return f->out.err != DKIMARC_OK ? -1 : 0;
 }
 
 void da_ff_free(da_fieldfmt *f)
 {
-	free(f->buf);
+	da_dyn_free(&f->out);
 	memset(f, 0, sizeof *f);
 }

@@ -2,6 +2,7 @@
 #ifndef DKIMARC_TAGFMT_H
 #define DKIMARC_TAGFMT_H
 
+#include "dynbuf.h"
 #include "internal.h"
 
 #define DA_FOLD_WIDTH     78 /* RFC 5322 §2.1.1: lines SHOULD stay within 78 characters */
@@ -11,12 +12,10 @@
 enum { DA_BRK_NONE, DA_BRK_ANY, DA_BRK_COLON };
 
 typedef struct {
-	char *buf;
-	size_t len, cap;
+	da_dyn out;   /* the field so far (out.p, out.len); no cap: h= lists header names */
 	size_t width; /* fold before this column; SIZE_MAX / 2: never */
 	size_t col;   /* column of the next byte, a leading TAB counting 8 */
 	size_t ntags;
-	bool oom;            /* sticky: an allocation failed */
 	size_t b_off, b_end; /* the b= value region, as lib/tags.c delimits it */
 } da_fieldfmt;
 

@@ -15,7 +15,8 @@ another verdict, never a crash, never a sanitizer report.
     report's JSON, text and Authentication-Results) forks one run per N
     after the setup, and checks each itself;
   - the CLI (verify on an mbox, verify --ar with a diagnosis, scan, seal of a
-    message with an ARC set) is run once per N.
+    message with an ARC set, verify with its DNS setup counted) is run once
+    per N.
 
 Run by ctest (test_torture):
 
@@ -77,10 +78,16 @@ def driver_cases(src):
 
 
 def cli_cases(src, tmp):
-    """(name, argv, stride): the CLI, one process per run."""
+    """(name, argv, stride[, env]): the CLI, one process per run."""
     s, leak = os.path.join(src, "vectors/sample"), os.path.join(src, "vectors/leak-sample")
     arc = os.path.join(src, "vectors/arc-sign/i1_base")
     return [
+        # The setup counted too: the run description names the resolvers given, or fails.
+        # No query is sent: the message is unsigned (192.0.2.0/24 is TEST-NET-1).
+        ("verify-dns-setup", ["verify", "--at", AT, "--dns-server", "192.0.2.1:53",
+                              "--dns-server", "192.0.2.2",
+                              os.path.join(s, "unsigned.eml")], 1,
+         {"TORTURE_FROM_START": "1"}),
         ("verify-mbox", ["verify", "--json", "--at", AT, "--keys",
                          os.path.join(leak, "keys.zone"),
                          os.path.join(leak, "leak/david.moreau/Archives/2016.mbox")], 13),
@@ -136,11 +143,11 @@ def run_driver(args, env, case, crypto):
     return label, p.returncode, "%s (%.1f s)" % (out, time.time() - t0), err
 
 
-def run_cli(args, env, argv, n, crypto=False):
+def run_cli(args, env, argv, n, crypto=False, extra=None):
     """One CLI run; returns (rc, stdout, stderr, allocs, crypto calls, injected)."""
     with tempfile.NamedTemporaryFile(prefix="torture-", delete=False) as f:
         counts = f.name
-    e = dict(env, TORTURE_OUT=counts, TORTURE_ALLOC="0" if crypto else str(n),
+    e = dict(env, **(extra or {}), TORTURE_OUT=counts, TORTURE_ALLOC="0" if crypto else str(n),
              TORTURE_CRYPTO=str(n) if crypto else "0")
     try:
         p = subprocess.run([args.dkimarc] + argv, env=e, capture_output=True, timeout=120)
@@ -186,9 +193,10 @@ def judge(truth, got):
 
 
 def sweep_cli(args, env, case, crypto, offset):
-    name, argv, stride = case
+    name, argv, stride = case[:3]
+    extra = case[3] if len(case) > 3 else None
     t0 = time.time()
-    truth = run_cli(args, env, argv, 0, crypto)
+    truth = run_cli(args, env, argv, 0, crypto, extra)
     label = "%s %s" % (name, "crypto" if crypto else "alloc")
     if truth[0] not in (0, 1, 3) or SANITIZER.search(truth[2]):
         return label, ["the run without failures failed (exit %d): %s" % (truth[0], truth[2])], ""
@@ -202,7 +210,7 @@ def sweep_cli(args, env, case, crypto, offset):
     ns = sorted(set(range(1 + offset % stride, total + 1, stride)) | {total})
     bad = []
     for n in ns:
-        why = judge(truth, run_cli(args, env, argv, n, crypto))
+        why = judge(truth, run_cli(args, env, argv, n, crypto, extra))
         if why:
             bad.append("N=%d: %s" % (n, why))
             if len(bad) >= 10:

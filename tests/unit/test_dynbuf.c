@@ -122,6 +122,27 @@ static void test_reset_reuses(void **state)
 	free(s);
 }
 
+/* A failure met outside the buffer sticks like its own: the text is never handed over. */
+static void test_outside_failure(void **state)
+{
+	(void)state;
+	da_dyn b;
+	da_dyn_init(&b, DA_DYN_NO_CAP);
+	assert_int_equal(da_dyn_adds(&b, "part one"), DKIMARC_OK);
+	assert_int_equal(da_dyn_fail(&b, DKIMARC_ENOMEM), DKIMARC_ENOMEM);
+	assert_int_equal(da_dyn_adds(&b, "part two"), DKIMARC_ENOMEM);
+	assert_string_equal(b.p, "part one");
+	/* The first failure is the one reported. */
+	assert_int_equal(da_dyn_fail(&b, DKIMARC_ELIMIT), DKIMARC_ENOMEM);
+	assert_null(da_dyn_take(&b));
+	assert_int_equal(b.err, DKIMARC_ENOMEM);
+	da_dyn_reset(&b);
+	assert_int_equal(da_dyn_addf(&b, "%d", 42), DKIMARC_OK);
+	char *s = da_dyn_take(&b);
+	assert_string_equal(s, "42");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -129,6 +150,7 @@ int main(void)
 	    cmocka_unit_test(test_long_format),
 	    cmocka_unit_test(test_cap),
 	    cmocka_unit_test(test_reset_reuses),
+	    cmocka_unit_test(test_outside_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
