@@ -84,8 +84,6 @@ DA_HIDDEN int da_diagnose(const da_sigfacts *f, dkimarc_sig *o);
 DA_HIDDEN void da_finding_add(struct da_sigx *x, dkimarc_finding kind, const char *field, int undo,
                               const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* For report.c: the findings as a JSON array (jansson json_t *), null when none. */
-DA_HIDDEN struct json_t *da_findings_json(const dkimarc_sig *s);
 /* For report.c: adds the findings as text lines to b, each starting with indent. */
 DA_HIDDEN void da_findings_text(const dkimarc_sig *s, const char *indent, da_dyn *b);
 

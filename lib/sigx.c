@@ -6,7 +6,6 @@
 #include "forensic.h"
 #include "hdrsel.h"
 
-#include <jansson.h>
 #include <openssl/pem.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -306,31 +305,6 @@ int dkimarc_sig_key_pem(const dkimarc_sig *s, char **out)
 }
 
 /* ---- rendering for report.c ----------------------------------------------------- */
-
-struct json_t *da_findings_json(const dkimarc_sig *s)
-{
-	if (!s->fx || s->fx->nf == 0)
-		return json_null();
-	json_t *arr = json_array();
-	for (size_t i = 0; arr && i < s->fx->nf; i++) {
-		const da_finding *d = &s->fx->f[i];
-		/* Texts quote message bytes, and jansson refuses bad UTF-8. */
-		bool utf8 = (!d->field || da_utf8_valid(d->field)) && da_utf8_valid(d->text);
-		json_t *o = utf8 ? json_pack("{s:s, s:s?, s:s?, s:o}", "finding",
-		                             dkimarc_finding_str(d->kind), "field", d->field,
-		                             "text", d->text, "undo_verifies",
-		                             d->undo < 0 ? json_null() : json_boolean(d->undo))
-		                 : json_pack("{s:s, s:n, s:s, s:o}", "finding",
-		                             dkimarc_finding_str(d->kind), "field", "text",
-		                             "(not valid UTF-8)", "undo_verifies",
-		                             d->undo < 0 ? json_null() : json_boolean(d->undo));
-		if (!o || json_array_append_new(arr, o) != 0) {
-			json_decref(arr);
-			return NULL;
-		}
-	}
-	return arr;
-}
 
 void da_findings_text(const dkimarc_sig *s, const char *indent, da_dyn *b)
 {

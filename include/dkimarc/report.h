@@ -176,8 +176,7 @@ typedef struct dkimarc_json_member {
  * tool adds what it knows of a report (where the message lies, how it was
  * run) without rewriting JSON text. Errors: DKIMARC_EINVAL also when a
  * member has no name or value, a value is not one JSON value, or a name is
- * one of the report's own members or given twice; DKIMARC_ELIMIT when the
- * text would pass 64 MB.
+ * one of the report's own members or given twice.
  */
 DKIMARC_API int dkimarc_report_json_ext(const dkimarc_report *r, const char *file,
                                         const dkimarc_json_member *lead, size_t nlead,

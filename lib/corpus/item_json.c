@@ -9,9 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A problem item is a few hundred bytes; members a caller adds may be larger. */
-#define ITEM_JSON_MAX ((size_t)64 << 20)
-
 /* One value as JSON text into buf (a number or null), for the report's lead members. */
 static const char *num_or_null(char buf[24], int64_t v)
 {
@@ -32,7 +29,7 @@ static int problem_json(const dkimarc_corpus_item *it, const char *file,
 			               i);
 	da_dyn b;
 	da_jw w;
-	da_dyn_init(&b, ITEM_JSON_MAX);
+	da_dyn_init(&b, DA_DYN_NO_CAP); /* a few hundred bytes, and the caller's members */
 	da_jw_init(&w, &b);
 	da_jw_begin_obj(&w);
 	da_jw_kstr(&w, "file", file);
@@ -48,9 +45,7 @@ static int problem_json(const dkimarc_corpus_item *it, const char *file,
 	da_jw_end_obj(&w);
 	*out = da_dyn_take(&b);
 	if (!*out)
-		return b.err == DKIMARC_ELIMIT
-		           ? dc_fail(DKIMARC_ELIMIT, "the item's JSON is too long")
-		           : dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
+		return dc_fail(DKIMARC_ENOMEM, "out of memory rendering JSON");
 	return dc_give(DKIMARC_OK, out);
 }
 
@@ -80,7 +75,7 @@ static int item_json_impl(const dkimarc_corpus_item *it, const dkimarc_report *r
 	dkimarc_json_member fixed[8], *tail = fixed;
 	da_dyn note;
 	da_jw w;
-	da_dyn_init(&note, ITEM_JSON_MAX);
+	da_dyn_init(&note, DA_DYN_NO_CAP);
 	da_jw_init(&w, &note);
 	da_jw_str(&w, it->note);
 	if (note.err != DKIMARC_OK) {
