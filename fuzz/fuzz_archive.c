@@ -1,7 +1,8 @@
 /*
- * Key archive readers: OpenDKIM key files, DNS zone files, JSON Lines, the
- * vectors' tab-separated format and the zk-email archive's JSON, detected from content
- * (dkimarc_keysrc_archive_load_mem), then lookups.
+ * Key archive readers: OpenDKIM key files, DNS zone files, JSON Lines and the
+ * zk-email archive's JSON, detected from content (dkimarc_keysrc_archive_load_mem),
+ * and the vectors' tab-separated format, asked for (dkimarc_keysrc_archive_load_vector_mem);
+ * each input is loaded both ways, then looked up.
  *
  * Properties: a failed load changes nothing (the record count is as before
  * and says so in dkimarc_last_error); every answer record is well-formed;
@@ -13,8 +14,8 @@
 
 #include <string.h>
 
-/* A record already in the source before the fuzzed load. */
-static const char base[] = "base._domainkey.example.com\tTXT\tv=DKIM1; p=\n";
+/* A record already in the source before the fuzzed load (an OpenDKIM key-file line). */
+static const char base[] = "base._domainkey.example.com v=DKIM1; p=\n";
 
 static void check_answer(const dkimarc_answer *a)
 {
@@ -69,7 +70,7 @@ static void lookups(dkimarc_keysrc *src, const char *s, size_t n)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void one_load(const uint8_t *data, size_t size, bool vector)
 {
 	dkimarc_keysrc *src = NULL;
 	dkimarc_answer *a = NULL;
@@ -79,7 +80,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	           DKIMARC_OK);
 	FUZZ_CHECK(dkimarc_keysrc_archive_count(src) == 1);
 
-	int rc = dkimarc_keysrc_archive_load_mem(src, "fuzz", (const char *)data, size);
+	int rc = vector
+	             ? dkimarc_keysrc_archive_load_vector_mem(src, "fuzz", (const char *)data, size)
+	             : dkimarc_keysrc_archive_load_mem(src, "fuzz", (const char *)data, size);
 	size_t count = dkimarc_keysrc_archive_count(src);
 	if (rc != DKIMARC_OK) {
 		FUZZ_CHECK(rc == DKIMARC_EFORMAT || rc == DKIMARC_ELIMIT);
@@ -96,5 +99,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	lookups(src, (const char *)data, size);
 	dkimarc_keysrc_free(src);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	one_load(data, size, false);
+	one_load(data, size, true);
 	return 0;
 }

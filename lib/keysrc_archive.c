@@ -607,8 +607,9 @@ const char *dkimarc_keysrc_archive_file_sha256(const dkimarc_keysrc *src, size_t
 	return a ? a->sha256[i] : NULL;
 }
 
-int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const char *data,
-                                    size_t len)
+/* vector: the caller says the file is in the test vectors' format; else it is detected. */
+static int load_mem(dkimarc_keysrc *src, const char *name, const char *data, size_t len,
+                    bool vector)
 {
 	archive *a = as_archive(src);
 	loader ld;
@@ -645,7 +646,7 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 	ld.file = file;
 	ld.buf = data ? data : "";
 	ld.len = len;
-	switch (detect(ld.buf, len)) {
+	switch (vector ? FMT_VECTOR : detect(ld.buf, len)) {
 	case FMT_JSONL:
 		rc = da_ar_parse_jsonl(&ld);
 		break;
@@ -675,7 +676,19 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 	return rc;
 }
 
-int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *path)
+int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const char *data,
+                                    size_t len)
+{
+	return load_mem(src, name, data, len, false);
+}
+
+int dkimarc_keysrc_archive_load_vector_mem(dkimarc_keysrc *src, const char *name, const char *data,
+                                           size_t len)
+{
+	return load_mem(src, name, data, len, true);
+}
+
+static int load_path(dkimarc_keysrc *src, const char *path, bool vector)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -740,11 +753,21 @@ int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *path)
 			len += (size_t)got;
 		}
 	}
-	rc = dkimarc_keysrc_archive_load_mem(src, path, map ? map : buf, len);
+	rc = load_mem(src, path, map ? map : buf, len, vector);
 out:
 	if (map != NULL)
 		munmap(map, len);
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *path)
+{
+	return load_path(src, path, false);
+}
+
+int dkimarc_keysrc_archive_load_vector(dkimarc_keysrc *src, const char *path)
+{
+	return load_path(src, path, true);
 }

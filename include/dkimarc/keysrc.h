@@ -132,7 +132,8 @@ DKIMARC_API int dkimarc_keysrc_new_custom(dkimarc_keysrc **out, const dkimarc_ke
 DKIMARC_API int dkimarc_keysrc_archive_new(dkimarc_keysrc **out);
 /**
  * Loads an archive file: OpenDKIM key-file lines, a DNS zone file, our JSON
- * Lines format, or the tab-separated vector format; detected from content.
+ * Lines format, the zk-email archive's JSON, or the tab-separated vector
+ * format; detected from content.
  * A load is all or nothing: a malformed line fails it with DKIMARC_EFORMAT
  * and a message naming file and line, and leaves the source as it was.
  * Other errors: DKIMARC_EINVAL (src not an archive, NULL path), DKIMARC_EIO
@@ -147,6 +148,20 @@ DKIMARC_API int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *pat
  */
 DKIMARC_API int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name,
                                                 const char *data, size_t len);
+/**
+ * Loads a file in the test vectors' tab-separated format, and in no other:
+ * lines NAME<TAB>TXT<TAB>DATA, or NAME<TAB>NXDOMAIN, SERVFAIL or TIMEOUT,
+ * which make lookups of NAME answer not found or a temporary failure as DNS
+ * would. For test vectors only. Otherwise as dkimarc_keysrc_archive_load():
+ * all or nothing, the same errors.
+ */
+DKIMARC_API int dkimarc_keysrc_archive_load_vector(dkimarc_keysrc *src, const char *path);
+/**
+ * As dkimarc_keysrc_archive_load_vector(), from memory, as
+ * dkimarc_keysrc_archive_load_mem() is to dkimarc_keysrc_archive_load().
+ */
+DKIMARC_API int dkimarc_keysrc_archive_load_vector_mem(dkimarc_keysrc *src, const char *name,
+                                                       const char *data, size_t len);
 /** Number of records loaded so far; 0 when src is NULL or not an archive. */
 DKIMARC_API size_t dkimarc_keysrc_archive_count(const dkimarc_keysrc *src);
 /**
