@@ -67,7 +67,7 @@ int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i)
 	int st = dns_parse(o, argc, argv, i);
 	if (st != 0)
 		return st;
-	/* The test vectors' format, named as such: it can make up DNS failures. */
+	/* The test vectors' format can make up DNS failures: read only when named. */
 	bool vector = cli_opt_is(a, "--keys-vector", &val);
 	if (vector)
 		opt = "--keys-vector";
@@ -228,7 +228,7 @@ void keyopts_usage(FILE *out)
 	      "                With --keys alone, nothing is sent to the network\n"
 	      "  --keys-vector FILE  as --keys, for a test vector's dns.txt (NAME<TAB>TXT<TAB>\n"
 	      "                DATA, NXDOMAIN, SERVFAIL or TIMEOUT lines, which make up DNS\n"
-	      "                answers and failures)\n"
+	      "                answers and failures); --keys refuses such a file\n"
 	      "  --dns         with --keys: ask DNS for the keys the archives lack (without\n"
 	      "                --keys, keys always come from DNS); any --dns-* option\n"
 	      "                implies --dns\n"

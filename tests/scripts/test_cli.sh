@@ -236,9 +236,19 @@ json_check "RFC 6376 A signature in JSON" "$out" \
 	'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
 	 == [("pass", "example.com", "brisbane")]'
 
-# ---- a test vector's dns.txt, which can make up DNS failures: --keys-vector ----
+# ---- a test vector's dns.txt, which can make up DNS failures, is read only when asked for ----
 
+run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
+expect_rc "--keys refuses a test vector's dns.txt" 2
+expect_eq "--keys of a vector verifies nothing" "$out" ""
+expect_in "--keys of a vector: says what the file looks like" "$err" \
+	"dkimarc: $rfc/dns.txt:2: looks like a test-vector file"
+expect_in "--keys of a vector: says how to load it" "$err" "--keys-vector FILE"
 printf 'brisbane._domainkey.example.com\tSERVFAIL\n' >"$tmp/servfail.txt"
+run verify --json --keys "$tmp/servfail.txt" "$rfc/message.eml"
+expect_rc "--keys refuses a file of made-up failures" 2
+expect_in "--keys of made-up failures: says so" "$err" \
+	"dkimarc: $tmp/servfail.txt:1: looks like a test-vector file"
 run verify --json --keys-vector "$tmp/servfail.txt" "$rfc/message.eml"
 expect_rc "--keys-vector plays out a SERVFAIL" 1
 json_check "--keys-vector SERVFAIL: temperror, never a pass" "$out" \

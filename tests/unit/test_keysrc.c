@@ -467,6 +467,61 @@ static void vector_format_keeps_data_verbatim_and_simulates_failures(void **stat
 	dkimarc_keysrc_free(src);
 }
 
+/*
+ * Its SERVFAIL and TIMEOUT lines make up DNS failures, so the format is read
+ * only when asked for: a plain load refuses it, saying how to load it, rather
+ * than read it as another format; the source stays as it was.
+ */
+static void vector_format_is_read_only_when_asked_for(void **state)
+{
+	static const char want[] =
+	    "dns.txt:2: looks like a test-vector file (NAME<TAB>TXT<TAB>DATA or "
+	    "NAME<TAB>NXDOMAIN|SERVFAIL|TIMEOUT), which can make up DNS failures and is read "
+	    "only when asked for: load it with dkimarc_keysrc_archive_load_vector() (dkimarc: "
+	    "--keys-vector FILE)";
+	static const char rfc[] = SRCDIR "/vectors/external/rfc/rfc6376-appendix-a/dns.txt";
+	dkimarc_keysrc *src = load("k.keys", "a._domainkey.example.com v=DKIM1; p=KEEP\n");
+	(void)state;
+
+	assert_int_equal(
+	    dkimarc_keysrc_archive_load_mem(src, "dns.txt", VECTOR_TEXT, strlen(VECTOR_TEXT)),
+	    DKIMARC_EFORMAT);
+	assert_string_equal(dkimarc_last_error(), want);
+	assert_int_equal(dkimarc_keysrc_archive_count(src), 1);
+	assert_int_equal(dkimarc_keysrc_archive_file_count(src), 1);
+	dkimarc_answer *ans = lookup(src, "down._domainkey.example.com");
+	assert_int_equal(dkimarc_answer_status(ans), DKIMARC_LOOKUP_NOT_FOUND);
+	dkimarc_answer_free(ans);
+	/* A single failure line is enough to tell the format, and is refused too. */
+	assert_contains(load_error("f.txt", "# one\n\ns._domainkey.example.com\tSERVFAIL\n"),
+	                "f.txt:3: looks like a test-vector file");
+	/* From a file: the same, naming its path. */
+	assert_int_equal(dkimarc_keysrc_archive_load(src, rfc), DKIMARC_EFORMAT);
+	assert_contains(dkimarc_last_error(),
+	                "rfc6376-appendix-a/dns.txt:2: looks like a test-vector");
+	assert_contains(dkimarc_last_error(), "--keys-vector FILE");
+	assert_int_equal(dkimarc_keysrc_archive_file_count(src), 1);
+
+	/* Asked for, the same bytes load and answer as they always did. */
+	dkimarc_keysrc_free(src);
+	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(src, "dns.txt", VECTOR_TEXT,
+	                                                        strlen(VECTOR_TEXT)),
+	                 DKIMARC_OK);
+	assert_vector_text_lookups(src);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector(src, rfc), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_file_count(src), 2);
+	assert_int_equal(dkimarc_keysrc_archive_count(src), 4);
+	dkimarc_keysrc_free(src);
+
+	/* The explicit call reads that format and no other. */
+	assert_contains(
+	    load_error_as("k.zone", "$ORIGIN example.com.\nk IN TXT \"v=DKIM1; p=\"\n", true),
+	    "k.zone:1: expected NAME<TAB>TYPE");
+	assert_contains(load_error_as("k.keys", "a._domainkey.example.com v=DKIM1; p=\n", true),
+	                "k.keys:1: expected NAME<TAB>TYPE");
+}
+
 static void same_key_in_every_format_gives_identical_txt(void **state)
 {
 	/* Zone strings are at most 255 bytes, so the key is split there. */
@@ -958,6 +1013,7 @@ int main(void)
 	    cmocka_unit_test(zone_with_tabs_and_quotes_is_not_taken_for_vectors),
 	    cmocka_unit_test(jsonl_carries_provenance),
 	    cmocka_unit_test(vector_format_keeps_data_verbatim_and_simulates_failures),
+	    cmocka_unit_test(vector_format_is_read_only_when_asked_for),
 	    cmocka_unit_test(same_key_in_every_format_gives_identical_txt),
 	    cmocka_unit_test(malformed_lines_fail_with_file_and_line),
 	    cmocka_unit_test(malformed_vector_lines_fail_with_file_and_line),

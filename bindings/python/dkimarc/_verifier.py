@@ -146,7 +146,8 @@ class VectorKeys:
     """A test vector's tab-separated dns.txt, to give in keys= (docs/keys.md).
 
     Its lines can make lookups answer NXDOMAIN, SERVFAIL or TIMEOUT as DNS
-    would: wrap the path in VectorKeys to load it as a test vector.
+    would, so a plain path in keys= refuses such a file (FormatError): wrap
+    the path in VectorKeys to load it as a test vector.
     """
 
     __slots__ = ("path",)

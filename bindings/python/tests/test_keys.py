@@ -3,6 +3,8 @@
 import json
 import os
 
+import pytest
+
 import dkimarc
 from conftest import SAMPLE, SAMPLE_AT
 
@@ -107,11 +109,15 @@ def test_a_key_recovered_from_the_corpus_gives_consistent_never_confirmed(tmp_pa
     assert "recovered.jsonl:1" in r.signatures[0].key_choice
 
 
-def test_vector_dns_txt_is_read_as_vector_keys(tmp_path):
+def test_vector_dns_txt_is_read_only_when_given_as_vector_keys(tmp_path):
     recs = jsonl_records()
     path = tmp_path / "dns.txt"
     path.write_text("".join("%s\tTXT\t%s\n" % (n, t) for n, t in recs.items()) +
                     "gone._domainkey.example.com\tSERVFAIL\n")
+    # A plain path: refused, never misread as another format.
+    with pytest.raises(dkimarc.FormatError) as ei:
+        dkimarc.Verifier(keys=[str(path)])
+    assert "test-vector" in str(ei.value) and "--keys-vector" in str(ei.value)
     r = dkimarc.verify(read("confirmed-rsa.eml"), keys=dkimarc.VectorKeys(str(path)),
                        at=SAMPLE_AT)
     assert r.verdict == "confirmed"
