@@ -23,11 +23,12 @@ from ._verifier import (HAVE_CORPUS, LIMITS, Verifier, VectorKeys, parse_time, s
 __version__ = "0.1.0"
 
 __all__ = [
-    "verify", "verify_file", "scan", "Verifier", "VectorKeys", "Report", "Signature", "KeyRecord", "Arc",
-    "ArcInstance", "ArcAar", "VERDICTS", "CONFIRMED", "LIMITS", "HAVE_ARC", "DkimarcError",
-    "OutOfMemory", "InvalidArgument", "ReadError", "FormatError", "LimitExceeded",
-    "StateError", "CryptoError", "ScanProblem", "LibraryNotFound", "library_version",
-    "library_path", "corpus_library_path", "parse_time", "HAVE_CORPUS", "ABI_MAJOR",
+    "verify", "verify_file", "scan", "Verifier", "VectorKeys", "Report", "Signature",
+    "KeyRecord", "Arc", "ArcInstance", "ArcAar", "VERDICTS", "CONFIRMED", "LIMITS", "HAVE_ARC",
+    "DkimarcError", "OutOfMemory", "InvalidArgument", "ReadError", "FormatError",
+    "LimitExceeded", "StateError", "CryptoError", "ScanProblem", "LibraryNotFound",
+    "library_version", "library_path", "corpus_library_path", "parse_time", "HAVE_CORPUS",
+    "ABI_MAJOR",
 ]
 
 
