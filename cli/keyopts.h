@@ -7,7 +7,8 @@
 #include <stdio.h>
 
 struct keyopts {
-	const char **keys; /* --keys FILE, in order */
+	const char **keys; /* --keys FILE and --keys-vector FILE, in order */
+	bool *vector;      /* per keys[i]: given with --keys-vector */
 	size_t nkeys;
 	bool dns;             /* --dns, or implied by another --dns-* option */
 	const char **servers; /* --dns-server ADDR[:PORT], in order */

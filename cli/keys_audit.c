@@ -41,6 +41,7 @@ void keys_audit_usage(FILE *out)
 	      "options:\n"
 	      "  --keys FILE   an archive whose keys to audit, and to verify PATH with (any\n"
 	      "                format 'dkimarc verify' reads); may be repeated\n"
+	      "  --keys-vector FILE  as --keys, for a test vector's tab-separated dns.txt\n"
 	      "  --dns         with --keys: ask DNS for the keys PATH needs that the archives\n"
 	      "                lack (any --dns-* option implies it)\n",
 	      out);

@@ -120,6 +120,7 @@ void keys_recover_usage(FILE *out)
 	      "                and --dns-tries as for pin): the same key corroborates it;\n"
 	      "                another key means the key was rotated since, or the mail was\n"
 	      "                signed with a key that was never the domain's\n"
+	      "  --keys-vector FILE  as --keys, for a test vector's tab-separated dns.txt\n"
 	      "  --no-progress no progress line on standard error (drawn only on a terminal)\n"
 	      "\n"
 	      "exit status: 0 a key recovered and written, 1 none recovered (FILE not\n"

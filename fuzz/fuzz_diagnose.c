@@ -198,7 +198,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_buf_put(&keys, "\n", 1);
 		dkimarc_free(rec);
 		FUZZ_CHECK(dkimarc_keysrc_archive_new(&src) == DKIMARC_OK);
-		FUZZ_CHECK(dkimarc_keysrc_archive_load_mem(src, "keys", keys.p, keys.n) ==
+		FUZZ_CHECK(dkimarc_keysrc_archive_load_vector_mem(src, "keys", keys.p, keys.n) ==
 		           DKIMARC_OK);
 		fuzz_buf_free(&keys);
 		FUZZ_CHECK(dkimarc_ctx_new(&ctx) == DKIMARC_OK);

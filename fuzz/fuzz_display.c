@@ -143,7 +143,7 @@ static void init(void)
 	FUZZ_CHECK(dkimarc_ctx_new(&ctx) == DKIMARC_OK);
 	FUZZ_CHECK(dkimarc_ctx_set_time(ctx, T0 + 3600) == DKIMARC_OK);
 	FUZZ_CHECK(dkimarc_keysrc_archive_new(&src) == DKIMARC_OK);
-	FUZZ_CHECK(dkimarc_keysrc_archive_load_mem(src, "keys", keys, sizeof keys - 1) ==
+	FUZZ_CHECK(dkimarc_keysrc_archive_load_vector_mem(src, "keys", keys, sizeof keys - 1) ==
 	           DKIMARC_OK);
 	FUZZ_CHECK(dkimarc_ctx_set_keysrc(ctx, src) == DKIMARC_OK);
 	dkimarc_signer *ex = signer(ex_seed, "example.com", "ed");

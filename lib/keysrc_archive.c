@@ -1,10 +1,10 @@
 /*
  * The archive key source: key records read from files (OpenDKIM key files,
- * DNS zone files, our JSON Lines provenance format, the test vectors'
- * tab-separated dns.txt, the zk-email archive's JSON), kept in a hash table keyed by lower-case
- * name. Loading is single-threaded; lookups only read, so they are thread-safe. The formats and the
- * detection rule are described in docs/keys.md. This file holds the loading and the
- * lookups; each format's reader is in keysrc_archive_FORMAT.c.
+ * DNS zone files, our JSON Lines provenance format, the zk-email archive's
+ * JSON, and on request only the test vectors' tab-separated dns.txt), kept in a hash table keyed by
+ * lower-case name. Loading is single-threaded; lookups only read, so they are thread-safe. The
+ * formats and the detection rule are described in docs/keys.md. This file holds the loading and
+ * the lookups; each format's reader is in keysrc_archive_FORMAT.c.
  */
 #include "keysrc_archive.h"
 #include "keymarks.h"
@@ -392,10 +392,15 @@ int da_ar_read_quoted(loader *ld, const char *s, size_t n, size_t *i, da_dyn *b)
 
 enum format { FMT_KEYFILE, FMT_ZONE, FMT_JSONL, FMT_VECTOR, FMT_ZKEMAIL };
 
-static enum format detect(const char *buf, size_t len)
+/*
+ * The format of an archive from its content; *line is the first line in the
+ * vector format when that is the answer (a format detected only to be refused).
+ */
+static enum format detect(const char *buf, size_t len, unsigned long *line)
 {
 	size_t pos = 0;
 	bool zone_hint = false;
+	unsigned long lineno = 0;
 
 	while (pos < len && (is_ws(buf[pos]) || buf[pos] == '\r' || buf[pos] == '\n'))
 		pos++;
@@ -408,14 +413,17 @@ static enum format detect(const char *buf, size_t len)
 		size_t n = nl ? (size_t)(nl - s) : len - pos, i = 0;
 
 		pos += n + (nl != NULL);
+		lineno++;
 		if (n > 0 && s[n - 1] == '\r')
 			n--;
 		while (i < n && is_ws(s[i]))
 			i++;
 		if (i == n || s[i] == '#' || s[i] == ';')
 			continue;
-		if (da_ar_vector_line(s, n))
+		if (da_ar_vector_line(s, n)) {
+			*line = lineno;
 			return FMT_VECTOR;
+		}
 		if (!zone_hint && da_ar_zone_line(s, n))
 			zone_hint = true;
 	}
@@ -598,10 +606,16 @@ const char *dkimarc_keysrc_archive_file_sha256(const dkimarc_keysrc *src, size_t
 	return a ? a->sha256[i] : NULL;
 }
 
-int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const char *data,
-                                    size_t len)
+/*
+ * The test vectors' format can make lookups fail as DNS would (SERVFAIL,
+ * TIMEOUT), so it is read only when the caller says the file is one (vector);
+ * detected in any other load, it is refused rather than read as another format.
+ */
+static int load_mem(dkimarc_keysrc *src, const char *name, const char *data, size_t len,
+                    bool vector)
 {
 	archive *a = as_archive(src);
+	unsigned long vline = 0;
 	loader ld;
 	char *file;
 	int rc;
@@ -636,12 +650,20 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 	ld.file = file;
 	ld.buf = data ? data : "";
 	ld.len = len;
-	switch (detect(ld.buf, len)) {
+	switch (vector ? FMT_VECTOR : detect(ld.buf, len, &vline)) {
 	case FMT_JSONL:
 		rc = da_ar_parse_jsonl(&ld);
 		break;
 	case FMT_VECTOR:
-		rc = da_ar_parse_vector(&ld);
+		if (vector)
+			rc = da_ar_parse_vector(&ld);
+		else
+			rc = da_ar_fail_at(
+			    &ld, vline,
+			    "looks like a test-vector file (NAME<TAB>TXT<TAB>DATA or "
+			    "NAME<TAB>NXDOMAIN|SERVFAIL|TIMEOUT), which can make up DNS failures "
+			    "and is read only when asked for: load it with "
+			    "dkimarc_keysrc_archive_load_vector() (dkimarc: --keys-vector FILE)");
 		break;
 	case FMT_ZKEMAIL:
 		rc = da_ar_parse_zkemail(&ld);
@@ -666,7 +688,19 @@ int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const
 	return rc;
 }
 
-int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *path)
+int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name, const char *data,
+                                    size_t len)
+{
+	return load_mem(src, name, data, len, false);
+}
+
+int dkimarc_keysrc_archive_load_vector_mem(dkimarc_keysrc *src, const char *name, const char *data,
+                                           size_t len)
+{
+	return load_mem(src, name, data, len, true);
+}
+
+static int load_path(dkimarc_keysrc *src, const char *path, bool vector)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -731,11 +765,21 @@ int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *path)
 			len += (size_t)got;
 		}
 	}
-	rc = dkimarc_keysrc_archive_load_mem(src, path, map ? map : buf, len);
+	rc = load_mem(src, path, map ? map : buf, len, vector);
 out:
 	if (map != NULL)
 		munmap(map, len);
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *path)
+{
+	return load_path(src, path, false);
+}
+
+int dkimarc_keysrc_archive_load_vector(dkimarc_keysrc *src, const char *path)
+{
+	return load_path(src, path, true);
 }

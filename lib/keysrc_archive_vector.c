@@ -1,4 +1,7 @@
-/* Archive format (d): the test vectors' tab-separated dns.txt, and its detection. */
+/*
+ * Archive format (d): the test vectors' tab-separated dns.txt, read only on
+ * request, and the test that tells it, so that other loads refuse it.
+ */
 #include "keysrc_archive.h"
 
 #include <stdio.h>

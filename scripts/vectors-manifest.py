@@ -5,10 +5,10 @@ dkimarc gives every vector the project carries.
     scripts/vectors-manifest.py [--dkimarc PATH] [--check | --write] [-v] [FILTER...]
 
 Vectors are found, not listed: every directory under vectors/ holding a
-message.eml (keys: its dns.txt), every vectors/sample/*.eml (keys:
-vectors/sample/keys.zone), and every message of vectors/leak-sample/leak/
-(keys: its keys.zone, read with `dkimarc scan`). A new set directory is picked
-up without changing this script.
+message.eml (keys: its dns.txt, loaded with --keys-vector), every
+vectors/sample/*.eml (keys: vectors/sample/keys.zone), and every message of
+vectors/leak-sample/leak/ (keys: its keys.zone, read with `dkimarc scan`). A
+new set directory is picked up without changing this script.
 
 Each vector is verified at a fixed time (AT below), in the default profile and
 with --strict. Its manifest line holds what must not change silently: the
@@ -57,18 +57,20 @@ def discover():
                     if line.startswith("kind="):
                         kind = line.strip()[5:]
         found.append((rel.split(os.sep)[0], rel, kind,
-                      ("verify", msg, keys if os.path.exists(keys) else None)))
+                      ("verify", msg, keys if os.path.exists(keys) else None, True)))
     sample = os.path.join(VECTORS, "sample")
     for msg in glob.glob(os.path.join(sample, "*.eml")):
         found.append(("sample", os.path.relpath(msg, VECTORS), None,
-                      ("verify", msg, os.path.join(sample, "keys.zone"))))
+                      ("verify", msg, os.path.join(sample, "keys.zone"), False)))
     found.sort(key=lambda v: v[1])
     return found
 
 
 def run(cli, args, strict, empty_keys):
-    what, path, keys = args
-    cmd = [cli, what, "--at", AT, "--json", "--keys", keys or empty_keys]
+    what, path, keys, vector = args
+    # A vector's dns.txt is in the tab-separated format, read only when asked for.
+    cmd = [cli, what, "--at", AT, "--json"] + (["--keys-vector", keys] if keys and vector
+                                               else ["--keys", keys or empty_keys])
     if strict:
         cmd.append("--strict")
     if what == "scan":
@@ -137,7 +139,7 @@ def generate(cli, only, verbose):
         leak = os.path.join(VECTORS, "leak-sample")
         if os.path.isdir(os.path.join(leak, "leak")) and (
                 not only or any(o in "leak-sample" for o in only)):
-            args = ("scan", os.path.join(leak, "leak"), os.path.join(leak, "keys.zone"))
+            args = ("scan", os.path.join(leak, "leak"), os.path.join(leak, "keys.zone"), False)
             d, s = run(cli, args, False, empty.name), run(cli, args, True, empty.name)
             if len(d) != len(s):
                 raise RuntimeError("leak-sample: strict and default scans differ in length")

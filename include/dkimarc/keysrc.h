@@ -132,9 +132,12 @@ DKIMARC_API int dkimarc_keysrc_new_custom(dkimarc_keysrc **out, const dkimarc_ke
 DKIMARC_API int dkimarc_keysrc_archive_new(dkimarc_keysrc **out);
 /**
  * Loads an archive file: OpenDKIM key-file lines, a DNS zone file, our JSON
- * Lines format, or the tab-separated vector format; detected from content.
+ * Lines format, or the zk-email archive's JSON; detected from content.
  * A load is all or nothing: a malformed line fails it with DKIMARC_EFORMAT
  * and a message naming file and line, and leaves the source as it was.
+ * A file in the test vectors' tab-separated format is refused the same way,
+ * with a message saying so: it can make up DNS failures, so it is read only
+ * by dkimarc_keysrc_archive_load_vector().
  * Other errors: DKIMARC_EINVAL (src not an archive, NULL path), DKIMARC_EIO
  * (cannot open or read path), DKIMARC_ELIMIT, DKIMARC_ENOMEM. Load before
  * sharing the source: not thread-safe against concurrent lookups.
@@ -147,6 +150,21 @@ DKIMARC_API int dkimarc_keysrc_archive_load(dkimarc_keysrc *src, const char *pat
  */
 DKIMARC_API int dkimarc_keysrc_archive_load_mem(dkimarc_keysrc *src, const char *name,
                                                 const char *data, size_t len);
+/**
+ * Loads a file in the test vectors' tab-separated format, and in no other:
+ * lines NAME<TAB>TXT<TAB>DATA, or NAME<TAB>NXDOMAIN, SERVFAIL or TIMEOUT,
+ * which make lookups of NAME answer not found or a temporary failure as DNS
+ * would. For test vectors only; dkimarc_keysrc_archive_load() refuses such
+ * a file, so that an archive is never read as one by accident. Otherwise as
+ * dkimarc_keysrc_archive_load(): all or nothing, the same errors.
+ */
+DKIMARC_API int dkimarc_keysrc_archive_load_vector(dkimarc_keysrc *src, const char *path);
+/**
+ * As dkimarc_keysrc_archive_load_vector(), from memory, as
+ * dkimarc_keysrc_archive_load_mem() is to dkimarc_keysrc_archive_load().
+ */
+DKIMARC_API int dkimarc_keysrc_archive_load_vector_mem(dkimarc_keysrc *src, const char *name,
+                                                       const char *data, size_t len);
 /** Number of records loaded so far; 0 when src is NULL or not an archive. */
 DKIMARC_API size_t dkimarc_keysrc_archive_count(const dkimarc_keysrc *src);
 /**

@@ -461,13 +461,13 @@ for root, _, files in os.walk(arc_dir):
             keys = os.path.join(root, "dns.txt")
             if not os.path.exists(keys):
                 continue
-            j = json.loads(subprocess.run([DKIMARC, "verify", "--json", "--keys", keys, p],
+            j = json.loads(subprocess.run([DKIMARC, "verify", "--json", "--keys-vector", keys, p],
                                           capture_output=True).stdout or b"{}")
             if j.get("arc", {}).get("result") == "pass":
                 arc_pass = (p, keys, j["arc"]["oldest_pass"])
 check("an ARC vector that passes was found", arc_pass, arc_dir)
 if arc_pass:
-    r = subprocess.run([DKIMARC, "verify", "--ar", "mx.example.org", "--keys", arc_pass[1],
+    r = subprocess.run([DKIMARC, "verify", "--ar", "mx.example.org", "--keys-vector", arc_pass[1],
                         arc_pass[0]], capture_output=True, text=True)
     hdr = authres.AuthenticationResultsHeader.parse(r.stdout.rstrip("\r\n"))
     arc = [x for x in hdr.results if x.method == "arc"]

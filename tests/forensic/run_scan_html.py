@@ -342,7 +342,7 @@ shutil.copy(os.path.join(sample, "confirmed-ed25519.eml"), os.path.join(corpus, 
 adv = os.path.join(args.srcdir, "vectors", "adversarial", "unsigned-subject-named")
 shutil.copy(os.path.join(adv, "message.eml"), os.path.join(corpus, "unsigned-subject.eml"))
 page, summary = scan("hostile", corpus, os.path.join(sample, "keys.zone"), "--strict", "--at",
-                     "2024-06-01", "--keys", os.path.join(adv, "dns.txt"))
+                     "2024-06-01", "--keys-vector", os.path.join(adv, "dns.txt"))
 d = render(page)
 mails = same_figures("hostile", d, summary)
 check("hostile: a confirmation names the field it does not cover",

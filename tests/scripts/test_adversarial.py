@@ -188,7 +188,7 @@ def main():
         exp = parse_expect(os.path.join(d, "expect.txt"))
         for strict in profiles:
             mode = "strict" if strict else "default"
-            cmd = [cli, "verify", "--json", "--keys", os.path.join(d, "dns.txt")]
+            cmd = [cli, "verify", "--json", "--keys-vector", os.path.join(d, "dns.txt")]
             cmd += ["--strict"] if strict else []
             rc, out, err, rss, secs = run(cmd + [os.path.join(d, "message.eml")])
             problems = []

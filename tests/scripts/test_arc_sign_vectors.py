@@ -76,7 +76,8 @@ def seal(case, e, extra):
            "--key", os.path.join(case, "private-key.pem"), "--authserv-id", e["sign.srv-id"],
            "--exact-headers", e["sign.headers"], "--timestamp", e["sign.t"],
            "--algorithm", e["sign.a"], "--canon", e["sign.c"],
-           "--keys", os.path.join(case, "dns.txt")] + extra + [os.path.join(case, "message.eml")]
+           "--keys-vector", os.path.join(case, "dns.txt")] + extra + [
+               os.path.join(case, "message.eml")]
     return subprocess.run(cmd, capture_output=True)
 
 
@@ -146,7 +147,8 @@ def main():
 
     files = [f for f, _, _ in folded]
     r = subprocess.run([DKIMARC, "verify", "--json"] +
-                       sum((["--keys", os.path.join(c, "dns.txt")] for c in cases[:1]), []) +
+                       sum((["--keys-vector", os.path.join(c, "dns.txt")] for c in cases[:1]),
+                           []) +
                        files, capture_output=True)
     ours = {}
     for line in r.stdout.decode().splitlines():

@@ -7,7 +7,7 @@ environment. Standalone:
     DKIMARC=build/dkimarc SRCDIR=. /usr/bin/python3 tests/scripts/test_arc_vectors.py [-v] [CASE...]
 
 Every case in vectors/arc/ (175, see vectors/arc/README.md) is verified with
-`dkimarc verify --json --keys dns.txt message.eml`, the case's own DNS records
+`dkimarc verify --json --keys-vector dns.txt message.eml`, the case's own DNS records
 and nothing else. The suite's t= values are 12345: no clock is involved.
 
 Checks per case:
@@ -105,7 +105,7 @@ def check_case(dkimarc, d, name):
     want = exp["arc"]
     if name in RFC_DIVERGENCES:
         want = RFC_DIVERGENCES[name][0]
-    p = subprocess.run([dkimarc, "verify", "--json", "--keys", os.path.join(d, "dns.txt"),
+    p = subprocess.run([dkimarc, "verify", "--json", "--keys-vector", os.path.join(d, "dns.txt"),
                         os.path.join(d, "message.eml")], capture_output=True, timeout=60)
     if name in NOT_MAIL:
         if want != "none":
@@ -199,7 +199,7 @@ def main():
     if not only:
         # The human output has the ARC section too.
         d = os.path.join(srcdir, "vectors", "arc", "cv_pass_i2_1")
-        p = subprocess.run([dkimarc, "verify", "--keys", os.path.join(d, "dns.txt"),
+        p = subprocess.run([dkimarc, "verify", "--keys-vector", os.path.join(d, "dns.txt"),
                             os.path.join(d, "message.eml")], capture_output=True, timeout=60)
         text = p.stdout.decode(errors="replace")
         if "\n  ARC pass (ok) " in text and "\n    i=2 cv=pass\n" in text:

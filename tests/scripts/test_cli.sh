@@ -209,7 +209,7 @@ json_check "--at sets the report time" "$out" 'j["time"] == 1493985600'
 # ---- RFC 6376 Appendix A, verified with its archived key -------------------
 
 rfc="$SRCDIR/vectors/external/rfc/rfc6376-appendix-a"
-run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
+run verify --keys-vector "$rfc/dns.txt" "$rfc/message.eml"
 expect_rc "RFC 6376 A" 0
 expect_in "RFC 6376 A confirmed in text" "$out" "$rfc/message.eml: CONFIRMED "
 expect_in "RFC 6376 A signature passes" "$out" \
@@ -220,7 +220,7 @@ expect_eq "an archive with records loads without a word" "$err" ""
 # An archive with no record (as a failed pin once wrote) loads, with a warning.
 : >"$tmp/empty.jsonl"
 printf '# only comments\n' >"$tmp/comments.zone"
-run verify --keys "$tmp/empty.jsonl" --keys "$tmp/comments.zone" --keys "$rfc/dns.txt" \
+run verify --keys "$tmp/empty.jsonl" --keys "$tmp/comments.zone" --keys-vector "$rfc/dns.txt" \
 	"$rfc/message.eml"
 expect_rc "empty archives beside a good one" 0
 expect_in "an empty archive is warned about" "$err" \
@@ -229,24 +229,54 @@ expect_in "an archive of comments is warned about" "$err" \
 	"dkimarc: warning: $tmp/comments.zone holds no key record"
 expect_eq "each empty archive once" "$(printf '%s\n' "$err" | grep -c warning)" 2
 
-run verify --json --keys="$rfc/dns.txt" "$rfc/message.eml"
+run verify --json --keys-vector="$rfc/dns.txt" "$rfc/message.eml"
 expect_rc "RFC 6376 A, --json" 0
 json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
 json_check "RFC 6376 A signature in JSON" "$out" \
 	'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
 	 == [("pass", "example.com", "brisbane")]'
 
+# ---- a test vector's dns.txt, which can make up DNS failures, is read only when asked for ----
+
+run verify --keys "$rfc/dns.txt" "$rfc/message.eml"
+expect_rc "--keys refuses a test vector's dns.txt" 2
+expect_eq "--keys of a vector verifies nothing" "$out" ""
+expect_in "--keys of a vector: says what the file looks like" "$err" \
+	"dkimarc: $rfc/dns.txt:2: looks like a test-vector file"
+expect_in "--keys of a vector: says how to load it" "$err" "--keys-vector FILE"
+printf 'brisbane._domainkey.example.com\tSERVFAIL\n' >"$tmp/servfail.txt"
+run verify --json --keys "$tmp/servfail.txt" "$rfc/message.eml"
+expect_rc "--keys refuses a file of made-up failures" 2
+expect_in "--keys of made-up failures: says so" "$err" \
+	"dkimarc: $tmp/servfail.txt:1: looks like a test-vector file"
+run verify --json --keys-vector "$tmp/servfail.txt" "$rfc/message.eml"
+expect_rc "--keys-vector plays out a SERVFAIL" 1
+json_check "--keys-vector SERVFAIL: temperror, never a pass" "$out" \
+	'(j["signatures"][0]["result"], j["signatures"][0]["reason"]) == ("temperror", "dns_tempfail")
+	 and "SERVFAIL (from archive " in j["signatures"][0]["reason_text"]'
+# Both options load into one archive, in the order given.
+printf 'brisbane._domainkey.example.com v=DKIM1; p=\n' >"$tmp/revoked.keys"
+run verify --json --keys "$tmp/revoked.keys" --keys-vector "$rfc/dns.txt" "$rfc/message.eml"
+json_check "--keys then --keys-vector: both files, in order" "$out" \
+	'[f["file"].rsplit("/", 1)[1] for f in j["run"]["keys"][0]["files"]]
+	 == ["revoked.keys", "dns.txt"] and j["run"]["keys"][0]["records"] == 2'
+run verify --keys-vector
+expect_rc "--keys-vector without FILE" 2
+expect_in "--keys-vector without FILE: says so" "$err" "option '--keys-vector' needs a FILE"
+run verify --help
+expect_in "verify --help lists --keys-vector" "$out" "--keys-vector FILE"
+
 # ---- i= is dkim-quoted-printable (RFC 6376 §2.11): shown decoded, malformed is an error ----
 
 qp="$SRCDIR/vectors/adversarial/sig-i-qp-encoded"
-run verify --json --keys "$qp/dns.txt" "$qp/message.eml"
+run verify --json --keys-vector "$qp/dns.txt" "$qp/message.eml"
 expect_rc "i= in quoted-printable verifies" 0
 json_check "JSON auid is i= decoded" "$out" 'j["signatures"][0]["auid"] == "alice.bob@example.com"'
-run verify --ar mx.example --keys "$qp/dns.txt" "$qp/message.eml"
+run verify --ar mx.example --keys-vector "$qp/dns.txt" "$qp/message.eml"
 expect_in "--ar header.i is i= decoded" "$out" " header.i=alice.bob@example.com "
 
 qp="$SRCDIR/vectors/adversarial/sig-i-not-quoted-printable"
-run verify --json --keys "$qp/dns.txt" "$qp/message.eml"
+run verify --json --keys-vector "$qp/dns.txt" "$qp/message.eml"
 expect_rc "i= not quoted-printable is not confirmed" 1
 json_check "i= not quoted-printable: permerror sig_syntax" "$out" \
 	'(j["signatures"][0]["result"], j["signatures"][0]["reason"]) == ("permerror", "sig_syntax")'
@@ -324,7 +354,7 @@ run keys list "$sample/confirmed-rsa.eml" "$sample/third-party.eml" "$sample/key
 expect_in "keys list: 2 messages, 2 keys, 1 item" "$err" \
 	"2 messages read, 2 signed, 2 distinct keys; 1 item skipped"
 rfc="$SRCDIR/vectors/external/rfc/rfc6376-appendix-a"
-run verify --keys "$rfc/dns.txt" --at 2017-05-05 "$rfc/message.eml"
+run verify --keys-vector "$rfc/dns.txt" --at 2017-05-05 "$rfc/message.eml"
 expect_in "an archive of one record" "$out" "keys: archive of 1 record from 1 file"
 run scan --keys "$sample/keys.zone" --at 2024-06-01 "$sample/confirmed-rsa.eml"
 expect_in "scan: 1 message, 1 item" "$out" "summary: 1 message verified, 1 item in all"

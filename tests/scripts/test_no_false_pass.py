@@ -97,7 +97,7 @@ def category(rel):
 
 def dkim_case(cli, d, exp, t, label):
     for strict in (False, True):
-        cmd = [cli, "verify", "--json", "--keys", os.path.join(d, "dns.txt")]
+        cmd = [cli, "verify", "--json", "--keys-vector", os.path.join(d, "dns.txt")]
         cmd += ["--strict"] if strict else []
         report = run_json(cmd + [os.path.join(d, "message.eml")])[0]
         t.runs += 1
@@ -126,7 +126,7 @@ def dkim_case(cli, d, exp, t, label):
 
 
 def arc_case(cli, d, exp, t, label):
-    report = run_json([cli, "verify", "--json", "--keys", os.path.join(d, "dns.txt"),
+    report = run_json([cli, "verify", "--json", "--keys-vector", os.path.join(d, "dns.txt"),
                        os.path.join(d, "message.eml")])[0]
     t.runs += 1
     want = exp.get("arc", "").split("|")

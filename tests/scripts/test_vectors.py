@@ -87,7 +87,7 @@ def find_cases(srcdir, only):
 
 
 def run_cli(cli, case_dir, strict):
-    cmd = [cli, "verify", "--keys", os.path.join(case_dir, "dns.txt"), "--json"]
+    cmd = [cli, "verify", "--keys-vector", os.path.join(case_dir, "dns.txt"), "--json"]
     if strict:
         cmd.append("--strict")
     cmd.append(os.path.join(case_dir, "message.eml"))

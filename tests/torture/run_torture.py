@@ -102,7 +102,7 @@ def cli_cases(src, tmp):
         ("seal", ["seal", "--domain", "example.org", "--selector", "dummy", "--key",
                   os.path.join(arc, "private-key.pem"), "--authserv-id", "lists.example.org",
                   "--exact-headers", "mime-version:date:from:to:subject", "--timestamp",
-                  "12346", "--keys", os.path.join(arc, "dns.txt"),
+                  "12346", "--keys-vector", os.path.join(arc, "dns.txt"),
                   os.path.join(arc, "message.eml")], 13),
     ]
 
@@ -132,7 +132,9 @@ def run_driver(args, env, case, crypto):
         stride = 2 if args.sanitize else 1
     elif args.sanitize:
         stride *= 8
-    cmd = [args.driver, "--at", AT, "--stride", str(stride), "--keys", keys] + opts
+    # A test vector's dns.txt is loaded as one (docs/keys.md); other archives as detected.
+    kopt = "--keys-vector" if os.path.basename(keys) == "dns.txt" else "--keys"
+    cmd = [args.driver, "--at", AT, "--stride", str(stride), kopt, keys] + opts
     cmd += ["--crypto"] if crypto else []
     cmd += [mode, msg]
     t0 = time.time()

@@ -8,8 +8,9 @@
  * Forking after the setup makes a run cost a fork, not a process start.
  *
  *   torture_driver [--crypto] [--stride S] [--only N] [--diagnose] [--explain]
- *                  [--at T] --keys FILE MODE MESSAGE
+ *                  [--at T] --keys FILE|--keys-vector FILE MODE MESSAGE
  *   MODE: oneshot (dkimarc_verify), stream (dkimarc_verifier_*, 61-byte writes)
+ *   --keys-vector: FILE is a test vector's tab-separated dns.txt
  *
  * Prints one line per failing N and a summary; exits 1 on any failure.
  * --only N runs N alone and prints what it gave.
@@ -30,7 +31,7 @@ extern int torture_injected(void) __attribute__((weak));
 
 struct opts {
 	const char *keys, *mode, *file;
-	bool crypto, diagnose, explain;
+	bool vector, crypto, diagnose, explain;
 	long stride, only;
 	int64_t at;
 };
@@ -162,7 +163,8 @@ static char *run(const struct opts *o, const dkimarc_ctx *ctx, const char *msg, 
 static int usage(void)
 {
 	fputs("usage: torture_driver [--crypto] [--stride S] [--only N] [--diagnose] [--explain]\n"
-	      "                      [--at T] --keys FILE oneshot|stream MESSAGE\n",
+	      "                      [--at T] --keys FILE|--keys-vector FILE oneshot|stream\n"
+	      "                      MESSAGE\n",
 	      stderr);
 	return 2;
 }
@@ -185,7 +187,9 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc)
 			o.at = dkimarc_parse_time(argv[++i]);
 		else if (strcmp(argv[i], "--keys") == 0 && i + 1 < argc)
-			o.keys = argv[++i];
+			o.keys = argv[++i], o.vector = false;
+		else if (strcmp(argv[i], "--keys-vector") == 0 && i + 1 < argc)
+			o.keys = argv[++i], o.vector = true;
 		else
 			return usage();
 	}
@@ -204,8 +208,9 @@ int main(int argc, char **argv)
 	dkimarc_ctx *ctx = NULL;
 	dkimarc_keysrc *src = NULL;
 	if (!msg || dkimarc_ctx_new(&ctx) || dkimarc_keysrc_archive_new(&src) ||
-	    dkimarc_keysrc_archive_load(src, o.keys) || dkimarc_ctx_set_keysrc(ctx, src) ||
-	    (o.at >= 0 && dkimarc_ctx_set_time(ctx, o.at)) ||
+	    (o.vector ? dkimarc_keysrc_archive_load_vector(src, o.keys)
+	              : dkimarc_keysrc_archive_load(src, o.keys)) ||
+	    dkimarc_ctx_set_keysrc(ctx, src) || (o.at >= 0 && dkimarc_ctx_set_time(ctx, o.at)) ||
 	    (o.diagnose && dkimarc_ctx_set_diagnose(ctx, 1 << 20)) ||
 	    (o.explain && dkimarc_ctx_set_explain(ctx, 1))) {
 		fprintf(stderr, "torture_driver: setup: %s\n", dkimarc_last_error());

@@ -52,7 +52,7 @@ static dkimarc_ctx *ctx_for(const char *name)
 	assert_int_equal(dkimarc_ctx_new(&ctx), DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_time(ctx, 1700000000), DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-	assert_int_equal(dkimarc_keysrc_archive_load(src, path), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector(src, path), DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_keysrc(ctx, src), DKIMARC_OK);
 	return ctx;
 }

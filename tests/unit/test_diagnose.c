@@ -325,7 +325,7 @@ static void adversarial_bodies(void **state)
 		size_t n;
 		assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
 		snprintf(path, sizeof path, ADV "%s/dns.txt", cases[i].name);
-		assert_int_equal(dkimarc_keysrc_archive_load(src, path), DKIMARC_OK);
+		assert_int_equal(dkimarc_keysrc_archive_load_vector(src, path), DKIMARC_OK);
 		dkimarc_ctx *ctx = ctx_with(src);
 		snprintf(path, sizeof path, ADV "%s/message.eml", cases[i].name);
 		char *m = slurp(path, &n);
@@ -353,7 +353,7 @@ static dkimarc_privkey *test_key(dkimarc_keysrc **src)
 	snprintf(line, sizeof line, "diag._domainkey.example.com\tTXT\t%s\n", rec);
 	dkimarc_free(rec);
 	assert_int_equal(dkimarc_keysrc_archive_new(src), DKIMARC_OK);
-	assert_int_equal(dkimarc_keysrc_archive_load_mem(*src, "keys", line, strlen(line)),
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(*src, "keys", line, strlen(line)),
 	                 DKIMARC_OK);
 	return k;
 }

@@ -417,7 +417,8 @@ static void archive_files_through_chains_and_failed_loads(void **state)
 	static const char one[] = "x._domainkey.example.com\tTXT\tv=DKIM1; p=\n";
 	assert_int_equal(dkimarc_keysrc_archive_new(&a), DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_new(&b), DKIMARC_OK);
-	assert_int_equal(dkimarc_keysrc_archive_load_mem(a, "one", one, strlen(one)), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(a, "one", one, strlen(one)),
+	                 DKIMARC_OK);
 	/* A failed load is not a file of the archive. */
 	assert_int_equal(dkimarc_keysrc_archive_load_mem(a, "bad", "{not json\n", 10),
 	                 DKIMARC_EFORMAT);

@@ -1,6 +1,7 @@
 /* Key sources: archive formats, answers, chains, and time parsing. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,31 +28,54 @@
 #define KEY_TXT  "v=DKIM1; k=rsa; p=" KEY_B64
 #define KEY_NAME "sel2017._domainkey.example.org"
 
-static dkimarc_keysrc *load(const char *file, const char *text)
+/* Loads text into a new archive: as a test vector's dns.txt when vector, else detected. */
+static int load_mem_as(dkimarc_keysrc *src, const char *file, const char *text, bool vector)
+{
+	return vector ? dkimarc_keysrc_archive_load_vector_mem(src, file, text, strlen(text))
+	              : dkimarc_keysrc_archive_load_mem(src, file, text, strlen(text));
+}
+
+static dkimarc_keysrc *load_as(const char *file, const char *text, bool vector)
 {
 	dkimarc_keysrc *src = NULL;
 
 	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-	int rc = dkimarc_keysrc_archive_load_mem(src, file, text, strlen(text));
+	int rc = load_mem_as(src, file, text, vector);
 	if (rc != DKIMARC_OK)
 		fail_msg("load of %s failed: %s", file, dkimarc_last_error());
 	return src;
 }
 
+static dkimarc_keysrc *load(const char *file, const char *text)
+{
+	return load_as(file, text, false);
+}
+
+static dkimarc_keysrc *load_vector(const char *file, const char *text)
+{
+	return load_as(file, text, true);
+}
+
 /* Loads text that must fail; returns the error message. */
-static const char *load_error(const char *file, const char *text)
+static const char *load_error_as(const char *file, const char *text, bool vector)
 {
 	dkimarc_keysrc *src = NULL;
 	int rc;
 
 	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-	rc = dkimarc_keysrc_archive_load_mem(src, file, text, strlen(text));
+	rc = load_mem_as(src, file, text, vector);
 	if (rc == DKIMARC_OK)
 		fail_msg("load of %s should have failed:\n%s", file, text);
 	assert_int_equal(rc, DKIMARC_EFORMAT);
 	assert_int_equal(dkimarc_keysrc_archive_count(src), 0);
+	assert_int_equal(dkimarc_keysrc_archive_file_count(src), 0);
 	dkimarc_keysrc_free(src);
 	return dkimarc_last_error();
+}
+
+static const char *load_error(const char *file, const char *text)
+{
+	return load_error_as(file, text, false);
 }
 
 static void assert_contains(const char *hay, const char *needle)
@@ -400,17 +424,19 @@ static void jsonl_carries_provenance(void **state)
 	dkimarc_keysrc_free(src);
 }
 
-static void vector_format_keeps_data_verbatim_and_simulates_failures(void **state)
+#define VECTOR_TEXT                                                                                \
+	"# name\ttype\tdata  (comment)\n"                                                          \
+	"a._domainkey.example.com\tTXT\tv=DKIM1; p=AB CD; \n"                                      \
+	"e._domainkey.example.com\tTXT\t\n"                                                        \
+	"q._domainkey.example.com\tTXT\t\"quoted\"\n"                                              \
+	"gone._domainkey.example.com\tNXDOMAIN\n"                                                  \
+	"down._domainkey.example.com\tSERVFAIL\n"                                                  \
+	"slow._domainkey.example.com\tTIMEOUT\n"
+
+/* The lookups VECTOR_TEXT, loaded from "dns.txt", gives. */
+static void assert_vector_text_lookups(dkimarc_keysrc *src)
 {
-	dkimarc_keysrc *src = load("dns.txt", "# name\ttype\tdata  (comment)\n"
-	                                      "a._domainkey.example.com\tTXT\tv=DKIM1; p=AB CD; \n"
-	                                      "e._domainkey.example.com\tTXT\t\n"
-	                                      "q._domainkey.example.com\tTXT\t\"quoted\"\n"
-	                                      "gone._domainkey.example.com\tNXDOMAIN\n"
-	                                      "down._domainkey.example.com\tSERVFAIL\n"
-	                                      "slow._domainkey.example.com\tTIMEOUT\n");
 	dkimarc_answer *ans;
-	(void)state;
 
 	assert_int_equal(dkimarc_keysrc_archive_count(src), 3);
 	assert_single_txt(src, "a._domainkey.example.com", "v=DKIM1; p=AB CD; ");
@@ -430,7 +456,70 @@ static void vector_format_keeps_data_verbatim_and_simulates_failures(void **stat
 	assert_int_equal(dkimarc_answer_status(ans), DKIMARC_LOOKUP_TEMPFAIL);
 	assert_string_equal(dkimarc_answer_why(ans), "TIMEOUT (from archive dns.txt:7)");
 	dkimarc_answer_free(ans);
+}
+
+static void vector_format_keeps_data_verbatim_and_simulates_failures(void **state)
+{
+	dkimarc_keysrc *src = load_vector("dns.txt", VECTOR_TEXT);
+	(void)state;
+
+	assert_vector_text_lookups(src);
 	dkimarc_keysrc_free(src);
+}
+
+/*
+ * Its SERVFAIL and TIMEOUT lines make up DNS failures, so the format is read
+ * only when asked for: a plain load refuses it, saying how to load it, rather
+ * than read it as another format; the source stays as it was.
+ */
+static void vector_format_is_read_only_when_asked_for(void **state)
+{
+	static const char want[] =
+	    "dns.txt:2: looks like a test-vector file (NAME<TAB>TXT<TAB>DATA or "
+	    "NAME<TAB>NXDOMAIN|SERVFAIL|TIMEOUT), which can make up DNS failures and is read "
+	    "only when asked for: load it with dkimarc_keysrc_archive_load_vector() (dkimarc: "
+	    "--keys-vector FILE)";
+	static const char rfc[] = SRCDIR "/vectors/external/rfc/rfc6376-appendix-a/dns.txt";
+	dkimarc_keysrc *src = load("k.keys", "a._domainkey.example.com v=DKIM1; p=KEEP\n");
+	(void)state;
+
+	assert_int_equal(
+	    dkimarc_keysrc_archive_load_mem(src, "dns.txt", VECTOR_TEXT, strlen(VECTOR_TEXT)),
+	    DKIMARC_EFORMAT);
+	assert_string_equal(dkimarc_last_error(), want);
+	assert_int_equal(dkimarc_keysrc_archive_count(src), 1);
+	assert_int_equal(dkimarc_keysrc_archive_file_count(src), 1);
+	dkimarc_answer *ans = lookup(src, "down._domainkey.example.com");
+	assert_int_equal(dkimarc_answer_status(ans), DKIMARC_LOOKUP_NOT_FOUND);
+	dkimarc_answer_free(ans);
+	/* A single failure line is enough to tell the format, and is refused too. */
+	assert_contains(load_error("f.txt", "# one\n\ns._domainkey.example.com\tSERVFAIL\n"),
+	                "f.txt:3: looks like a test-vector file");
+	/* From a file: the same, naming its path. */
+	assert_int_equal(dkimarc_keysrc_archive_load(src, rfc), DKIMARC_EFORMAT);
+	assert_contains(dkimarc_last_error(),
+	                "rfc6376-appendix-a/dns.txt:2: looks like a test-vector");
+	assert_contains(dkimarc_last_error(), "--keys-vector FILE");
+	assert_int_equal(dkimarc_keysrc_archive_file_count(src), 1);
+
+	/* Asked for, the same bytes load and answer as they always did. */
+	dkimarc_keysrc_free(src);
+	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(src, "dns.txt", VECTOR_TEXT,
+	                                                        strlen(VECTOR_TEXT)),
+	                 DKIMARC_OK);
+	assert_vector_text_lookups(src);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector(src, rfc), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_file_count(src), 2);
+	assert_int_equal(dkimarc_keysrc_archive_count(src), 4);
+	dkimarc_keysrc_free(src);
+
+	/* The explicit call reads that format and no other. */
+	assert_contains(
+	    load_error_as("k.zone", "$ORIGIN example.com.\nk IN TXT \"v=DKIM1; p=\"\n", true),
+	    "k.zone:1: expected NAME<TAB>TYPE");
+	assert_contains(load_error_as("k.keys", "a._domainkey.example.com v=DKIM1; p=\n", true),
+	                "k.keys:1: expected NAME<TAB>TYPE");
 }
 
 static void same_key_in_every_format_gives_identical_txt(void **state)
@@ -451,7 +540,7 @@ static void same_key_in_every_format_gives_identical_txt(void **state)
 	snprintf(vector, sizeof vector, KEY_NAME "\tTXT\t" KEY_TXT "\n");
 	assert_true(strlen(KEY_B64) > 255);
 	for (int i = 0; i < 4; i++) {
-		dkimarc_keysrc *src = load(names[i], fmts[i]);
+		dkimarc_keysrc *src = load_as(names[i], fmts[i], fmts[i] == vector);
 
 		assert_int_equal(dkimarc_keysrc_archive_count(src), 1);
 		assert_single_txt(src, KEY_NAME, KEY_TXT);
@@ -528,23 +617,35 @@ static void malformed_lines_fail_with_file_and_line(void **state)
 	     "j.jsonl:2: expected a JSON object"},
 	    {"j.jsonl", "{\"name\":\"a\\u0000.example\",\"txt\":\"x\"}\n",
 	     "j.jsonl:1: invalid character"},
-	    /* vector format */
-	    {"dns.txt", "a.example\tTXT\tx\nb.example\tMX\t10 mx\n",
-	     "dns.txt:2: unknown type 'MX'"},
-	    {"dns.txt", "a.example\tTXT\tx\nb.example\tTXT\n",
-	     "dns.txt:2: TXT without a <TAB>DATA"},
-	    {"dns.txt", "a.example\tTXT\tx\nb.example\tNXDOMAIN\textra\n",
-	     "dns.txt:2: unexpected data after NXDOMAIN"},
 	    {"z.zone", "$ORIGIN example.com.\nk IN TYPE16 \\# 2 0141\n", "z.zone:2: TYPE16"},
-	    {"dns.txt", "a.example\tTXT\tx\nno tabs here\n", "dns.txt:2: expected NAME<TAB>TYPE"},
-	    {"dns.txt", "a.example\tTXT\tx\na.example\tNXDOMAIN\n",
-	     "dns.txt:2: a.example is NXDOMAIN here but has TXT data at dns.txt:1"},
-	    {"dns.txt", "a.example\tSERVFAIL\na.example\tTIMEOUT\n",
-	     "dns.txt:2: a.example is TIMEOUT here but SERVFAIL at dns.txt:1"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *msg = load_error(cases[i].file, cases[i].text);
+
+		if (strncmp(msg, cases[i].want, strlen(cases[i].want)) != 0)
+			fail_msg("case %zu: got \"%s\", want prefix \"%s\"", i, msg, cases[i].want);
+	}
+}
+
+static void malformed_vector_lines_fail_with_file_and_line(void **state)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+	    {"a.example\tTXT\tx\nb.example\tMX\t10 mx\n", "dns.txt:2: unknown type 'MX'"},
+	    {"a.example\tTXT\tx\nb.example\tTXT\n", "dns.txt:2: TXT without a <TAB>DATA"},
+	    {"a.example\tTXT\tx\nb.example\tNXDOMAIN\textra\n",
+	     "dns.txt:2: unexpected data after NXDOMAIN"},
+	    {"a.example\tTXT\tx\nno tabs here\n", "dns.txt:2: expected NAME<TAB>TYPE"},
+	    {"a.example\tTXT\tx\na.example\tNXDOMAIN\n",
+	     "dns.txt:2: a.example is NXDOMAIN here but has TXT data at dns.txt:1"},
+	    {"a.example\tSERVFAIL\na.example\tTIMEOUT\n",
+	     "dns.txt:2: a.example is TIMEOUT here but SERVFAIL at dns.txt:1"},
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *msg = load_error_as("dns.txt", cases[i].text, true);
 
 		if (strncmp(msg, cases[i].want, strlen(cases[i].want)) != 0)
 			fail_msg("case %zu: got \"%s\", want prefix \"%s\"", i, msg, cases[i].want);
@@ -563,8 +664,9 @@ static void oversized_lines_and_records_are_refused(void **state)
 	strcpy(text, "big.example\tTXT\t");
 	memset(text + strlen(text), 'A', 70000);
 	strcpy(text + 16 + 70000, "\n");
-	assert_contains(load_error("dns.txt", text), "dns.txt:1: TXT data for big.example is "
-	                                             "longer than 64 KiB");
+	assert_contains(load_error_as("dns.txt", text, true),
+	                "dns.txt:1: TXT data for big.example is "
+	                "longer than 64 KiB");
 	/* A line over 1 MiB, in a key file. */
 	strcpy(text, "big.example ");
 	memset(text + 12, 'A', big);
@@ -582,18 +684,18 @@ static void oversized_lines_and_records_are_refused(void **state)
 
 static void failed_load_leaves_earlier_records_untouched(void **state)
 {
-	dkimarc_keysrc *src = load("good.txt", "a.example\tTXT\tfirst\n");
+	dkimarc_keysrc *src = load_vector("good.txt", "a.example\tTXT\tfirst\n");
 	(void)state;
 
-	assert_int_equal(dkimarc_keysrc_archive_load_mem(src, "bad.txt",
-	                                                 "a.example\tTXT\tsecond\n"
-	                                                 "b.example\tTXT\tthird\n"
-	                                                 "c.example\tSERVFAIL\n"
-	                                                 "d.example\tBOGUS\n",
-	                                                 strlen("a.example\tTXT\tsecond\n"
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(src, "bad.txt",
+	                                                        "a.example\tTXT\tsecond\n"
 	                                                        "b.example\tTXT\tthird\n"
 	                                                        "c.example\tSERVFAIL\n"
-	                                                        "d.example\tBOGUS\n")),
+	                                                        "d.example\tBOGUS\n",
+	                                                        strlen("a.example\tTXT\tsecond\n"
+	                                                               "b.example\tTXT\tthird\n"
+	                                                               "c.example\tSERVFAIL\n"
+	                                                               "d.example\tBOGUS\n")),
 	                 DKIMARC_EFORMAT);
 	assert_contains(dkimarc_last_error(), "bad.txt:4:");
 	assert_int_equal(dkimarc_keysrc_archive_count(src), 1);
@@ -715,6 +817,9 @@ static void archive_calls_reject_other_sources(void **state)
 
 	assert_int_equal(dkimarc_keysrc_chain_new(&chain, &none, 0), DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_load_mem(chain, "x", "", 0), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(chain, "x", "", 0), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector(chain, "/dev/null"), DKIMARC_EINVAL);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector(NULL, "/dev/null"), DKIMARC_EINVAL);
 	assert_int_equal(dkimarc_keysrc_archive_count(chain), 0);
 	dkimarc_answer *ans = lookup(chain, "a.example");
 	assert_int_equal(dkimarc_answer_status(ans), DKIMARC_LOOKUP_NOT_FOUND);
@@ -811,9 +916,9 @@ static void chain_finds_archive_record_after_a_tempfailing_source(void **state)
 	dkimarc_answer *ans;
 	(void)state;
 
-	s[0] = load("fail.txt", "s._domainkey.example.com\tSERVFAIL\n");
-	s[1] = load("miss.txt", "x._domainkey.example.com\tTXT\tv=DKIM1; p=NO\n");
-	s[2] = load("hit.txt", "s._domainkey.example.com\tTXT\tv=DKIM1; p=YES\n");
+	s[0] = load_vector("fail.txt", "s._domainkey.example.com\tSERVFAIL\n");
+	s[1] = load_vector("miss.txt", "x._domainkey.example.com\tTXT\tv=DKIM1; p=NO\n");
+	s[2] = load_vector("hit.txt", "s._domainkey.example.com\tTXT\tv=DKIM1; p=YES\n");
 	assert_int_equal(dkimarc_keysrc_chain_new(&chain, s, 3), DKIMARC_OK);
 	ans = lookup(chain, "s._domainkey.example.com");
 	assert_int_equal(dkimarc_answer_status(ans), DKIMARC_LOOKUP_FOUND);
@@ -850,7 +955,7 @@ static void rfc6376_appendix_a_dns_txt_loads(void **state)
 	(void)state;
 
 	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-	assert_int_equal(dkimarc_keysrc_archive_load(
+	assert_int_equal(dkimarc_keysrc_archive_load_vector(
 	                     src, SRCDIR "/vectors/external/rfc/rfc6376-appendix-a/dns.txt"),
 	                 DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_count(src), 1);
@@ -882,7 +987,7 @@ static void every_vector_dns_txt_loads(void **state)
 		dkimarc_keysrc *src;
 
 		assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-		if (dkimarc_keysrc_archive_load(src, g.gl_pathv[i]) != DKIMARC_OK)
+		if (dkimarc_keysrc_archive_load_vector(src, g.gl_pathv[i]) != DKIMARC_OK)
 			fail_msg("%s", dkimarc_last_error());
 		assert_true(dkimarc_keysrc_archive_count(src) >= 1);
 		dkimarc_keysrc_free(src);
@@ -908,8 +1013,10 @@ int main(void)
 	    cmocka_unit_test(zone_with_tabs_and_quotes_is_not_taken_for_vectors),
 	    cmocka_unit_test(jsonl_carries_provenance),
 	    cmocka_unit_test(vector_format_keeps_data_verbatim_and_simulates_failures),
+	    cmocka_unit_test(vector_format_is_read_only_when_asked_for),
 	    cmocka_unit_test(same_key_in_every_format_gives_identical_txt),
 	    cmocka_unit_test(malformed_lines_fail_with_file_and_line),
+	    cmocka_unit_test(malformed_vector_lines_fail_with_file_and_line),
 	    cmocka_unit_test(oversized_lines_and_records_are_refused),
 	    cmocka_unit_test(failed_load_leaves_earlier_records_untouched),
 	    cmocka_unit_test(unreadable_file_is_an_io_error_naming_the_path),

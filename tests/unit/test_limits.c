@@ -75,7 +75,8 @@ static dkimarc_ctx *ctx_with(const char *archive, size_t len)
 	assert_int_equal(dkimarc_ctx_new(&ctx), DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_time(ctx, 1700000000), DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-	assert_int_equal(dkimarc_keysrc_archive_load_mem(src, "keys", archive, len), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(src, "keys", archive, len),
+	                 DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_keysrc(ctx, src), DKIMARC_OK);
 	return ctx;
 }

@@ -83,7 +83,8 @@ static void one_gib_in_bounded_memory(void **state)
 	assert_int_equal(dkimarc_ctx_new(&ctx), DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_time(ctx, 1700000000), DKIMARC_OK);
 	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
-	assert_int_equal(dkimarc_keysrc_archive_load_mem(src, "dns.txt", keys, klen), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load_vector_mem(src, "dns.txt", keys, klen),
+	                 DKIMARC_OK);
 	assert_int_equal(dkimarc_ctx_set_keysrc(ctx, src), DKIMARC_OK);
 
 	/* Enough whole lines that a chunk fits from any offset within a line. */

@@ -17,17 +17,18 @@ from ._errors import (CryptoError, DkimarcError, FormatError, InvalidArgument, L
 from ._native import ABI_MAJOR, LibraryNotFound, lib as _lib
 from ._report import (CONFIRMED, HAVE_ARC, VERDICTS, Arc, ArcAar, ArcInstance, KeyRecord,
                       Report, Signature)
-from ._verifier import (HAVE_CORPUS, LIMITS, Verifier, parse_time, scan, verify,
+from ._verifier import (HAVE_CORPUS, LIMITS, Verifier, VectorKeys, parse_time, scan, verify,
                         verify_file)
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "verify", "verify_file", "scan", "Verifier", "Report", "Signature", "KeyRecord", "Arc",
-    "ArcInstance", "ArcAar", "VERDICTS", "CONFIRMED", "LIMITS", "HAVE_ARC", "DkimarcError",
-    "OutOfMemory", "InvalidArgument", "ReadError", "FormatError", "LimitExceeded",
-    "StateError", "CryptoError", "ScanProblem", "LibraryNotFound", "library_version",
-    "library_path", "corpus_library_path", "parse_time", "HAVE_CORPUS", "ABI_MAJOR",
+    "verify", "verify_file", "scan", "Verifier", "VectorKeys", "Report", "Signature",
+    "KeyRecord", "Arc", "ArcInstance", "ArcAar", "VERDICTS", "CONFIRMED", "LIMITS", "HAVE_ARC",
+    "DkimarcError", "OutOfMemory", "InvalidArgument", "ReadError", "FormatError",
+    "LimitExceeded", "StateError", "CryptoError", "ScanProblem", "LibraryNotFound",
+    "library_version", "library_path", "corpus_library_path", "parse_time", "HAVE_CORPUS",
+    "ABI_MAJOR",
 ]
 
 

@@ -248,6 +248,8 @@ _OPTIONAL = {
     "dkimarc_arc_instance_authserv_id": (c_char_p, [c_void_p]),
     "dkimarc_arc_instance_aar_count": (c_size_t, [c_void_p]),
     "dkimarc_arc_instance_aar_result": (c_char_p, [c_void_p, c_size_t]),
+    # the test vectors' tab-separated format, read only when asked for
+    "dkimarc_keysrc_archive_load_vector": (c_int, [c_void_p, c_char_p]),
     # live DNS
     "dkimarc_dns_options_init": (c_int, [P(DnsOptions), c_uint]),
     "dkimarc_keysrc_dns_new": (c_int, [P(c_void_p), P(DnsOptions)]),

@@ -3,6 +3,8 @@
 import json
 import os
 
+import pytest
+
 import dkimarc
 from conftest import SAMPLE, SAMPLE_AT
 
@@ -105,3 +107,24 @@ def test_a_key_recovered_from_the_corpus_gives_consistent_never_confirmed(tmp_pa
     assert r.verdict == "confirmed"
     assert r.signatures[0].key_source.startswith("python ")
     assert "recovered.jsonl:1" in r.signatures[0].key_choice
+
+
+def test_vector_dns_txt_is_read_only_when_given_as_vector_keys(tmp_path):
+    recs = jsonl_records()
+    path = tmp_path / "dns.txt"
+    path.write_text("".join("%s\tTXT\t%s\n" % (n, t) for n, t in recs.items()) +
+                    "gone._domainkey.example.com\tSERVFAIL\n")
+    # A plain path: refused, never misread as another format.
+    with pytest.raises(dkimarc.FormatError) as ei:
+        dkimarc.Verifier(keys=[str(path)])
+    assert "test-vector" in str(ei.value) and "--keys-vector" in str(ei.value)
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=dkimarc.VectorKeys(str(path)),
+                       at=SAMPLE_AT)
+    assert r.verdict == "confirmed"
+    assert r.signatures[0].key_record.file == str(path)
+    # Its SERVFAIL lines play out a DNS failure: a temporary error, never a pass.
+    path.write_text("".join("%s\tSERVFAIL\n" % n for n in recs))
+    r = dkimarc.verify(read("confirmed-rsa.eml"), keys=[dkimarc.VectorKeys(path)],
+                       at=SAMPLE_AT)
+    assert (r.signatures[0].result, r.signatures[0].reason) == ("temperror", "dns_tempfail")
+    assert "SERVFAIL (from archive %s:" % path in r.signatures[0].reason_text
