@@ -44,6 +44,12 @@ typedef int (*da_record_fn)(void *arg, const char *name, const dkimarc_keyrec *r
 DA_HIDDEN int da_keysrc_foreach(const dkimarc_keysrc *src, da_record_fn fn, void *arg);
 /* The archive's part (keysrc_archive.c); 0 when src is not an archive. */
 DA_HIDDEN int da_archive_foreach(const dkimarc_keysrc *src, da_record_fn fn, void *arg);
+/*
+ * Whether archive file i (numbered as dkimarc_keysrc_archive_file()) was
+ * loaded as a test vector's (dkimarc_keysrc_archive_load_vector()): a rerun
+ * must load it so (runinfo.c).
+ */
+DA_HIDDEN bool da_archive_file_is_vector(const dkimarc_keysrc *src, size_t i);
 /* The prefetching source's part (keyprefetch.c); 0 when src is not one. */
 DA_HIDDEN int da_prefetch_foreach(const dkimarc_keysrc *src, da_record_fn fn, void *arg);
 

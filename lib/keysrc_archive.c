@@ -199,6 +199,7 @@ static void archive_free(void *impl)
 		free(a->files[i]);
 	free(a->files);
 	free(a->sha256);
+	free(a->vector);
 	free(a);
 }
 
@@ -606,6 +607,13 @@ const char *dkimarc_keysrc_archive_file_sha256(const dkimarc_keysrc *src, size_t
 	return a ? a->sha256[i] : NULL;
 }
 
+bool da_archive_file_is_vector(const dkimarc_keysrc *src, size_t i)
+{
+	const archive *a = archive_of_file(src, &i);
+
+	return a && a->vector[i];
+}
+
 /*
  * The test vectors' format can make lookups fail as DNS would (SERVFAIL,
  * TIMEOUT), so it is read only when the caller says the file is one (vector);
@@ -633,6 +641,10 @@ static int load_mem(dkimarc_keysrc *src, const char *name, const char *data, siz
 		if (h == NULL)
 			return da_fail(DKIMARC_ENOMEM, "out of memory");
 		a->sha256 = h;
+		bool *v = realloc(a->vector, cap * sizeof *v);
+		if (v == NULL)
+			return da_fail(DKIMARC_ENOMEM, "out of memory");
+		a->vector = v;
 		a->files_cap = cap;
 	}
 	if (file_sha256(data, len, a->sha256[a->nfiles]) != 0)
@@ -682,6 +694,7 @@ static int load_mem(dkimarc_keysrc *src, const char *name, const char *data, siz
 			da_ar_recinfo_free(&a->rv[--a->nrv].info);
 		free(file);
 	} else {
+		a->vector[a->nfiles] = vector;
 		a->files[a->nfiles++] = file;
 	}
 	free(ld.log);

@@ -52,6 +52,7 @@ typedef struct {
 	size_t nrecs;
 	char **files;       /* names of loaded files, shared by their records */
 	char (*sha256)[65]; /* hex SHA-256 of each loaded file's bytes, for reports */
+	bool *vector;       /* each file was loaded as a test vector's (a rerun must say so) */
 	size_t nfiles, files_cap;
 	recovered *rv; /* the recovered records, in load order */
 	size_t nrv, caprv;

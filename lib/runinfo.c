@@ -5,6 +5,7 @@
  */
 #include "ctx.h"
 #include "dynbuf.h"
+#include "keymarks.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -71,6 +72,10 @@ static void json_src(void *arg, dkimarc_keysrc *src)
 			                            dkimarc_keysrc_archive_file_sha256(src, i))
 			                : json_pack("{s:n, s:s}", "file", "sha256",
 			                            dkimarc_keysrc_archive_file_sha256(src, i));
+			/* Only then: the run of any other archive reads as it always did. */
+			if (f && da_archive_file_is_vector(src, i) &&
+			    json_object_set_new(f, "format", json_string("test-vector")) != 0)
+				w->ok = false;
 			if (!f || json_array_append_new(files, f) != 0)
 				w->ok = false;
 		}
@@ -160,7 +165,10 @@ static void text_src(void *arg, dkimarc_keysrc *src)
 		for (size_t i = 0; i < n; i++) {
 			da_dyn_adds(b, "keys: archive file ");
 			tsafe(b, dkimarc_keysrc_archive_file(src, i));
-			da_dyn_addf(b, " sha256 %s\n", dkimarc_keysrc_archive_file_sha256(src, i));
+			da_dyn_addf(b, " sha256 %s%s\n", dkimarc_keysrc_archive_file_sha256(src, i),
+			            da_archive_file_is_vector(src, i)
+			                ? " (test-vector format: --keys-vector)"
+			                : "");
 		}
 	} else if (is_kind(src, "dns")) {
 		const char *servers = dkimarc_dns_servers(src);

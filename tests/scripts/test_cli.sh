@@ -235,6 +235,8 @@ json_check "RFC 6376 A confirmed in JSON" "$out" 'j["verdict"] == "confirmed"'
 json_check "RFC 6376 A signature in JSON" "$out" \
 	'[(s["result"], s["domain"], s["selector"]) for s in j["signatures"]]
 	 == [("pass", "example.com", "brisbane")]'
+json_check "the run says the file is a test vector's, for a rerun" "$out" \
+	'[f.get("format") for k in j["run"]["keys"] for f in k["files"]] == ["test-vector"]'
 
 # ---- a test vector's dns.txt, which can make up DNS failures, is read only when asked for ----
 
