@@ -88,7 +88,9 @@ log() { printf '%s  %s\n' "$(date +%T)" "$*" >&2; }
 	echo "kernel=$(uname -sr)"
 	echo "openssl=$(openssl version | cut -d' ' -f1-2)"
 	echo "load_start=$(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")"
+	# Empty in the cache when not given: CMakeLists.txt then builds RelWithDebInfo.
+	bt=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
+	echo "build_type=${bt:-RelWithDebInfo}"
 	echo "sanitize=$(sed -n 's/^DKIMARC_SANITIZE:BOOL=//p' "$build/CMakeCache.txt")"
 	echo "tiny=$tiny"
 	echo "passes=$passes"
