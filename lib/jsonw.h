@@ -116,24 +116,25 @@ static inline void da_jw_quote(da_dyn *b, const char *s, size_t len)
 	da_dyn_addc(b, '"');
 }
 
-static inline void da_jw_begin_obj(da_jw *w)
+/* An object's or array's opening bracket, one level deeper. */
+static inline void da_jw_open(da_jw *w, char bracket)
 {
 	da_jw_sep(w);
-	da_dyn_addc(w->b, '{');
+	da_dyn_addc(w->b, bracket);
 	if (w->depth < DA_JW_DEPTH)
 		w->first[++w->depth] = true;
 	else
-		w->b->err = DKIMARC_ELIMIT; /* deeper than any report: a bug, not data */
+		da_dyn_fail(w->b, DKIMARC_ELIMIT); /* deeper than any report: a bug, not data */
+}
+
+static inline void da_jw_begin_obj(da_jw *w)
+{
+	da_jw_open(w, '{');
 }
 
 static inline void da_jw_begin_arr(da_jw *w)
 {
-	da_jw_sep(w);
-	da_dyn_addc(w->b, '[');
-	if (w->depth < DA_JW_DEPTH)
-		w->first[++w->depth] = true;
-	else
-		w->b->err = DKIMARC_ELIMIT;
+	da_jw_open(w, '[');
 }
 
 static inline void da_jw_end_obj(da_jw *w)
