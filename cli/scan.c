@@ -43,7 +43,8 @@ struct scan_opts {
 
 void scan_usage(FILE *out)
 {
-	fputs("usage: dkimarc scan [--keys FILE]... [--jobs N] [--json[=FILE] | --csv FILE]\n"
+	fputs("usage: dkimarc scan [--keys FILE]... [--keys-vector FILE]... [--jobs N]\n"
+	      "                    [--json[=FILE] | --csv FILE]\n"
 	      "                    [--summary-json FILE] [--mbox-quoting=mboxrd|mboxo|none]\n"
 	      "                    [options] PATH...\n"
 	      "\n"

@@ -33,7 +33,8 @@ struct verify_opts {
 
 void verify_usage(FILE *out)
 {
-	fputs("usage: dkimarc verify [--keys FILE]... [--dns] [--dns-server ADDR[:PORT]]...\n"
+	fputs("usage: dkimarc verify [--keys FILE]... [--keys-vector FILE]... [--dns]\n"
+	      "                      [--dns-server ADDR[:PORT]]...\n"
 	      "                      [--json[=FILE]] [--strict] [--at TIME] [--explain]\n"
 	      "                      [--explain-dir DIR] [--ar AUTHSERV-ID] [--no-diagnose]\n"
 	      "                      [--mbox-quoting=mboxrd|mboxo|none] [--arc-sets N]\n"
