@@ -50,7 +50,7 @@ static void flag(parser *p, size_t off, const char *what)
 	snprintf(p->out->why, sizeof p->out->why, "%s (byte %zu of the value)", what, off);
 }
 
-/* RFC 5322 atext, plus the bytes of RFC 6532 UTF-8 (checked by utf8_len). */
+/* RFC 5322 atext, plus the bytes of RFC 6532 UTF-8 (checked by da_utf8_len). */
 static bool is_atext(unsigned char c)
 {
 	/* Bit c of these: ALPHA, DIGIT and !#$%&'*+-/=?^_`{|}~. */
@@ -65,39 +65,6 @@ static bool is_atext(unsigned char c)
 static bool is_ctl(unsigned char c)
 {
 	return (c < 0x20 && c != '\t') || c == 0x7f;
-}
-
-/* Length of the well-formed UTF-8 sequence at s (RFC 3629), 0 if there is none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0];
-	size_t len;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f; /* no surrogates */
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
 }
 
 /*
@@ -118,7 +85,7 @@ static size_t text_byte(parser *p)
 		return 1;
 	}
 	if (s[0] >= 0x80) {
-		size_t l = utf8_len(s, left);
+		size_t l = da_utf8_len(s, left);
 		if (l == 0) {
 			p->bad8 = true;
 			return 1;
@@ -443,7 +410,7 @@ static void lex(parser *p, tok *t)
 				p->pos++;
 				continue;
 			}
-			size_t l = utf8_len(s, p->n - p->pos);
+			size_t l = da_utf8_len(s, p->n - p->pos);
 			if (l == 0) {
 				p->bad8 = true;
 				l = 1;

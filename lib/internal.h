@@ -3,6 +3,7 @@
 #define DKIMARC_INTERNAL_H
 
 #include "dkimarc.h"
+#include "utf8.h"
 
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -54,8 +55,7 @@ static inline dkimarc_reason da_status_reason(int status)
 struct json_t;
 /* json_dumps(), but NULL whenever a write failed (never text with bytes missing); free(). */
 DA_HIDDEN char *da_json_dumps(const struct json_t *j, size_t flags);
-/* Whether s is UTF-8 as jansson takes it (no overlong forms, no surrogates). */
-DA_HIDDEN bool da_utf8_valid(const char *s);
+/* da_utf8_valid(): whether s is UTF-8 as jansson takes it (utf8.h). */
 
 /* ---- tags.c: RFC 6376 §3.2 tag=value lists ------------------------------ */
 

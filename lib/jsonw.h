@@ -11,6 +11,7 @@
 #define DKIMARC_JSONW_H
 
 #include "dynbuf.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdbool.h>
@@ -43,36 +44,6 @@ static inline void da_jw_sep(da_jw *w)
 	w->first[w->depth] = false;
 }
 
-/* Length of the valid UTF-8 sequence at p (at most left bytes), 0 when it is not one. */
-static inline size_t da_jw_utf8_len(const unsigned char *p, size_t left)
-{
-	unsigned char c = p[0];
-	size_t n;
-	uint32_t cp;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1fu;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0fu;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07u;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3fu);
-	}
-	/* Overlong forms, surrogates, beyond U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 /* A string's quoted and escaped text, without the separator. */
 static inline void da_jw_quote(da_dyn *b, const char *s, size_t len)
 {
@@ -87,7 +58,7 @@ static inline void da_jw_quote(da_dyn *b, const char *s, size_t len)
 			break;
 		unsigned char c = *p;
 		if (c >= 0x80) {
-			size_t n = da_jw_utf8_len(p, (size_t)(end - p));
+			size_t n = da_utf8_len(p, (size_t)(end - p));
 			if (n == 0) {
 				da_dyn_add(b, "\xef\xbf\xbd", 3);
 				n = 1;
@@ -265,7 +236,7 @@ static inline bool da_jw_valid_string(const char **pp)
 				return false;
 			}
 		} else if (c >= 0x80) {
-			size_t n = da_jw_utf8_len(p, 4);
+			size_t n = da_utf8_len(p, 4);
 			if (n == 0)
 				return false;
 			p += n;
