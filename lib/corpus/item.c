@@ -271,7 +271,7 @@ int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc_corpus_item
 {
 	dkimarc_msgreader *rd = NULL;
 	dkimarc_verifier *v = NULL;
-	char *buf = NULL;
+	char *buf = NULL, *own = NULL;
 	int rc;
 
 	if (!out)
@@ -288,7 +288,9 @@ int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc_corpus_item
 		rc = dkimarc_verifier_write(v, rd->head + rd->headpos, rd->headn - rd->headpos);
 		rd->headpos = rd->headn;
 	}
-	if (rc == DKIMARC_OK && !rd->at_end && !(buf = malloc(READ_CHUNK)))
+	/* The rest is read into that buffer again once it is given out, or into one of ours. */
+	if (rc == DKIMARC_OK && !rd->at_end && !(buf = rd->head) &&
+	    !(buf = own = malloc(READ_CHUNK)))
 		rc = dc_fail(DKIMARC_ENOMEM, "out of memory");
 	while (rc == DKIMARC_OK && buf) {
 		size_t n;
@@ -301,6 +303,6 @@ int dkimarc_corpus_item_verify(const dkimarc_ctx *ctx, const dkimarc_corpus_item
 		rc = dkimarc_verifier_finish(v, out);
 	dkimarc_verifier_free(v);
 	dkimarc_msgreader_free(rd);
-	free(buf);
+	free(own);
 	return rc;
 }
