@@ -62,22 +62,41 @@ static void sb_time_tag(da_dyn *b, const char *tag, int64_t t)
 		da_dyn_addf(b, " (%s)", buf);
 }
 
-static void text_sig(da_dyn *b, const dkimarc_sig *s, size_t index)
+/* " d=... s=... a=..." of a signature or seal, "?" for what it lacks; then its key size. */
+static void sb_dsa(da_dyn *b, const dkimarc_sig *s, bool canon)
 {
-	const char *ind = "      ";
-
-	da_dyn_addf(b, "  [%zu] %s ", index + 1, dkimarc_result_str(s->result));
 	da_dyn_adds(b, " d=");
 	sb_safe(b, s->domain, "?");
 	da_dyn_adds(b, " s=");
 	sb_safe(b, s->selector, "?");
 	da_dyn_adds(b, " a=");
 	sb_safe(b, s->algorithm, "?");
-	da_dyn_adds(b, " c=");
-	sb_safe(b, s->canon, "?");
+	if (canon) {
+		da_dyn_adds(b, " c=");
+		sb_safe(b, s->canon, "?");
+	}
 	if (s->key_bits)
 		da_dyn_addf(b, " %u-bit key", s->key_bits);
 	da_dyn_adds(b, "\n");
+}
+
+/* An indented "label: value" line, when there is a value. */
+static void sb_line(da_dyn *b, const char *indent, const char *label, const char *value)
+{
+	if (!value)
+		return;
+	da_dyn_adds(b, indent);
+	da_dyn_adds(b, label);
+	sb_safe(b, value, "");
+	da_dyn_adds(b, "\n");
+}
+
+static void text_sig(da_dyn *b, const dkimarc_sig *s, size_t index)
+{
+	const char *ind = "      ";
+
+	da_dyn_addf(b, "  [%zu] %s ", index + 1, dkimarc_result_str(s->result));
+	sb_dsa(b, s, true);
 
 	da_dyn_adds(b, ind);
 	if (s->reason_text) {
@@ -86,23 +105,13 @@ static void text_sig(da_dyn *b, const dkimarc_sig *s, size_t index)
 	}
 	da_dyn_addf(b, "(%s)\n", dkimarc_reason_str(s->reason));
 
-	if (s->key_source) {
-		da_dyn_adds(b, ind);
-		da_dyn_adds(b, "key: ");
-		sb_safe(b, s->key_source, "");
-		da_dyn_adds(b, "\n");
-	}
+	sb_line(b, ind, "key: ", s->key_source);
 	if (s->has_key && s->key.fetched_at >= 0) {
 		char when[32];
 		if (dkimarc_format_time(s->key.fetched_at, when) == 0)
 			da_dyn_addf(b, "%skey fetched at %s\n", ind, when);
 	}
-	if (s->key_choice) {
-		da_dyn_adds(b, ind);
-		da_dyn_adds(b, "key choice: ");
-		sb_safe(b, s->key_choice, "");
-		da_dyn_adds(b, "\n");
-	}
+	sb_line(b, ind, "key choice: ", s->key_choice);
 	if (s->l >= 0 || s->t >= 0 || s->x >= 0) {
 		da_dyn_adds(b, ind);
 		da_dyn_adds(b, "tags:");
@@ -127,26 +136,10 @@ static void text_arcsig(da_dyn *b, const char *what, const dkimarc_sig *s)
 	da_dyn_addf(b, "      %s %s", what, dkimarc_result_str(s->result));
 	if (s->result != DKIMARC_RES_NONE)
 		da_dyn_addf(b, " (%s)", dkimarc_reason_str(s->reason));
-	da_dyn_adds(b, " d=");
-	sb_safe(b, s->domain, "?");
-	da_dyn_adds(b, " s=");
-	sb_safe(b, s->selector, "?");
-	da_dyn_adds(b, " a=");
-	sb_safe(b, s->algorithm, "?");
-	if (s->key_bits)
-		da_dyn_addf(b, " %u-bit key", s->key_bits);
-	da_dyn_adds(b, "\n");
-	if (s->result != DKIMARC_RES_PASS && s->reason_text) {
-		da_dyn_adds(b, ind);
-		sb_safe(b, s->reason_text, "");
-		da_dyn_adds(b, "\n");
-	}
-	if (s->key_source) {
-		da_dyn_adds(b, ind);
-		da_dyn_adds(b, "key: ");
-		sb_safe(b, s->key_source, "");
-		da_dyn_adds(b, "\n");
-	}
+	sb_dsa(b, s, false);
+	if (s->result != DKIMARC_RES_PASS)
+		sb_line(b, ind, "", s->reason_text);
+	sb_line(b, ind, "key: ", s->key_source);
 	sb_flags(b, ind, s->flags);
 }
 
