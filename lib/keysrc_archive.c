@@ -196,10 +196,8 @@ static void archive_free(void *impl)
 	}
 	free(a->slots);
 	for (size_t i = 0; i < a->nfiles; i++)
-		free(a->files[i]);
+		free(a->files[i].name);
 	free(a->files);
-	free(a->sha256);
-	free(a->vector);
 	free(a);
 }
 
@@ -597,21 +595,21 @@ const char *dkimarc_keysrc_archive_file(const dkimarc_keysrc *src, size_t i)
 {
 	const archive *a = archive_of_file(src, &i);
 
-	return a ? a->files[i] : NULL;
+	return a ? a->files[i].name : NULL;
 }
 
 const char *dkimarc_keysrc_archive_file_sha256(const dkimarc_keysrc *src, size_t i)
 {
 	const archive *a = archive_of_file(src, &i);
 
-	return a ? a->sha256[i] : NULL;
+	return a ? a->files[i].sha256 : NULL;
 }
 
 bool da_archive_file_is_vector(const dkimarc_keysrc *src, size_t i)
 {
 	const archive *a = archive_of_file(src, &i);
 
-	return a && a->vector[i];
+	return a && a->files[i].vector;
 }
 
 /*
@@ -632,22 +630,14 @@ static int load_mem(dkimarc_keysrc *src, const char *name, const char *data, siz
 		return da_fail(DKIMARC_EINVAL, "archive load: invalid argument");
 	if (a->nfiles == a->files_cap) {
 		size_t cap = a->files_cap ? a->files_cap * 2 : 4;
-		char **f = realloc(a->files, cap * sizeof *f);
+		struct arfile *f = realloc(a->files, cap * sizeof *f);
 
 		if (f == NULL)
 			return da_fail(DKIMARC_ENOMEM, "out of memory");
 		a->files = f;
-		char(*h)[65] = realloc(a->sha256, cap * sizeof *h);
-		if (h == NULL)
-			return da_fail(DKIMARC_ENOMEM, "out of memory");
-		a->sha256 = h;
-		bool *v = realloc(a->vector, cap * sizeof *v);
-		if (v == NULL)
-			return da_fail(DKIMARC_ENOMEM, "out of memory");
-		a->vector = v;
 		a->files_cap = cap;
 	}
-	if (file_sha256(data, len, a->sha256[a->nfiles]) != 0)
+	if (file_sha256(data, len, a->files[a->nfiles].sha256) != 0)
 		return da_fail(DKIMARC_ECRYPTO, "OpenSSL failed hashing %s", name);
 	if ((file = da_strdup(name)) == NULL)
 		return da_fail(DKIMARC_ENOMEM, "out of memory");
@@ -694,8 +684,8 @@ static int load_mem(dkimarc_keysrc *src, const char *name, const char *data, siz
 			da_ar_recinfo_free(&a->rv[--a->nrv].info);
 		free(file);
 	} else {
-		a->vector[a->nfiles] = vector;
-		a->files[a->nfiles++] = file;
+		a->files[a->nfiles].vector = vector;
+		a->files[a->nfiles++].name = file;
 	}
 	free(ld.log);
 	return rc;

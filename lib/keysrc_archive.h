@@ -50,9 +50,11 @@ typedef struct {
 	entry **slots; /* open addressing, linear probing; size a power of two */
 	size_t nslots, nentries;
 	size_t nrecs;
-	char **files;       /* names of loaded files, shared by their records */
-	char (*sha256)[65]; /* hex SHA-256 of each loaded file's bytes, for reports */
-	bool *vector;       /* each file was loaded as a test vector's (a rerun must say so) */
+	struct arfile {
+		char *name;      /* shared by the file's records */
+		char sha256[65]; /* hex SHA-256 of its bytes, for reports */
+		bool vector;     /* loaded as a test vector's (a rerun must say so) */
+	} * files;               /* the files loaded, in order */
 	size_t nfiles, files_cap;
 	recovered *rv; /* the recovered records, in load order */
 	size_t nrv, caprv;
