@@ -194,7 +194,7 @@ char *input_item_name(const struct input *in, const dkimarc_corpus_item *it)
 char *input_item_json(const struct input *in, const dkimarc_corpus_item *it,
                       const dkimarc_report *r, const dkimarc_json_member *trail, size_t ntrail)
 {
-	char *s = NULL, *t;
+	char *s = NULL;
 	/* A stream's copy has a temporary name that is no one's business: "file" is what was given.
 	 */
 	int rc =
@@ -205,10 +205,5 @@ char *input_item_json(const struct input *in, const dkimarc_corpus_item *it,
 		          *dkimarc_last_error() ? dkimarc_last_error() : dkimarc_strerror(rc));
 		return NULL;
 	}
-	/* Callers free() what this returns: a copy of the library's text. */
-	t = strdup(s);
-	if (!t)
-		cli_error("%s: cannot render the report", name_of(in->given));
-	dkimarc_free(s);
-	return t;
+	return s;
 }

@@ -34,8 +34,8 @@ void input_close(struct input *in);
 char *input_item_name(const struct input *in, const dkimarc_corpus_item *it);
 /*
  * The item as scan --json prints it (dkimarc_corpus_item_json()), with
- * "file" as given and the ntrail members of trail at the end. malloc'd;
- * NULL after printing why.
+ * "file" as given and the ntrail members of trail at the end: the
+ * library's text, released with dkimarc_free(); NULL after printing why.
  */
 char *input_item_json(const struct input *in, const dkimarc_corpus_item *it,
                       const dkimarc_report *r, const dkimarc_json_member *trail, size_t ntrail);

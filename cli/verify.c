@@ -248,7 +248,7 @@ struct run {
 
 /*
  * A JSON line: the item as scan prints it (a report, or a problem when r is
- * NULL), then "authentication_results" (--ar) and "run".
+ * NULL), then "authentication_results" (--ar) and "run"; for dkimarc_free().
  */
 static char *json_line(const struct run *run, const struct input *in, const dkimarc_corpus_item *it,
                        const dkimarc_report *r, const char *ar)
@@ -300,7 +300,7 @@ static int print_report(struct run *run, const struct input *in, const dkimarc_c
 	else if (!o->ar)
 		rc = dkimarc_report_text(r, name, &s);
 	if (rc != DKIMARC_OK || (!s && !(o->ar && !o->json))) {
-		/* A NULL line with no status: the CLI's own JSON edits ran out of memory. */
+		/* A NULL line with no status: json_line() said why already, or memory ran out. */
 		cli_error("%s: cannot render the report: %s", name,
 		          dkimarc_strerror(rc ? rc : DKIMARC_ENOMEM));
 		dkimarc_free(ar);
@@ -331,10 +331,7 @@ static int print_report(struct run *run, const struct input *in, const dkimarc_c
 			putchar('\n');
 		}
 	}
-	if (o->json)
-		free(s); /* json_line()'s */
-	else
-		dkimarc_free(s);
+	dkimarc_free(s);
 	dkimarc_free(ar);
 	if (o->explain || o->explain_dir) {
 		FILE *out = o->json || o->ar ? run->devnull : stdout;
@@ -365,7 +362,7 @@ static int print_problem(struct run *run, const struct input *in, const dkimarc_
 		fputs(s, run->json);
 		fputc('\n', run->json);
 		fflush(run->json);
-		free(s);
+		dkimarc_free(s);
 	} else {
 		if (out == stdout && run->shown)
 			putchar('\n');
