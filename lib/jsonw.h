@@ -10,6 +10,7 @@
 #ifndef DKIMARC_JSONW_H
 #define DKIMARC_JSONW_H
 
+#include "dkimarc/report.h"
 #include "dynbuf.h"
 #include "utf8.h"
 
@@ -332,6 +333,49 @@ static inline bool da_jw_valid(const char *text)
 		return false;
 	da_jw_skip_ws(&p);
 	return *p == '\0';
+}
+
+/*
+ * Members a caller adds to an object of ours (dkimarc_json_member): lists a
+ * and b in that order, each a name and exactly one JSON value, no name of
+ * the object's own (own, nown of them) and none twice. False with why
+ * (fn's words) in msg when one is not.
+ */
+static inline bool da_jw_members_ok(const char *fn, const char *const *own, size_t nown,
+                                    const dkimarc_json_member *a, size_t na,
+                                    const dkimarc_json_member *b, size_t nb, char *msg,
+                                    size_t msglen)
+{
+	if ((na && !a) || (nb && !b)) {
+		snprintf(msg, msglen, "%s: members are NULL", fn);
+		return false;
+	}
+	for (size_t i = 0; i < na + nb; i++) {
+		const dkimarc_json_member *m = i < na ? &a[i] : &b[i - na];
+		if (!m->name || !m->value) {
+			snprintf(msg, msglen, "%s: a member without %s", fn,
+			         m->name ? "a value" : "a name");
+			return false;
+		}
+		if (!da_jw_valid(m->value)) {
+			snprintf(msg, msglen, "%s: the value of \"%s\" is not one JSON value", fn,
+			         m->name);
+			return false;
+		}
+		for (size_t k = 0; k < nown; k++)
+			if (strcmp(m->name, own[k]) == 0) {
+				snprintf(msg, msglen,
+				         "%s: \"%s\" is a member of the object already", fn,
+				         own[k]);
+				return false;
+			}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp((j < na ? &a[j] : &b[j - na])->name, m->name) == 0) {
+				snprintf(msg, msglen, "%s: \"%s\" is given twice", fn, m->name);
+				return false;
+			}
+	}
+	return true;
 }
 
 #endif

@@ -232,40 +232,6 @@ static const char *const own_names[] = {
     "from_domain", "time",    "date",         "signatures",     "arc",
 };
 
-static int check_members(const dkimarc_json_member *m, size_t n, const dkimarc_json_member *all[2],
-                         const size_t nall[2])
-{
-	if (n && !m)
-		return da_fail(DKIMARC_EINVAL, "dkimarc_report_json_ext: members are NULL");
-	for (size_t i = 0; i < n; i++) {
-		if (!m[i].name || !m[i].value)
-			return da_fail(DKIMARC_EINVAL,
-			               "dkimarc_report_json_ext: a member without %s",
-			               m[i].name ? "a value" : "a name");
-		if (!da_jw_valid(m[i].value))
-			return da_fail(
-			    DKIMARC_EINVAL,
-			    "dkimarc_report_json_ext: the value of \"%s\" is not one JSON "
-			    "value",
-			    m[i].name);
-		for (size_t k = 0; k < sizeof own_names / sizeof *own_names; k++)
-			if (strcmp(m[i].name, own_names[k]) == 0)
-				return da_fail(DKIMARC_EINVAL,
-				               "dkimarc_report_json_ext: \"%s\" is a member of the "
-				               "report already",
-				               own_names[k]);
-		/* Against every member before this one, of both lists. */
-		for (size_t l = 0; l < 2; l++)
-			for (size_t j = 0; j < nall[l] && &all[l][j] != &m[i]; j++)
-				if (strcmp(all[l][j].name, m[i].name) == 0)
-					return da_fail(
-					    DKIMARC_EINVAL,
-					    "dkimarc_report_json_ext: \"%s\" is given twice",
-					    m[i].name);
-	}
-	return DKIMARC_OK;
-}
-
 static void put_members(da_jw *w, const dkimarc_json_member *m, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -284,13 +250,11 @@ static int report_json_impl(const dkimarc_report *r, const char *file,
 	*out = NULL;
 	if (!r)
 		return da_fail(DKIMARC_EINVAL, "dkimarc_report_json: report is NULL");
-	const dkimarc_json_member *all[2] = {lead, trail};
-	const size_t nall[2] = {nlead, ntrail};
-	int rc = check_members(lead, nlead, all, nall);
-	if (rc == DKIMARC_OK)
-		rc = check_members(trail, ntrail, all, nall);
-	if (rc != DKIMARC_OK)
-		return rc;
+	char why[300];
+	if (!da_jw_members_ok("dkimarc_report_json_ext", own_names,
+	                      sizeof own_names / sizeof *own_names, lead, nlead, trail, ntrail, why,
+	                      sizeof why))
+		return da_fail(DKIMARC_EINVAL, "%s", why);
 
 	da_dyn b;
 	da_jw w;

@@ -21,12 +21,12 @@ static const char *num_or_null(char buf[24], int64_t v)
 static int problem_json(const dkimarc_corpus_item *it, const char *file,
                         const dkimarc_json_member *trail, size_t ntrail, char **out)
 {
-	for (size_t i = 0; i < ntrail; i++)
-		if (!trail[i].name || !trail[i].value || !da_jw_valid(trail[i].value))
-			return dc_fail(DKIMARC_EINVAL,
-			               "dkimarc_corpus_item_json_ext: member %zu is not a name and "
-			               "one JSON value",
-			               i);
+	static const char *const own[] = {"file",    "index",        "offset",
+	                                  "problem", "problem_text", "note"};
+	char why[300];
+	if (!da_jw_members_ok("dkimarc_corpus_item_json_ext", own, sizeof own / sizeof *own, NULL,
+	                      0, trail, ntrail, why, sizeof why))
+		return dc_fail(DKIMARC_EINVAL, "%s", why);
 	da_dyn b;
 	da_jw w;
 	da_dyn_init(&b, DA_DYN_NO_CAP); /* a few hundred bytes, and the caller's members */

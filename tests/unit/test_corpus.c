@@ -615,6 +615,17 @@ static void json_carries_location(void **state)
 		assert_int_equal(dkimarc_corpus_item_json_ext(it, r, NULL, &bad, 1, &e),
 		                 DKIMARC_EINVAL);
 		assert_null(e);
+		/* A name the item has already is refused, message or problem alike. */
+		const dkimarc_json_member again[] = {{"note", "1"}, {"offset", "2"}};
+		for (size_t k = 0; k < 2; k++) {
+			assert_int_equal(
+			    dkimarc_corpus_item_json_ext(it, r, NULL, &again[k], 1, &e),
+			    DKIMARC_EINVAL);
+			assert_null(e);
+		}
+		const dkimarc_json_member twice[] = {{"x", "1"}, {"x", "2"}};
+		assert_int_equal(dkimarc_corpus_item_json_ext(it, r, NULL, twice, 2, &e),
+		                 DKIMARC_EINVAL);
 		json_decref(o);
 		dkimarc_free(s);
 		dkimarc_report_free(r);
