@@ -164,18 +164,17 @@ static inline void da_dyn_free(da_dyn *b)
  */
 static inline char *da_dyn_take(da_dyn *b)
 {
-	int err = b->err;
-	char *s = NULL;
-	if (err == DKIMARC_OK)
-		s = b->p ? b->p : calloc(1, 1);
-	else
+	if (b->err != DKIMARC_OK) {
+		int err = b->err;
 		da_dyn_free(b);
-	if (err == DKIMARC_OK && s == NULL)
-		err = DKIMARC_ENOMEM;
+		b->err = err;
+		return NULL;
+	}
+	char *s = b->p ? b->p : calloc(1, 1);
 	size_t max = b->max;
-	if (err == DKIMARC_OK || b->p == NULL)
-		da_dyn_init(b, max);
-	b->err = err;
+	da_dyn_init(b, max); /* the memory is the caller's now */
+	if (s == NULL)
+		b->err = DKIMARC_ENOMEM;
 	return s;
 }
 
