@@ -84,17 +84,13 @@ int keyopts_parse(struct keyopts *o, int argc, char **argv, int *i)
 		cli_usage_error("option '%s' needs a non-empty FILE argument", opt);
 		return -1;
 	}
-	const char **nk = realloc(o->keys, (o->nkeys + 1) * sizeof *nk);
-	if (nk)
-		o->keys = nk;
-	bool *nv = nk ? realloc(o->vector, (o->nkeys + 1) * sizeof *nv) : NULL;
-	if (!nv) {
+	struct keyfile *nk = realloc(o->keys, (o->nkeys + 1) * sizeof *nk);
+	if (!nk) {
 		cli_error("out of memory");
 		return -1;
 	}
-	o->vector = nv;
-	o->vector[o->nkeys] = vector;
-	o->keys[o->nkeys++] = val;
+	o->keys = nk;
+	o->keys[o->nkeys++] = (struct keyfile){val, vector};
 	return 1;
 }
 
@@ -173,19 +169,20 @@ int keyopts_build(const struct keyopts *o, dkimarc_keysrc **out, dkimarc_keysrc 
 	int rc = dkimarc_keysrc_archive_new(&src);
 	for (size_t i = 0; rc == DKIMARC_OK && i < o->nkeys; i++) {
 		size_t before = dkimarc_keysrc_archive_count(src);
-		rc = o->vector[i] ? dkimarc_keysrc_archive_load_vector(src, o->keys[i])
-		                  : dkimarc_keysrc_archive_load(src, o->keys[i]);
+		const struct keyfile *k = &o->keys[i];
+		rc = k->vector ? dkimarc_keysrc_archive_load_vector(src, k->path)
+		               : dkimarc_keysrc_archive_load(src, k->path);
 		/* An empty archive (a pin that fetched nothing) would make every key not found. */
 		if (rc == DKIMARC_OK && dkimarc_keysrc_archive_count(src) == before)
 			cli_error(
 			    "warning: %s holds no key record; keys looked up in it will not be "
 			    "found there",
-			    o->keys[i]);
+			    k->path);
 		if (rc != DKIMARC_OK) {
 			if (*dkimarc_last_error())
 				cli_error("%s", dkimarc_last_error());
 			else
-				cli_error("cannot load keys from %s: %s", o->keys[i],
+				cli_error("cannot load keys from %s: %s", k->path,
 				          dkimarc_strerror(rc));
 			dkimarc_keysrc_free(src);
 			dkimarc_keysrc_free(dns);
@@ -243,8 +240,6 @@ void keyopts_free(struct keyopts *o)
 {
 	free(o->keys);
 	o->keys = NULL;
-	free(o->vector);
-	o->vector = NULL;
 	o->nkeys = 0;
 	free(o->servers);
 	o->servers = NULL;

@@ -7,8 +7,10 @@
 #include <stdio.h>
 
 struct keyopts {
-	const char **keys; /* --keys FILE and --keys-vector FILE, in order */
-	bool *vector;      /* per keys[i]: given with --keys-vector */
+	struct keyfile {
+		const char *path;
+		bool vector; /* given with --keys-vector */
+	} * keys;            /* --keys FILE and --keys-vector FILE, in order */
 	size_t nkeys;
 	bool dns;             /* --dns, or implied by another --dns-* option */
 	const char **servers; /* --dns-server ADDR[:PORT], in order */
