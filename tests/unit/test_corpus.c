@@ -527,6 +527,78 @@ static void files_changed_after_the_walk(void **state)
 }
 
 /* A .eml is taken on its name by the walk; reading it is what finds it is not mail. */
+/*
+ * A named message is read with one first read of up to 64 KB (READ_CHUNK),
+ * which the verifier takes as it is, and the rest into the same buffer: at
+ * and around that size, and well past it, every byte arrives (a signature
+ * over the whole body confirms) and the reader gives the file exactly.
+ */
+static void named_messages_of_every_size_read_whole(void **state)
+{
+	(void)state;
+	char p[512];
+	dkimarc_privkey *key = NULL;
+	dkimarc_signer *sg = NULL;
+	snprintf(p, sizeof p, "%s/vectors/sample/private/example.com.mail2024.pem", SRCDIR);
+	assert_int_equal(dkimarc_privkey_load(&key, p), DKIMARC_OK);
+	assert_int_equal(dkimarc_signer_new(&sg, key, "example.com", "mail2024"), DKIMARC_OK);
+	dkimarc_privkey_free(key);
+	dkimarc_ctx *ctx = NULL;
+	dkimarc_keysrc *src = NULL;
+	snprintf(p, sizeof p, "%s/vectors/sample/keys.zone", SRCDIR);
+	assert_int_equal(dkimarc_ctx_new(&ctx), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_new(&src), DKIMARC_OK);
+	assert_int_equal(dkimarc_keysrc_archive_load(src, p), DKIMARC_OK);
+	assert_int_equal(dkimarc_ctx_set_keysrc(ctx, src), DKIMARC_OK);
+	mk("sizes");
+	static const char head[] = "From: a@example.com\r\nTo: b@example.org\r\nSubject: s\r\n"
+	                           "Date: Thu, 5 Jan 2017 10:00:00 +0000\r\n\r\n";
+	const size_t sizes[] = {65535, 65536, 65537, 131072, 200003};
+	for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+		/* A message of about sizes[k] bytes once signed: lines of one letter each. */
+		size_t n = sizes[k] - 600, o = 0;
+		char *m = malloc(n + 1);
+		assert_non_null(m);
+		o = (size_t)snprintf(m, n, "%s", head);
+		for (size_t line = 0; o + 2 <= n; line++) {
+			size_t w = 70 < n - o - 2 ? 70 : n - o - 2;
+			memset(m + o, 'a' + (int)(line % 26), w);
+			o += w;
+			memcpy(m + o, "\r\n", 2);
+			o += 2;
+		}
+		char *field = NULL;
+		assert_int_equal(dkimarc_sign(sg, m, o, &field), DKIMARC_OK);
+		size_t flen = strlen(field);
+		char *whole = malloc(flen + o);
+		assert_non_null(whole);
+		memcpy(whole, field, flen);
+		memcpy(whole + flen, m, o);
+		dkimarc_free(field);
+		free(m);
+		snprintf(p, sizeof p, "sizes/m%zu.eml", k);
+		put(p, whole, flen + o);
+
+		dkimarc_corpus *c = corpus_of(p);
+		dkimarc_corpus_item *it = NULL;
+		assert_int_equal(dkimarc_corpus_next(c, &it), DKIMARC_OK);
+		dkimarc_corpus_free(c);
+		size_t got_len;
+		char *got = read_item(it, &got_len);
+		assert_int_equal(got_len, flen + o);
+		assert_memory_equal(got, whole, got_len);
+		free(got);
+		dkimarc_report *r = NULL;
+		assert_int_equal(dkimarc_corpus_item_verify(ctx, it, &r), DKIMARC_OK);
+		assert_int_equal(dkimarc_report_verdict(r), DKIMARC_VERDICT_CONFIRMED);
+		dkimarc_report_free(r);
+		dkimarc_corpus_item_free(it);
+		free(whole);
+	}
+	dkimarc_signer_free(sg);
+	dkimarc_ctx_free(ctx);
+}
+
 static void named_messages_checked_when_read(void **state)
 {
 	(void)state;
@@ -681,6 +753,7 @@ int main(void)
 	    cmocka_unit_test(own_output_left_out),
 	    cmocka_unit_test(readers_give_exact_bytes_and_verify),
 	    cmocka_unit_test(files_changed_after_the_walk),
+	    cmocka_unit_test(named_messages_of_every_size_read_whole),
 	    cmocka_unit_test(named_messages_checked_when_read),
 	    cmocka_unit_test(json_carries_location),
 	    cmocka_unit_test(kind_names),
